@@ -151,6 +151,11 @@ func (c *Cluster) logFile() string { return filepath.Join(c.opts.Dir, "postgres.
 // prepareDirs creates Dir and hands it to the postgres user when we are root. Every parent must
 // be searchable by that user, which is true of the usual places (/tmp, a checkout under /work).
 func (c *Cluster) prepareDirs() error {
+	// Parents we create must be searchable by the postgres user; the cluster directory itself
+	// stays private.
+	if err := os.MkdirAll(filepath.Dir(c.opts.Dir), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(c.opts.Dir), err)
+	}
 	if err := os.MkdirAll(c.opts.Dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", c.opts.Dir, err)
 	}

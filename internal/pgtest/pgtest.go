@@ -34,7 +34,7 @@ var (
 	once     sync.Once
 	setupErr error
 	cluster  *pgproc.Cluster
-	adminDSN string        // a connection to a maintenance database of the server
+	adminDSN string // a connection to a maintenance database of the server
 	dsnFor   func(string) string
 	admin    *sql.DB
 	counter  atomic.Int64

@@ -1,0 +1,225 @@
+// Package config reads leadbot's configuration once, from the environment (12-factor) and an
+// optional YAML file for what is a list, validates it, and hands it down as a value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole of leadbot's configuration.
+type Config struct {
+	DatabaseURL string // empty: the embedded PostgreSQL under DataDir
+	DataDir     string
+	HTTPAddr    string
+	ConfigFile  string
+
+	SlackBotToken string // empty (with SlackAppToken): the local sandbox workspace
+	SlackAppToken string
+	SlackAPIURL   string // ends with "/"
+
+	LogFormat string // text | json | "" (text on a terminal, JSON otherwise)
+	LogLevel  string // debug | info | warn | error
+
+	File File // from LEADBOT_CONFIG
+}
+
+// File is the YAML part of the configuration: lists and schedules.
+type File struct {
+	// Import maps our column names to the CRM export's, per kind: import.leads.name: "Full Name".
+	Import ImportConfig `yaml:"import"`
+	// Scoring settings: leak columns, type overrides, promotion margin.
+	Scoring ScoringConfig `yaml:"scoring"`
+	// Digest settings.
+	Digest DigestConfig `yaml:"digest"`
+	// Schedules (cron expressions, five fields).
+	Schedules Schedules `yaml:"schedules"`
+	// CRMURLTemplate builds the "Open in CRM" link: {id} is the lead's external id.
+	CRMURLTemplate string `yaml:"crm_url_template"`
+	// Managers' channel for retrain announcements (a channel id).
+	ManagersChannel string `yaml:"managers_channel"`
+	// APIToken protects the webhook endpoints (also LEADBOT_API_TOKEN).
+	APIToken string `yaml:"api_token"`
+}
+
+// ImportConfig configures CSV import.
+type ImportConfig struct {
+	// Columns renames columns per kind (leads, outcomes, reps): our name → the file's header.
+	Columns map[string]map[string]string `yaml:"columns"`
+	// Missing lists the values that mean "no value" (compared case-insensitively, after trimming).
+	Missing []string `yaml:"missing"`
+	// DateFormats are tried after the built-in ones (Go reference-time layouts).
+	DateFormats []string `yaml:"date_formats"`
+}
+
+// ScoringConfig configures training.
+type ScoringConfig struct {
+	Leaks           []string          `yaml:"leaks"`
+	Types           map[string]string `yaml:"types"`
+	PromotionMargin float64           `yaml:"promotion_margin"`
+	Model           string            `yaml:"model"` // auto | logreg | gbdt
+}
+
+// DigestConfig configures the rep digest.
+type DigestConfig struct {
+	LeadsPerDay  int    `yaml:"leads_per_day"`
+	DeliveryHour int    `yaml:"delivery_hour"`
+	Workdays     []int  `yaml:"workdays"` // 0 = Sunday … 6 = Saturday
+	ResendDays   int    `yaml:"resend_days"`
+	DefaultTZ    string `yaml:"default_timezone"`
+}
+
+// Schedules holds cron expressions for the scheduled jobs.
+type Schedules struct {
+	Digest        string `yaml:"digest"`
+	ManagerDigest string `yaml:"manager_digest"`
+	Retrain       string `yaml:"retrain"`
+}
+
+// Defaults returns the built-in file configuration.
+func Defaults() File {
+	return File{
+		Import: ImportConfig{Missing: []string{"", "NA", "N/A", "null", "Select"}},
+		Scoring: ScoringConfig{
+			PromotionMargin: 0.005,
+			Model:           "auto",
+		},
+		Digest: DigestConfig{
+			LeadsPerDay:  5,
+			DeliveryHour: 9,
+			Workdays:     []int{1, 2, 3, 4, 5},
+			ResendDays:   7,
+			DefaultTZ:    "UTC",
+		},
+		Schedules: Schedules{
+			Digest:        "*/5 * * * *",
+			ManagerDigest: "0 8 * * 1",
+			Retrain:       "0 2 * * *",
+		},
+	}
+}
+
+// FromEnv reads the configuration from getenv (os.Getenv in production) and validates it.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL: secret(getenv, "DATABASE_URL"),
+		DataDir:     or(getenv("LEADBOT_DATA_DIR"), ".leadbot"),
+		HTTPAddr:    or(getenv("LEADBOT_HTTP_ADDR"), "127.0.0.1:8080"),
+		ConfigFile:  getenv("LEADBOT_CONFIG"),
+
+		SlackBotToken: secret(getenv, "SLACK_BOT_TOKEN"),
+		SlackAppToken: secret(getenv, "SLACK_APP_TOKEN"),
+		SlackAPIURL:   or(getenv("SLACK_API_URL"), "https://slack.com/api/"),
+
+		LogFormat: strings.ToLower(getenv("LOG_FORMAT")),
+		LogLevel:  strings.ToLower(or(getenv("LOG_LEVEL"), "info")),
+		File:      Defaults(),
+	}
+	if !strings.HasSuffix(c.SlackAPIURL, "/") {
+		c.SlackAPIURL += "/"
+	}
+	if c.ConfigFile != "" {
+		if err := c.File.load(c.ConfigFile); err != nil {
+			return c, err
+		}
+	}
+	if t := secret(getenv, "LEADBOT_API_TOKEN"); t != "" {
+		c.File.APIToken = t
+	}
+	return c, c.validate()
+}
+
+// Sandbox reports whether leadbot should run against its local sandbox workspace instead of Slack.
+func (c Config) Sandbox() bool { return c.SlackBotToken == "" && c.SlackAppToken == "" }
+
+func (c Config) validate() error {
+	var errs []error
+	if (c.SlackBotToken == "") != (c.SlackAppToken == "") {
+		errs = append(errs, errors.New("set both SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…), or neither to use the sandbox workspace"))
+	}
+	if c.SlackBotToken != "" && !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN must be a bot token starting with xoxb-"))
+	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		errs = append(errs, errors.New("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens, scope connections:write)"))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("LEADBOT_HTTP_ADDR %q must be host:port, e.g. 127.0.0.1:8080", c.HTTPAddr))
+	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_FORMAT %q: use text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", c.LogLevel))
+	}
+	d := c.File.Digest
+	if d.DeliveryHour < 0 || d.DeliveryHour > 23 {
+		errs = append(errs, fmt.Errorf("digest.delivery_hour %d: use 0–23", d.DeliveryHour))
+	}
+	if d.LeadsPerDay < 1 || d.LeadsPerDay > 20 {
+		errs = append(errs, fmt.Errorf("digest.leads_per_day %d: use 1–20", d.LeadsPerDay))
+	}
+	if _, err := time.LoadLocation(d.DefaultTZ); err != nil {
+		errs = append(errs, fmt.Errorf("digest.default_timezone %q: %v", d.DefaultTZ, err))
+	}
+	switch c.File.Scoring.Model {
+	case "auto", "logreg", "gbdt":
+	default:
+		errs = append(errs, fmt.Errorf("scoring.model %q: use auto, logreg or gbdt", c.File.Scoring.Model))
+	}
+	return errors.Join(errs...)
+}
+
+func (f *File) load(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("LEADBOT_CONFIG: %w", err)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(f); err != nil {
+		return fmt.Errorf("LEADBOT_CONFIG %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// secret reads NAME, or the contents of the file named by NAME_FILE (Docker and Kubernetes
+// secrets), trimmed.
+func secret(getenv func(string) string, name string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	if p := getenv(name + "_FILE"); p != "" {
+		if b, err := os.ReadFile(p); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return ""
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// Atoi parses an optional integer environment value.
+func Atoi(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
+}
