@@ -114,27 +114,39 @@ CREATE TABLE scores (
 );
 CREATE INDEX scores_lead_idx ON scores (lead_id, scored_at DESC);
 
+-- One digest message per rep (or manager) per local day: the unit the scheduler makes idempotent.
+CREATE TABLE digests (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    rep_id      bigint      NOT NULL REFERENCES reps (id) ON DELETE CASCADE,
+    day         date        NOT NULL,
+    kind        text        NOT NULL DEFAULT 'rep' CHECK (kind IN ('rep', 'manager')),
+    channel     text        NOT NULL DEFAULT '',
+    message_ts  text        NOT NULL DEFAULT '',
+    status      text        NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts    int         NOT NULL DEFAULT 0,
+    last_error  text        NOT NULL DEFAULT '',
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    sent_at     timestamptz,
+    UNIQUE (rep_id, day, kind)
+);
+CREATE INDEX digests_message_idx ON digests (channel, message_ts) WHERE message_ts <> '';
+CREATE INDEX digests_unsent_idx ON digests (created_at) WHERE status <> 'sent';
+
 -- Which lead went to which rep in which message, on which of the rep's local days.
 CREATE TABLE deliveries (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     rep_id      bigint           NOT NULL REFERENCES reps (id) ON DELETE CASCADE,
     lead_id     bigint           NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
     day         date             NOT NULL,
+    digest_id   bigint           NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
     position    smallint         NOT NULL DEFAULT 0,
     probability double precision,
     score_id    bigint           REFERENCES scores (id) ON DELETE SET NULL,
-    channel     text             NOT NULL DEFAULT '',
-    message_ts  text             NOT NULL DEFAULT '',
-    status      text             NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
-    attempts    int              NOT NULL DEFAULT 0,
-    last_error  text             NOT NULL DEFAULT '',
     created_at  timestamptz      NOT NULL DEFAULT now(),
-    sent_at     timestamptz,
     UNIQUE (rep_id, lead_id, day)
 );
 CREATE INDEX deliveries_lead_idx ON deliveries (lead_id, day DESC);
-CREATE INDEX deliveries_pending_idx ON deliveries (created_at) WHERE status <> 'sent';
-CREATE INDEX deliveries_message_idx ON deliveries (channel, message_ts) WHERE message_ts <> '';
+CREATE INDEX deliveries_digest_idx ON deliveries (digest_id, position);
 
 -- A rep's verdict on a lead. Undo keeps the row (undone_at); one active verdict per rep and lead.
 CREATE TABLE feedback (

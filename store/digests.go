@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Digest is one digest message to one rep (or manager) on one of their local days.
+type Digest struct {
+	ID        int64      `db:"id"`
+	RepID     int64      `db:"rep_id"`
+	Day       time.Time  `db:"day"`
+	Kind      string     `db:"kind"`
+	Channel   string     `db:"channel"`
+	MessageTS string     `db:"message_ts"`
+	Status    string     `db:"status"`
+	Attempts  int        `db:"attempts"`
+	LastError string     `db:"last_error"`
+	CreatedAt time.Time  `db:"created_at"`
+	SentAt    *time.Time `db:"sent_at"`
+}
+
+const digestColumns = `id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at`
+
+// Delivery is one lead in one digest.
+type Delivery struct {
+	ID          int64     `db:"id"`
+	RepID       int64     `db:"rep_id"`
+	LeadID      int64     `db:"lead_id"`
+	Day         time.Time `db:"day"`
+	DigestID    int64     `db:"digest_id"`
+	Position    int       `db:"position"`
+	Probability *float64  `db:"probability"`
+	CreatedAt   time.Time `db:"created_at"`
+}
+
+// ReserveDigest records the rep's digest for day with these leads, in order, before anything is
+// sent. When the digest already exists (another replica, a retry, a restart) nothing changes and
+// the existing digest is returned with created false: the caller sends only what it created or
+// what is still unsent, which is what makes delivery idempotent.
+func (s *Store) ReserveDigest(ctx context.Context, repID int64, day time.Time, kind string, leads []Lead) (d Digest, created bool, err error) {
+	err = s.Tx(ctx, func(tx *sqlx.Tx) error {
+		var ids []Digest
+		if err := tx.SelectContext(ctx, &ids, `
+			INSERT INTO digests (rep_id, day, kind) VALUES ($1, $2, $3)
+			ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING `+digestColumns, repID, day, kind); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return tx.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
+		}
+		d, created = ids[0], true
+		for i, l := range leads {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO deliveries (rep_id, lead_id, day, digest_id, position, probability)
+				VALUES ($1, $2, $3, $4, $5, $6)`, repID, l.ID, day, d.ID, i, l.Score); err != nil {
+				var pqErr *pq.Error
+				if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+					// The lead went out today in another digest (a /leads or manual run): skip it.
+					continue
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	return d, created, translate(err)
+}
+
+// MarkDigestSent records where the digest was posted.
+func (s *Store) MarkDigestSent(ctx context.Context, id int64, channel, ts string) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE digests SET status = 'sent', channel = $2, message_ts = $3, sent_at = now(),
+		                   attempts = attempts + 1, last_error = ''
+		WHERE id = $1`, id, channel, ts)
+	return translate(err)
+}
+
+// MarkDigestFailed records a failed attempt; the digest stays due and is retried.
+func (s *Store) MarkDigestFailed(ctx context.Context, id int64, errText string) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE digests SET status = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1`, id, errText)
+	return translate(err)
+}
+
+// DigestByID returns one digest.
+func (s *Store) DigestByID(ctx context.Context, id int64) (Digest, error) {
+	var d Digest
+	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE id = $1`, id)
+	return d, translate(err)
+}
+
+// DigestFor returns the rep's digest of a kind for a day, or ErrNotFound.
+func (s *Store) DigestFor(ctx context.Context, repID int64, day time.Time, kind string) (Digest, error) {
+	var d Digest
+	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
+	return d, translate(err)
+}
+
+// DigestLeads returns the leads of a digest in their order.
+func (s *Store) DigestLeads(ctx context.Context, digestID int64) ([]Lead, error) {
+	var ls []Lead
+	err := s.db.SelectContext(ctx, &ls, `
+		SELECT `+leadColumns+` FROM deliveries d JOIN leads l ON l.id = d.lead_id
+		WHERE d.digest_id = $1 ORDER BY d.position`, digestID)
+	return ls, translate(err)
+}
+
+// DeliveriesOf returns the deliveries of a digest in order.
+func (s *Store) DeliveriesOf(ctx context.Context, digestID int64) ([]Delivery, error) {
+	var ds []Delivery
+	err := s.db.SelectContext(ctx, &ds, `
+		SELECT id, rep_id, lead_id, day, digest_id, position, probability, created_at FROM deliveries
+		WHERE digest_id = $1 ORDER BY position`, digestID)
+	return ds, translate(err)
+}
+
+// LastDelivery returns the latest delivery of a lead to a rep before day, or ErrNotFound.
+func (s *Store) LastDelivery(ctx context.Context, repID, leadID int64, before time.Time) (Delivery, error) {
+	var d Delivery
+	err := s.db.GetContext(ctx, &d, `
+		SELECT id, rep_id, lead_id, day, digest_id, position, probability, created_at FROM deliveries
+		WHERE rep_id = $1 AND lead_id = $2 AND day < $3 ORDER BY day DESC LIMIT 1`, repID, leadID, before)
+	return d, translate(err)
+}

@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Feedback is a rep's verdict on a lead: +1 (👍) or -1 (👎) with an optional reason code.
+type Feedback struct {
+	ID           int64      `db:"id"`
+	LeadID       int64      `db:"lead_id"`
+	RepID        int64      `db:"rep_id"`
+	Verdict      int        `db:"verdict"`
+	ReasonCode   *string    `db:"reason_code"`
+	Note         string     `db:"note"`
+	AccountWide  bool       `db:"account_wide"`
+	Channel      string     `db:"channel"`
+	MessageTS    string     `db:"message_ts"`
+	Probability  *float64   `db:"probability"`
+	ModelVersion *int       `db:"model_version"`
+	CreatedAt    time.Time  `db:"created_at"`
+	UndoneAt     *time.Time `db:"undone_at"`
+}
+
+// Reason returns the reason code or "".
+func (f Feedback) Reason() string {
+	if f.ReasonCode == nil {
+		return ""
+	}
+	return *f.ReasonCode
+}
+
+const feedbackColumns = `id, lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+	probability, model_version, created_at, undone_at`
+
+// NewFeedback is a verdict to record.
+type NewFeedback struct {
+	LeadID      int64
+	RepID       int64
+	Verdict     int
+	ReasonCode  string
+	Note        string
+	AccountWide bool
+	Channel     string
+	MessageTS   string
+}
+
+// RecordFeedback records a verdict with the lead's current score and model. A rep has at most one
+// active verdict per lead: when one exists already (a double click, a retried envelope, a stale
+// message) it is returned unchanged with created false.
+func (s *Store) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback, created bool, err error) {
+	var rows []Feedback
+	err = s.db.SelectContext(ctx, &rows, `
+		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+		                      probability, model_version)
+		SELECT l.id, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model FROM leads l WHERE l.id = $1
+		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
+		RETURNING `+feedbackColumns,
+		f.LeadID, f.RepID, f.Verdict, f.ReasonCode, f.Note, f.AccountWide, f.Channel, f.MessageTS)
+	if err != nil {
+		return fb, false, translate(err)
+	}
+	if len(rows) == 1 {
+		return rows[0], true, nil
+	}
+	fb, err = s.ActiveFeedback(ctx, f.RepID, f.LeadID)
+	return fb, false, err
+}
+
+// ActiveFeedback returns the rep's active verdict on a lead, or ErrNotFound.
+func (s *Store) ActiveFeedback(ctx context.Context, repID, leadID int64) (Feedback, error) {
+	var fb Feedback
+	err := s.db.GetContext(ctx, &fb, `SELECT `+feedbackColumns+` FROM feedback
+		WHERE rep_id = $1 AND lead_id = $2 AND undone_at IS NULL`, repID, leadID)
+	return fb, translate(err)
+}
+
+// UndoFeedback withdraws the rep's active verdict on a lead, keeping it in the history. It
+// reports whether there was one.
+func (s *Store) UndoFeedback(ctx context.Context, repID, leadID int64) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE feedback SET undone_at = now()
+		WHERE rep_id = $1 AND lead_id = $2 AND undone_at IS NULL`, repID, leadID)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// FeedbackOnLead returns every verdict on a lead, undone ones included, newest first.
+func (s *Store) FeedbackOnLead(ctx context.Context, leadID int64) ([]Feedback, error) {
+	var fs []Feedback
+	err := s.db.SelectContext(ctx, &fs, `SELECT `+feedbackColumns+` FROM feedback
+		WHERE lead_id = $1 ORDER BY created_at DESC, id DESC`, leadID)
+	return fs, translate(err)
+}
+
+// AllFeedback returns every active verdict (for training), oldest first.
+func (s *Store) AllFeedback(ctx context.Context) ([]Feedback, error) {
+	var fs []Feedback
+	err := s.db.SelectContext(ctx, &fs, `SELECT `+feedbackColumns+` FROM feedback
+		WHERE undone_at IS NULL ORDER BY created_at, id`)
+	return fs, translate(err)
+}

@@ -1,0 +1,249 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/leadbot/leadbot/internal/pgtest"
+	"github.com/leadbot/leadbot/store"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func newStore(t *testing.T) *store.Store {
+	t.Helper()
+	return store.New(pgtest.NewDB(t))
+}
+
+func day(s string) time.Time {
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// team creates a manager and a rep who reports to them.
+func team(t *testing.T, st *store.Store) (mgr, rep store.Rep) {
+	t.Helper()
+	ctx := context.Background()
+	mgr, err := st.UpsertRep(ctx, store.NewRep{Email: "Boss@Example.com ", Name: "Boss", SlackUserID: "UBOSS", IsManager: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = st.UpsertRep(ctx, store.NewRep{Email: "ann@example.com", Name: "Ann", SlackUserID: "UANN", ManagerEmail: "boss@example.com", Timezone: "Europe/Paris"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mgr, rep
+}
+
+func TestRepsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	mgr, rep := team(t, st)
+	if mgr.Email != "boss@example.com" {
+		t.Errorf("email not normalised: %q", mgr.Email)
+	}
+	if rep.ManagerID == nil || *rep.ManagerID != mgr.ID {
+		t.Errorf("manager not linked: %+v", rep.ManagerID)
+	}
+	got, err := st.RepBySlackID(ctx, "UANN")
+	if err != nil || got.ID != rep.ID || got.Timezone != "Europe/Paris" || got.DeliveryHour != 9 || got.LeadsPerDay != 5 {
+		t.Fatalf("RepBySlackID = %+v, %v", got, err)
+	}
+	pause := day("2030-01-31")
+	if err := st.UpdateRepSettings(ctx, rep.ID, store.RepSettings{DeliveryHour: 7, LeadsPerDay: 3, PausedUntil: &pause}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.RepByID(ctx, rep.ID)
+	if got.DeliveryHour != 7 || got.LeadsPerDay != 3 || !got.Paused(day("2030-01-31")) || got.Paused(day("2030-02-01")) {
+		t.Fatalf("settings not kept: %+v", got)
+	}
+	if err := st.UpdateRepSettings(ctx, rep.ID, store.RepSettings{DeliveryHour: 25, LeadsPerDay: 3}); err == nil {
+		t.Fatal("delivery hour 25 was accepted")
+	}
+	if err := st.SetSlackMatch(ctx, mgr.ID, "", "", "users_not_found"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.RepByID(ctx, mgr.ID)
+	if got.SlackID() != "UBOSS" || got.LookupError != "users_not_found" || got.LookupAt == nil {
+		t.Fatalf("slack match: %+v", got)
+	}
+	teamReps, err := st.TeamOf(ctx, mgr.ID)
+	if err != nil || len(teamReps) != 1 || teamReps[0].ID != rep.ID {
+		t.Fatalf("TeamOf = %v, %v", teamReps, err)
+	}
+	if _, err := st.RepBySlackID(ctx, "UNOBODY"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown slack id: %v, want ErrNotFound", err)
+	}
+	if _, err := st.UpsertRep(ctx, store.NewRep{Email: "other@example.com", SlackUserID: "UANN"}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second rep with the same Slack id: %v, want ErrConflict", err)
+	}
+}
+
+func TestLeadsScoresDigestsFeedback(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	_, rep := team(t, st)
+	var leads []store.Lead
+	for i, name := range []string{"Alpha", "Beta", "Gamma"} {
+		l, err := st.UpsertLead(ctx, store.NewLead{ExternalID: name, Name: name + " Person", Company: " ACME Corp ",
+			OwnerID: &rep.ID, Source: "Web", Attributes: map[string]any{"Employees": 100 * (i + 1), "Industry": "Retail"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		leads = append(leads, l)
+	}
+	if leads[0].Account != "acme corp" || leads[0].Attrs()["Employees"] != "100" {
+		t.Fatalf("lead round trip: account %q attrs %v", leads[0].Account, leads[0].Attrs())
+	}
+	// Unscored leads are not digest candidates.
+	today := day("2030-03-04")
+	cands, err := st.DigestCandidates(ctx, store.CandidateQuery{RepID: rep.ID, Day: today, Limit: 5, ResendDays: 7})
+	if err != nil || len(cands) != 0 {
+		t.Fatalf("candidates before scoring = %d, %v", len(cands), err)
+	}
+	var scores []store.NewScore
+	for i, l := range leads {
+		scores = append(scores, store.NewScore{LeadID: l.ID, Probability: 0.2 + 0.3*float64(i),
+			Factors: store.Factors{Base: -1, Factors: []store.Factor{{Column: "Industry", Label: "Industry: Retail", Value: 0.5}}}})
+	}
+	if err := st.RecordScores(ctx, scores); err != nil {
+		t.Fatal(err)
+	}
+	hist, err := st.LatestScores(ctx, leads[2].ID, 2)
+	if err != nil || len(hist) != 1 || hist[0].Factors().Factors[0].Label != "Industry: Retail" {
+		t.Fatalf("score history = %+v, %v", hist, err)
+	}
+	cands, _ = st.DigestCandidates(ctx, store.CandidateQuery{RepID: rep.ID, Day: today, Limit: 2, ResendDays: 7})
+	if len(cands) != 2 || cands[0].ExternalID != "Gamma" || cands[1].ExternalID != "Beta" {
+		t.Fatalf("top candidates = %v", names(cands))
+	}
+
+	d, created, err := st.ReserveDigest(ctx, rep.ID, today, "rep", cands)
+	if err != nil || !created {
+		t.Fatalf("reserve: %v created=%v", err, created)
+	}
+	again, created, err := st.ReserveDigest(ctx, rep.ID, today, "rep", leads)
+	if err != nil || created || again.ID != d.ID {
+		t.Fatalf("second reserve must return the same digest: %v created=%v id %d/%d", err, created, again.ID, d.ID)
+	}
+	got, _ := st.DigestLeads(ctx, d.ID)
+	if len(got) != 2 || got[0].ExternalID != "Gamma" {
+		t.Fatalf("digest leads = %v", names(got))
+	}
+	if err := st.MarkDigestSent(ctx, d.ID, "D1", "1.000001"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ = st.DigestByID(ctx, d.ID); d.Status != "sent" || d.MessageTS != "1.000001" {
+		t.Fatalf("digest after send: %+v", d)
+	}
+	// Delivered leads are not offered again the same day, nor within the resend window unless the
+	// score rose.
+	cands, _ = st.DigestCandidates(ctx, store.CandidateQuery{RepID: rep.ID, Day: today, Limit: 5, ResendDays: 7})
+	if len(cands) != 1 || cands[0].ExternalID != "Alpha" {
+		t.Fatalf("candidates after delivery = %v", names(cands))
+	}
+	tomorrow := today.AddDate(0, 0, 1)
+	if err := st.RecordScores(ctx, []store.NewScore{{LeadID: leads[1].ID, Probability: 0.9}}); err != nil {
+		t.Fatal(err)
+	}
+	cands, _ = st.DigestCandidates(ctx, store.CandidateQuery{RepID: rep.ID, Day: tomorrow, Limit: 5, ResendDays: 7})
+	if len(cands) != 2 || cands[0].ExternalID != "Beta" || cands[1].ExternalID != "Alpha" {
+		t.Fatalf("candidates next day (Beta rose, Gamma did not) = %v", names(cands))
+	}
+
+	// Feedback: one active verdict; a second click returns the first; undo keeps history.
+	fb, created, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: leads[2].ID, RepID: rep.ID, Verdict: -1, ReasonCode: "no_budget", Note: "frozen until Q3"})
+	if err != nil || !created || fb.Probability == nil || *fb.Probability != 0.8 {
+		t.Fatalf("feedback: %+v created=%v err=%v", fb, created, err)
+	}
+	dup, created, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: leads[2].ID, RepID: rep.ID, Verdict: 1})
+	if err != nil || created || dup.ID != fb.ID || dup.Verdict != -1 {
+		t.Fatalf("duplicate feedback: %+v created=%v err=%v", dup, created, err)
+	}
+	if _, _, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: leads[1].ID, RepID: rep.ID, Verdict: -1, ReasonCode: "made_up"}); err == nil {
+		t.Fatal("unknown reason code accepted")
+	}
+	if ok, err := st.UndoFeedback(ctx, rep.ID, leads[2].ID); !ok || err != nil {
+		t.Fatalf("undo: %v %v", ok, err)
+	}
+	if ok, _ := st.UndoFeedback(ctx, rep.ID, leads[2].ID); ok {
+		t.Fatal("second undo found a verdict")
+	}
+	hist2, _ := st.FeedbackOnLead(ctx, leads[2].ID)
+	if len(hist2) != 1 || hist2[0].UndoneAt == nil {
+		t.Fatalf("history after undo: %+v", hist2)
+	}
+	// Snooze and outcome remove leads from the candidates.
+	if err := st.Snooze(ctx, rep.ID, leads[1].ID, tomorrow.AddDate(0, 0, 7)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordOutcome(ctx, store.Outcome{LeadID: leads[0].ID, Outcome: "won", OccurredAt: today}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	cands, _ = st.DigestCandidates(ctx, store.CandidateQuery{RepID: rep.ID, Day: tomorrow, Limit: 5, ResendDays: 0})
+	if len(cands) != 1 || cands[0].ExternalID != "Gamma" {
+		t.Fatalf("candidates after snooze, outcome and undo = %v", names(cands))
+	}
+	o, err := st.OutcomeOf(ctx, leads[0].ID)
+	if err != nil || !o.Positive() {
+		t.Fatalf("outcome: %+v %v", o, err)
+	}
+	found, err := st.SearchLeads(ctx, "acme", 10)
+	if err != nil || len(found) != 3 {
+		t.Fatalf("search by company = %d, %v", len(found), err)
+	}
+	found, _ = st.SearchLeads(ctx, "beta", 10)
+	if len(found) != 1 || found[0].ExternalID != "Beta" {
+		t.Fatalf("search by id = %v", names(found))
+	}
+}
+
+func TestReasonCodesAndJobRuns(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	rs, err := st.ReasonCodes(ctx)
+	if err != nil || len(rs) != 10 || rs[0].Code != "no_budget" {
+		t.Fatalf("reason codes: %v %v", rs, err)
+	}
+	rc, err := st.ReasonCode(ctx, "bad_data")
+	if err != nil || !rc.DataQuality {
+		t.Fatalf("bad_data: %+v %v", rc, err)
+	}
+	id, err := st.StartJobRun(ctx, "digest", "host-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishJobRun(ctx, id, "ok", "", map[string]int{"sent": 3}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := st.JobRuns(ctx, "digest", 5)
+	if err != nil || len(runs) != 1 || runs[0].Outcome != "ok" || runs[0].FinishedAt == nil || string(runs[0].Details) != `{"sent": 3}` {
+		t.Fatalf("job runs: %+v %v", runs, err)
+	}
+	release, ok, err := st.TryLock(ctx, 42)
+	if err != nil || !ok {
+		t.Fatalf("first lock: %v %v", ok, err)
+	}
+	if _, ok2, _ := st.TryLock(ctx, 42); ok2 {
+		t.Fatal("second holder got the same advisory lock")
+	}
+	release()
+	release2, ok, _ := st.TryLock(ctx, 42)
+	if !ok {
+		t.Fatal("lock not released")
+	}
+	release2()
+}
+
+func names(ls []store.Lead) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.ExternalID)
+	}
+	return out
+}
