@@ -1,0 +1,65 @@
+package scoring
+
+import "math"
+
+// Calibration maps the model's raw log-odds z to calibrated log-odds A·z + B (Platt scaling).
+// Platt rather than isotonic: it is monotone and affine, so rankings are unchanged and the
+// explanation of the calibrated log-odds is the raw explanation scaled by A: still additive.
+type Calibration struct {
+	A float64 `json:"a"`
+	B float64 `json:"b"`
+}
+
+// identityCalibration leaves scores as the model produced them.
+var identityCalibration = Calibration{A: 1}
+
+// apply returns the calibrated probability for raw log-odds z.
+func (c Calibration) apply(z float64) float64 { return sigmoid(c.A*z + c.B) }
+
+// fitPlatt fits A, B by Newton's method on held-out raw scores. It falls back to the identity
+// when the held-out data cannot support it (one class only, or a non-increasing fit).
+func fitPlatt(z, y, w []float64) Calibration {
+	var pos, neg float64
+	for i := range y {
+		if y[i] > 0.5 {
+			pos += w[i]
+		} else {
+			neg += w[i]
+		}
+	}
+	if pos == 0 || neg == 0 {
+		return identityCalibration
+	}
+	a, b := 1.0, 0.0
+	for it := 0; it < 100; it++ {
+		var ga, gb, haa, hab, hbb float64
+		for i := range z {
+			p := sigmoid(a*z[i] + b)
+			r := w[i] * (p - y[i])
+			d := w[i] * p * (1 - p)
+			ga += r * z[i]
+			gb += r
+			haa += d * z[i] * z[i]
+			hab += d * z[i]
+			hbb += d
+		}
+		// A tiny ridge keeps the 2×2 system solvable when all scores are equal.
+		haa += 1e-9
+		hbb += 1e-9
+		det := haa*hbb - hab*hab
+		if det <= 0 {
+			break
+		}
+		da := (hbb*ga - hab*gb) / det
+		db := (haa*gb - hab*ga) / det
+		a -= da
+		b -= db
+		if math.Abs(da)+math.Abs(db) < 1e-12 {
+			break
+		}
+	}
+	if !(a > 0) || math.IsNaN(b) || math.IsInf(a, 0) {
+		return identityCalibration
+	}
+	return Calibration{A: a, B: b}
+}

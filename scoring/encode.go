@@ -1,0 +1,452 @@
+package scoring
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ColumnType is how a source column is turned into model features.
+type ColumnType string
+
+// The column types; dates become "days since" at scoring time.
+const (
+	TypeNumber   ColumnType = "number"
+	TypeCategory ColumnType = "category"
+	TypeBoolean  ColumnType = "boolean"
+	TypeDate     ColumnType = "date"
+)
+
+// Reserved category levels: every categorical column has them, so a missing value and a value
+// never seen in training both have somewhere to go.
+const (
+	levelMissing = 0
+	levelOther   = 1
+)
+
+// ColumnSpec is the fitted encoding of one source column, saved with the model.
+type ColumnSpec struct {
+	Name string     `json:"name"`
+	Type ColumnType `json:"type"`
+	// Numbers and dates.
+	Median  float64   `json:"median,omitempty"`
+	Lo      float64   `json:"lo,omitempty"` // clipping bounds for the linear model (1st/99th percentile)
+	Hi      float64   `json:"hi,omitempty"`
+	Pct     []float64 `json:"pct,omitempty"`  // percentiles 1..99 of training values, for "top 10 %"
+	Cuts    []float64 `json:"cuts,omitempty"` // histogram bin edges for the trees
+	Layout  string    `json:"layout,omitempty"`
+	DateRef float64   `json:"date_ref,omitempty"` // unix days of the training reference time
+	Missing float64   `json:"missing_rate"`
+	// Categories and booleans: Levels[0] is "missing", Levels[1] is "other" (rare or unseen).
+	Levels []string `json:"levels,omitempty"`
+
+	lookup map[string]int
+}
+
+// DroppedColumn records a column left out of the model and why.
+type DroppedColumn struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// Encoding is the fitted mapping from raw CRM values to features.
+type Encoding struct {
+	Columns       []ColumnSpec    `json:"columns"`
+	MissingTokens []string        `json:"missing_tokens"`
+	Dropped       []DroppedColumn `json:"dropped,omitempty"`
+}
+
+// EncodeConfig controls how an encoding is fitted.
+type EncodeConfig struct {
+	Drop          []string              // leaks, identifiers and anything else to exclude
+	Types         map[string]ColumnType // overrides of the inferred type
+	MinCount      int                   // a category level needs this many rows, else pooled into "other"; 0 = automatic
+	MaxLevels     int                   // most levels kept per category; 0 = 100
+	MissingTokens []string              // extra values that mean missing
+}
+
+var boolWords = map[string]bool{"yes": true, "no": true, "true": true, "false": true, "y": true, "n": true, "t": true, "f": true}
+
+var dateLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02", "2006/01/02", "01/02/2006", "02.01.2006"}
+
+// fitEncoding infers a type for every column and fits its encoding on the given frame.
+func fitEncoding(f *Frame, cfg EncodeConfig) *Encoding {
+	enc := &Encoding{MissingTokens: append([]string(nil), cfg.MissingTokens...)}
+	drop := map[string]bool{}
+	for _, d := range cfg.Drop {
+		drop[strings.TrimSpace(d)] = true
+	}
+	for j, name := range f.names {
+		if drop[name] {
+			enc.Dropped = append(enc.Dropped, DroppedColumn{name, "excluded by configuration"})
+			continue
+		}
+		spec, why := fitColumn(name, f.cols[j], f.n, cfg, enc.MissingTokens)
+		if why != "" {
+			enc.Dropped = append(enc.Dropped, DroppedColumn{name, why})
+			continue
+		}
+		enc.Columns = append(enc.Columns, spec)
+	}
+	enc.index()
+	return enc
+}
+
+// valueCounts returns the distinct non-missing raw values with their counts.
+func valueCounts(c *column, tokens map[string]bool) (vals []string, counts []int, missing int) {
+	if c.numeric {
+		m := map[float64]int{}
+		for _, x := range c.nums {
+			if math.IsNaN(x) {
+				missing++
+			} else {
+				m[x]++
+			}
+		}
+		keys := make([]float64, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			vals = append(vals, strconv.FormatFloat(k, 'g', -1, 64))
+			counts = append(counts, m[k])
+		}
+		return vals, counts, missing
+	}
+	cnt := make([]int, len(c.dict))
+	for _, code := range c.codes {
+		cnt[code]++
+	}
+	missing = cnt[0]
+	for i := 1; i < len(c.dict); i++ {
+		if cnt[i] == 0 {
+			continue
+		}
+		if tokens[c.dict[i]] {
+			missing += cnt[i]
+			continue
+		}
+		vals = append(vals, c.dict[i])
+		counts = append(counts, cnt[i])
+	}
+	return vals, counts, missing
+}
+
+func fitColumn(name string, c *column, n int, cfg EncodeConfig, extra []string) (ColumnSpec, string) {
+	tokens := map[string]bool{}
+	for _, t := range extra {
+		tokens[t] = true
+	}
+	vals, counts, missing := valueCounts(c, tokens)
+	present := n - missing
+	spec := ColumnSpec{Name: name, Missing: float64(missing) / float64(max(n, 1))}
+	switch {
+	case present == 0:
+		return spec, "always missing"
+	case len(vals) == 1 && missing == 0:
+		return spec, "constant"
+	}
+	typ, layout := inferType(vals)
+	if t, ok := cfg.Types[name]; ok {
+		typ = t
+	}
+	spec.Type, spec.Layout = typ, layout
+	switch typ {
+	case TypeNumber, TypeDate:
+		xs := make([]float64, 0, present)
+		allInt := true
+		for i, v := range vals {
+			x, ok := parseNumber(v, typ, layout)
+			if !ok {
+				continue
+			}
+			if typ == TypeDate {
+				spec.DateRef = max(spec.DateRef, x)
+			}
+			allInt = allInt && x == math.Trunc(x)
+			for range counts[i] {
+				xs = append(xs, x)
+			}
+		}
+		if len(xs) == 0 {
+			return spec, fmt.Sprintf("no value parses as a %s", typ)
+		}
+		if typ == TypeNumber && allInt && len(vals) >= 50 && float64(len(vals)) >= 0.99*float64(present) {
+			return spec, "identifier-like (nearly every value unique)"
+		}
+		if typ == TypeDate {
+			for i := range xs {
+				xs[i] = spec.DateRef - xs[i]
+			}
+		}
+		fitNumeric(&spec, xs)
+	default:
+		if len(vals) >= 50 && float64(len(vals)) > 0.9*float64(present) {
+			return spec, "identifier-like (nearly every value unique)"
+		}
+		fitLevels(&spec, vals, counts, n, cfg)
+	}
+	return spec, ""
+}
+
+// inferType looks at the distinct values only, so it is cheap even for a million rows.
+func inferType(vals []string) (ColumnType, string) {
+	num, boolean := true, len(vals) <= 2
+	for _, v := range vals {
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			num = false
+		}
+		if !boolWords[strings.ToLower(v)] {
+			boolean = false
+		}
+	}
+	switch {
+	case num:
+		return TypeNumber, ""
+	case boolean:
+		return TypeBoolean, ""
+	}
+	for _, layout := range dateLayouts {
+		ok := true
+		for _, v := range vals {
+			if _, err := time.Parse(layout, v); err != nil {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return TypeDate, layout
+		}
+	}
+	return TypeCategory, ""
+}
+
+// parseNumber parses a number, or a date as unix days.
+func parseNumber(v string, typ ColumnType, layout string) (float64, bool) {
+	if typ == TypeDate {
+		t, err := time.Parse(layout, v)
+		if err != nil {
+			return 0, false
+		}
+		return float64(t.Unix()) / 86400, true
+	}
+	x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, false
+	}
+	return x, true
+}
+
+// fitNumeric keeps percentiles (for words and clipping) and histogram cuts (for the trees).
+func fitNumeric(spec *ColumnSpec, xs []float64) {
+	slices.Sort(xs)
+	q := func(p float64) float64 { return xs[min(len(xs)-1, int(p*float64(len(xs))))] }
+	spec.Median = q(0.5)
+	spec.Pct = make([]float64, 99)
+	for i := range spec.Pct {
+		spec.Pct[i] = q(float64(i+1) / 100)
+	}
+	spec.Lo, spec.Hi = spec.Pct[0], spec.Pct[98]
+	distinct := slices.Compact(slices.Clone(xs))
+	const maxCuts = 254
+	if len(distinct) <= maxCuts+1 {
+		for i := 0; i+1 < len(distinct); i++ {
+			spec.Cuts = append(spec.Cuts, midpoint(distinct[i], distinct[i+1]))
+		}
+		return
+	}
+	// Quantile cuts over the rows; a heavy value takes one bin instead of several.
+	for k := 1; k <= maxCuts; k++ {
+		i := k * len(xs) / (maxCuts + 1)
+		if i <= 0 || i >= len(xs) {
+			continue
+		}
+		c := xs[i]
+		if xs[i-1] != xs[i] {
+			c = midpoint(xs[i-1], xs[i])
+		}
+		if len(spec.Cuts) == 0 || c > spec.Cuts[len(spec.Cuts)-1] {
+			spec.Cuts = append(spec.Cuts, c)
+		}
+	}
+}
+
+func midpoint(a, b float64) float64 {
+	m := a + (b-a)/2
+	if m >= b { // adjacent floats
+		m = a
+	}
+	return m
+}
+
+// fitLevels keeps frequent levels and pools the rest into "other".
+func fitLevels(spec *ColumnSpec, vals []string, counts []int, n int, cfg EncodeConfig) {
+	minCount := cfg.MinCount
+	if minCount <= 0 {
+		minCount = max(3, min(30, n/1000))
+	}
+	maxLevels := cfg.MaxLevels
+	if maxLevels <= 0 || maxLevels > 250 {
+		maxLevels = 100
+	}
+	idx := make([]int, len(vals))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if c := cmp.Compare(counts[b], counts[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(vals[a], vals[b])
+	})
+	spec.Levels = []string{"missing", "other"}
+	for _, i := range idx {
+		if counts[i] < minCount || len(spec.Levels) >= maxLevels+2 {
+			break
+		}
+		spec.Levels = append(spec.Levels, vals[i])
+	}
+}
+
+// index rebuilds lookup tables after fitting or unmarshalling.
+func (e *Encoding) index() {
+	for i := range e.Columns {
+		s := &e.Columns[i]
+		if s.Levels != nil {
+			s.lookup = make(map[string]int, len(s.Levels))
+			for k, l := range s.Levels[2:] {
+				s.lookup[l] = k + 2
+			}
+		}
+	}
+}
+
+// isCat tells whether the column is encoded as level codes.
+func (s *ColumnSpec) isCat() bool { return s.Type == TypeCategory || s.Type == TypeBoolean }
+
+// encoded holds one float64 column per spec: the number (NaN when missing, dates as days since)
+// or the category level code.
+type encoded struct {
+	n    int
+	vals [][]float64
+}
+
+// encode applies the fitted encoding to any frame. Columns the model has never seen are ignored;
+// columns it needs but the frame lacks are all missing; unseen categories map to "other".
+func (e *Encoding) encode(f *Frame) *encoded {
+	out := &encoded{n: f.n, vals: make([][]float64, len(e.Columns))}
+	tokens := map[string]bool{}
+	for _, t := range e.MissingTokens {
+		tokens[t] = true
+	}
+	for k := range e.Columns {
+		s := &e.Columns[k]
+		j, ok := f.index[s.Name]
+		if !ok {
+			v := make([]float64, f.n)
+			fill := math.NaN()
+			if s.isCat() {
+				fill = levelMissing
+			}
+			for i := range v {
+				v[i] = fill
+			}
+			out.vals[k] = v
+			continue
+		}
+		c := f.cols[j]
+		ref := s.DateRef
+		if f.Now != 0 {
+			ref = float64(f.Now) / 86400
+		}
+		switch {
+		case s.Type == TypeNumber && c.numeric && len(tokens) == 0:
+			out.vals[k] = c.nums // shared, read-only: no copy for the common case
+		case c.numeric:
+			v := make([]float64, f.n)
+			for i, x := range c.nums {
+				v[i] = s.fromString(strconv.FormatFloat(x, 'g', -1, 64), math.IsNaN(x), tokens, ref)
+			}
+			out.vals[k] = v
+		default:
+			table := make([]float64, len(c.dict))
+			for code, str := range c.dict {
+				table[code] = s.fromString(str, code == 0, tokens, ref)
+			}
+			v := make([]float64, f.n)
+			for i, code := range c.codes {
+				v[i] = table[code]
+			}
+			out.vals[k] = v
+		}
+	}
+	return out
+}
+
+// fromString encodes one raw value.
+func (s *ColumnSpec) fromString(v string, missing bool, tokens map[string]bool, ref float64) float64 {
+	missing = missing || tokens[v]
+	if s.isCat() {
+		if missing {
+			return levelMissing
+		}
+		if l, ok := s.lookup[v]; ok {
+			return float64(l)
+		}
+		return levelOther
+	}
+	if missing {
+		return math.NaN()
+	}
+	x, ok := parseNumber(v, s.Type, s.Layout)
+	if !ok {
+		return math.NaN()
+	}
+	if s.Type == TypeDate {
+		return ref - x
+	}
+	return x
+}
+
+// bins maps encoded values to histogram bins for tree training: 0 is missing for numbers, and
+// categories use their level code.
+func (e *Encoding) bins(x *encoded) [][]uint8 {
+	out := make([][]uint8, len(e.Columns))
+	parallelFor(len(e.Columns), func(k int) {
+		s := &e.Columns[k]
+		b := make([]uint8, x.n)
+		for i, v := range x.vals[k] {
+			switch {
+			case s.isCat():
+				b[i] = uint8(v)
+			case !math.IsNaN(v):
+				lo, _ := slices.BinarySearch(s.Cuts, v)
+				b[i] = uint8(lo + 1)
+			}
+		}
+		out[k] = b
+	})
+	return out
+}
+
+// nbins is the number of histogram bins of column k.
+func (s *ColumnSpec) nbins() int {
+	if s.isCat() {
+		return len(s.Levels)
+	}
+	return len(s.Cuts) + 2
+}
+
+// percentile returns the share of training values below x, in [0,1].
+func (s *ColumnSpec) percentile(x float64) float64 {
+	if len(s.Pct) == 0 {
+		return 0.5
+	}
+	i, _ := slices.BinarySearch(s.Pct, x)
+	return float64(i) / 100
+}

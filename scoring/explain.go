@@ -1,0 +1,281 @@
+package scoring
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Contribution is one source column's share of a score, in log-odds. All one-hot dummies and the
+// missing indicator of a column are summed into it, so "Lead Source" is one factor.
+type Contribution struct {
+	Column     string  `json:"column"`
+	Value      string  `json:"value"`                // the value as a rep reads it: "Reference", "1,240 s", "missing"
+	Effect     float64 `json:"effect"`               // log-odds pushed up (+) or down (−)
+	Missing    bool    `json:"missing"`              // the value was missing
+	Percentile float64 `json:"percentile,omitempty"` // numbers: share of training leads below, or −1
+}
+
+// Explanation says why a lead scored as it did: Base + Σ Effect = Raw exactly.
+type Explanation struct {
+	Kind          Kind           `json:"kind"`
+	Base          float64        `json:"base"`          // log-odds of the average lead
+	Raw           float64        `json:"raw"`           // the model's log-odds for this lead
+	Probability   float64        `json:"probability"`   // calibrated probability
+	Contributions []Contribution `json:"contributions"` // largest |Effect| first
+}
+
+// Explain explains row i of f. For many rows use ExplainRows, which encodes the frame once.
+func (m *Model) Explain(f *Frame, i int) Explanation {
+	return m.ExplainRows(f.Select([]int{i}), nil)[0]
+}
+
+// ExplainRows explains the given rows of f (all rows when rows is nil), in parallel.
+func (m *Model) ExplainRows(f *Frame, rows []int) []Explanation {
+	if rows == nil {
+		rows = make([]int, f.Len())
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	x := m.Encoding.encode(f)
+	out := make([]Explanation, len(rows))
+	K := len(m.Encoding.Columns)
+	var buf0 []pathElem
+	depth := 0
+	if m.GBDT != nil {
+		for t := range m.GBDT.Trees {
+			depth = max(depth, m.GBDT.Trees[t].depth())
+		}
+	}
+	_ = buf0
+	parallelChunks(len(rows), func(_, lo, hi int) {
+		phi := make([]float64, K)
+		row := make([]float64, K)
+		buf := make([]pathElem, (depth+3)*(depth+3))
+		for j := lo; j < hi; j++ {
+			i := rows[j]
+			clear(phi)
+			for k := range K {
+				row[k] = x.vals[k][i]
+			}
+			var base float64
+			switch m.Kind {
+			case KindLogReg:
+				base = m.LogReg.shap(m.Encoding, x, i, phi)
+			case KindGBDT:
+				base = m.GBDT.Base
+				for t := range m.GBDT.Trees {
+					m.GBDT.Trees[t].shap(row, phi, buf)
+				}
+			case KindPrior:
+				base = m.Prior.explain(m.Encoding, x, i, phi)
+			}
+			out[j] = m.explanation(base, phi, row)
+		}
+	})
+	return out
+}
+
+// explanation renders the per-column effects; Raw is Base + Σφ by construction.
+func (m *Model) explanation(base float64, phi, row []float64) Explanation {
+	e := Explanation{Kind: m.Kind, Base: base, Raw: base}
+	for k := range phi {
+		e.Raw += phi[k]
+	}
+	e.Probability = m.Calibration.apply(e.Raw)
+	e.Contributions = make([]Contribution, len(phi))
+	for k, s := range m.Encoding.Columns {
+		c := Contribution{Column: s.Name, Effect: phi[k], Percentile: -1}
+		v := row[k]
+		switch {
+		case s.isCat():
+			c.Missing = v == levelMissing
+			c.Value = s.Levels[int(v)]
+		case math.IsNaN(v):
+			c.Missing, c.Value = true, "missing"
+		default:
+			c.Value = formatNumber(v, s.Type, m.Units[s.Name])
+			c.Percentile = s.percentile(v)
+		}
+		e.Contributions[k] = c
+	}
+	slices.SortStableFunc(e.Contributions, func(a, b Contribution) int {
+		return cmp.Compare(math.Abs(b.Effect), math.Abs(a.Effect))
+	})
+	return e
+}
+
+// shap computes exact linear SHAP φ = β(x − E[x]) summed per column, returning the base value.
+func (m *LogReg) shap(enc *Encoding, x *encoded, i int, phi []float64) float64 {
+	base := m.Intercept
+	for f, b := range m.Coef {
+		base += b * m.Mean[f]
+	}
+	for k, s := range enc.Columns {
+		f, v := m.feature(enc, x, k, i)
+		lo, hi := m.Offset[k], m.Offset[k]+2
+		if s.isCat() {
+			hi = m.Offset[k] + len(s.Levels)
+		}
+		phi[k] = m.Coef[f] * v
+		for j := lo; j < hi; j++ {
+			phi[k] -= m.Coef[j] * m.Mean[j]
+		}
+	}
+	return base
+}
+
+// Top returns the largest upward and downward contributions, strongest first (default 3 and 2).
+func (e Explanation) Top(up, down int) (ups, downs []Contribution) {
+	for _, c := range e.Contributions {
+		switch {
+		case c.Effect > 1e-9 && len(ups) < up:
+			ups = append(ups, c)
+		case c.Effect < -1e-9 && len(downs) < down:
+			downs = append(downs, c)
+		}
+	}
+	return ups, downs
+}
+
+// String renders the factor as a rep reads it: "Lead Source: Reference",
+// "Time on website: 1,240 s (top 10 %)", "Country: missing".
+func (c Contribution) String() string {
+	s := c.Column + ": " + c.Value
+	switch {
+	case c.Percentile >= 0.9:
+		s += fmt.Sprintf(" (top %d %%)", max(1, int(math.Round((1-c.Percentile)*100))))
+	case c.Percentile >= 0 && c.Percentile <= 0.1:
+		s += fmt.Sprintf(" (bottom %d %%)", max(1, int(math.Round(c.Percentile*100))))
+	}
+	return s
+}
+
+// Size words the strength of an effect in log-odds: "strong" (≥1, about ×2.7 in odds),
+// "moderate" (≥0.4, about ×1.5) or "slight".
+func (c Contribution) Size() string {
+	switch a := math.Abs(c.Effect); {
+	case a >= 1:
+		return "strong"
+	case a >= 0.4:
+		return "moderate"
+	}
+	return "slight"
+}
+
+// Arrow is the direction and size at a glance: ▲▲▲ strong up … ▼ slight down.
+func (c Contribution) Arrow() string {
+	n := map[string]int{"strong": 3, "moderate": 2, "slight": 1}[c.Size()]
+	if c.Effect >= 0 {
+		return strings.Repeat("▲", n)
+	}
+	return strings.Repeat("▼", n)
+}
+
+// Reasons renders the top factors as lines: "▲▲ Lead Source: Reference".
+func (e Explanation) Reasons(up, down int) []string {
+	ups, downs := e.Top(up, down)
+	var out []string
+	for _, c := range append(ups, downs...) {
+		out = append(out, c.Arrow()+" "+c.String())
+	}
+	return out
+}
+
+// Change is one column's movement between two explanations of the same lead.
+type Change struct {
+	Column string  `json:"column"`
+	From   string  `json:"from"`
+	To     string  `json:"to"`
+	Delta  float64 `json:"delta"` // change of the column's effect, in log-odds
+}
+
+// String renders "Time on website: 300 s → 1,240 s (▲ +0.42)".
+func (c Change) String() string {
+	arrow := "▲"
+	if c.Delta < 0 {
+		arrow = "▼"
+	}
+	if c.From == c.To {
+		return fmt.Sprintf("%s: %s (%s %+.2f, the model changed)", c.Column, c.To, arrow, c.Delta)
+	}
+	return fmt.Sprintf("%s: %s → %s (%s %+.2f)", c.Column, c.From, c.To, arrow, c.Delta)
+}
+
+// Diff lists what changed between two scores of the same lead, largest change first: columns
+// whose value or effect moved by more than 0.01 log-odds. The first return is the change in
+// probability.
+func Diff(prev, cur Explanation) (float64, []Change) {
+	before := map[string]Contribution{}
+	for _, c := range prev.Contributions {
+		before[c.Column] = c
+	}
+	var out []Change
+	seen := map[string]bool{}
+	for _, c := range cur.Contributions {
+		seen[c.Column] = true
+		b, ok := before[c.Column]
+		if !ok {
+			b = Contribution{Value: "not scored"}
+		}
+		if d := c.Effect - b.Effect; math.Abs(d) > 0.01 || b.Value != c.Value {
+			out = append(out, Change{Column: c.Column, From: b.Value, To: c.Value, Delta: d})
+		}
+	}
+	for _, b := range prev.Contributions {
+		if !seen[b.Column] {
+			out = append(out, Change{Column: b.Column, From: b.Value, To: "not scored", Delta: -b.Effect})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Change) int { return cmp.Compare(math.Abs(b.Delta), math.Abs(a.Delta)) })
+	return cur.Probability - prev.Probability, out
+}
+
+// formatNumber writes 1240 as "1,240", dates as "N days ago", with a unit when configured.
+func formatNumber(v float64, typ ColumnType, unit string) string {
+	if typ == TypeDate {
+		d := int(math.Round(v))
+		switch {
+		case d == 0:
+			return "today"
+		case d == 1:
+			return "1 day ago"
+		case d < 0:
+			return fmt.Sprintf("in %d days", -d)
+		}
+		return fmt.Sprintf("%d days ago", d)
+	}
+	var s string
+	if a := math.Abs(v); a >= 100 || v == math.Trunc(v) {
+		s = groupThousands(strconv.FormatFloat(math.Round(v), 'f', 0, 64))
+	} else {
+		s = strconv.FormatFloat(v, 'f', -1, 64)
+		if len(s) > 6 {
+			s = strconv.FormatFloat(v, 'g', 3, 64)
+		}
+	}
+	if unit != "" {
+		s += " " + unit
+	}
+	return s
+}
+
+func groupThousands(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,437 @@
+package scoring
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// GBDTParams are the hyper-parameters of the gradient-boosted trees.
+type GBDTParams struct {
+	Trees          int     `json:"trees"`            // most boosting rounds
+	LearningRate   float64 `json:"learning_rate"`    // shrinkage of every leaf
+	MaxDepth       int     `json:"max_depth"`        // deepest split
+	MaxLeaves      int     `json:"max_leaves"`       // leaves per tree; grown best-first
+	MinSamplesLeaf int     `json:"min_samples_leaf"` // fewest training rows in a leaf
+	MinHessian     float64 `json:"min_hessian"`      // smallest Σ p(1−p)·w in a leaf
+	L2             float64 `json:"l2"`               // L2 penalty on leaf values
+	Subsample      float64 `json:"subsample"`        // share of rows per tree (1 = all)
+	ColSample      float64 `json:"colsample"`        // share of columns per tree (1 = all)
+	EarlyStop      int     `json:"early_stop"`       // stop after this many rounds without a better validation loss; 0 = off
+	Seed           uint64  `json:"seed"`
+}
+
+// DefaultGBDTParams are sensible for CRM data of a few thousand to a few million leads.
+func DefaultGBDTParams() GBDTParams {
+	return GBDTParams{Trees: 1000, LearningRate: 0.1, MaxDepth: 8, MaxLeaves: 31, MinSamplesLeaf: 20,
+		MinHessian: 1e-3, L2: 1, Subsample: 1, ColSample: 1, EarlyStop: 30}
+}
+
+// GBDT is a fitted ensemble for binary log loss: raw = Init + Σ trees.
+type GBDT struct {
+	Params GBDTParams `json:"params"`
+	Init   float64    `json:"init"`
+	Trees  []Tree     `json:"trees"`
+	Base   float64    `json:"base"` // Init + Σ expected tree outputs: the TreeSHAP base value
+}
+
+// binStat accumulates one histogram bin.
+type binStat struct{ g, h, c, w float64 }
+
+func (a *binStat) add(b binStat) { a.g += b.g; a.h += b.h; a.c += b.c; a.w += b.w }
+func (a *binStat) sub(b binStat) { a.g -= b.g; a.h -= b.h; a.c -= b.c; a.w -= b.w }
+
+type split struct {
+	gain    float64
+	feature int
+	bin     int
+	missL   bool
+	cats    []uint64
+	ok      bool
+}
+
+type leafCand struct {
+	node   int32
+	lo, hi int
+	depth  int
+	hist   []binStat
+	total  binStat
+	best   split
+}
+
+// gbdtTrainer holds the binned training data and scratch space of one fit.
+type gbdtTrainer struct {
+	p      GBDTParams
+	bins   [][]uint8
+	isCat  []bool
+	nb     []int
+	off    []int // offset of each column's bins in a histogram
+	nbTot  int
+	ghw    []binStat // per row: gradient, hessian, 1, weight
+	perm   []int32
+	tmp    []int32
+	active []bool // columns sampled for this tree
+	pool   [][]binStat
+}
+
+// fitGBDT trains on binned columns; valid (may be nil) drives early stopping.
+func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64, vbins [][]uint8, vy, vw []float64, p GBDTParams) (*GBDT, []float64, error) {
+	n := len(y)
+	t := &gbdtTrainer{p: p, bins: bins}
+	for k := range enc.Columns {
+		s := &enc.Columns[k]
+		t.isCat = append(t.isCat, s.isCat())
+		t.nb = append(t.nb, s.nbins())
+		t.off = append(t.off, t.nbTot)
+		t.nbTot += s.nbins()
+	}
+	var sw, sy float64
+	for i := range n {
+		sw += w[i]
+		sy += w[i] * y[i]
+	}
+	m := &GBDT{Params: p, Init: logit(min(max(sy/sw, 1e-6), 1-1e-6))}
+	f := make([]float64, n)
+	for i := range f {
+		f[i] = m.Init
+	}
+	var fv []float64
+	if vbins != nil {
+		fv = make([]float64, len(vy))
+		for i := range fv {
+			fv[i] = m.Init
+		}
+	}
+	t.ghw = make([]binStat, n)
+	t.perm = make([]int32, 0, n)
+	t.tmp = make([]int32, n)
+	t.active = make([]bool, len(bins))
+	bestLoss, bestIter := math.Inf(1), -1
+	var valCurve []float64
+	for it := 0; it < p.Trees; it++ {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		for i := range n {
+			q := sigmoid(f[i])
+			t.ghw[i] = binStat{w[i] * (q - y[i]), w[i] * q * (1 - q), 1, w[i]}
+		}
+		rng := rand.New(rand.NewPCG(p.Seed, uint64(it)))
+		t.perm = t.perm[:0]
+		for i := range n {
+			if p.Subsample >= 1 || rng.Float64() < p.Subsample {
+				t.perm = append(t.perm, int32(i))
+			}
+		}
+		for k := range t.active {
+			t.active[k] = p.ColSample >= 1 || rng.Float64() < p.ColSample
+		}
+		tree, leaves := t.grow()
+		if len(tree.Nodes) == 1 && it > 0 {
+			break // nothing left to learn
+		}
+		// Update training scores: rows in the sample from their leaf, the rest by traversal.
+		inSample := len(t.perm) == n
+		for _, lf := range leaves {
+			v := tree.Nodes[lf.node].Value
+			for _, r := range t.perm[lf.lo:lf.hi] {
+				f[r] += v
+			}
+		}
+		if !inSample {
+			seen := make([]bool, n)
+			for _, r := range t.perm {
+				seen[r] = true
+			}
+			for i := range n {
+				if !seen[i] {
+					f[i] += tree.predictBins(bins, i)
+				}
+			}
+		}
+		m.Trees = append(m.Trees, tree)
+		if vbins != nil {
+			for i := range fv {
+				fv[i] += tree.predictBins(vbins, i)
+			}
+			loss := logLossRaw(vy, fv, vw)
+			valCurve = append(valCurve, loss)
+			if loss < bestLoss-1e-12 {
+				bestLoss, bestIter = loss, it
+			}
+			if p.EarlyStop > 0 && it-bestIter >= p.EarlyStop {
+				break
+			}
+		}
+	}
+	if vbins != nil && bestIter >= 0 && p.EarlyStop > 0 {
+		m.Trees = m.Trees[:bestIter+1]
+		m.Params.Trees = bestIter + 1
+	}
+	m.Base = m.Init
+	for i := range m.Trees {
+		m.Base += m.Trees[i].expected()
+	}
+	return m, valCurve, nil
+}
+
+func logLossRaw(y, f, w []float64) float64 {
+	var s, sw float64
+	for i := range y {
+		z := f[i]
+		s += w[i] * (math.Max(z, 0) + math.Log1p(math.Exp(-math.Abs(z))) - y[i]*z)
+		sw += w[i]
+	}
+	return s / sw
+}
+
+func (t *Tree) predictBins(bins [][]uint8, i int) float64 {
+	j := int32(0)
+	for {
+		nd := &t.Nodes[j]
+		if nd.Feature < 0 {
+			return nd.Value
+		}
+		if nd.goesLeftBin(bins[nd.Feature][i]) {
+			j = nd.Left
+		} else {
+			j = nd.Right
+		}
+	}
+}
+
+func (t *gbdtTrainer) getHist() []binStat {
+	if k := len(t.pool); k > 0 {
+		h := t.pool[k-1]
+		t.pool = t.pool[:k-1]
+		clear(h)
+		return h
+	}
+	return make([]binStat, t.nbTot)
+}
+
+// buildHist accumulates the histogram of rows perm[lo:hi], one column per goroutine.
+func (t *gbdtTrainer) buildHist(h []binStat, lo, hi int) {
+	rows := t.perm[lo:hi]
+	one := func(k int) {
+		if !t.active[k] {
+			return
+		}
+		hk := h[t.off[k] : t.off[k]+t.nb[k]]
+		b := t.bins[k]
+		for _, r := range rows {
+			s := &hk[b[r]]
+			g := &t.ghw[r]
+			s.g += g.g
+			s.h += g.h
+			s.c += g.c
+			s.w += g.w
+		}
+	}
+	if len(rows) < 2048 {
+		for k := range t.bins {
+			one(k)
+		}
+		return
+	}
+	parallelFor(len(t.bins), one)
+}
+
+// grow builds one tree best-first and returns it with its leaves (row ranges in perm).
+func (t *gbdtTrainer) grow() (Tree, []*leafCand) {
+	p := t.p
+	root := &leafCand{lo: 0, hi: len(t.perm), hist: t.getHist()}
+	t.buildHist(root.hist, 0, len(t.perm))
+	for _, r := range t.perm {
+		root.total.add(t.ghw[r])
+	}
+	tree := Tree{Nodes: []Node{{Feature: -1, Cover: root.total.w}}}
+	root.best = t.bestSplit(root)
+	leaves := []*leafCand{root}
+	for len(leaves) < max(2, p.MaxLeaves) {
+		bi := -1
+		for i, l := range leaves {
+			if l.best.ok && (p.MaxDepth <= 0 || l.depth < p.MaxDepth) && (bi < 0 || l.best.gain > leaves[bi].best.gain) {
+				bi = i
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		l := leaves[bi]
+		sp := l.best
+		nd := &tree.Nodes[l.node]
+		nd.Feature, nd.bin, nd.MissingLeft, nd.Cats, nd.Gain = sp.feature, sp.bin, sp.missL, sp.cats, sp.gain
+		// Stable partition of the node's rows.
+		b := t.bins[sp.feature]
+		nl, nr := l.lo, 0
+		for _, r := range t.perm[l.lo:l.hi] {
+			if nd.goesLeftBin(b[r]) {
+				t.perm[nl] = r
+				nl++
+			} else {
+				t.tmp[nr] = r
+				nr++
+			}
+		}
+		copy(t.perm[nl:l.hi], t.tmp[:nr])
+		left := &leafCand{lo: l.lo, hi: nl, depth: l.depth + 1}
+		right := &leafCand{lo: nl, hi: l.hi, depth: l.depth + 1}
+		small, large := left, right
+		if nl-l.lo > l.hi-nl {
+			small, large = right, left
+		}
+		small.hist = t.getHist()
+		t.buildHist(small.hist, small.lo, small.hi)
+		large.hist = l.hist // parent − small, in place
+		for k := range large.hist {
+			large.hist[k].sub(small.hist[k])
+		}
+		for _, r := range t.perm[small.lo:small.hi] {
+			small.total.add(t.ghw[r])
+		}
+		large.total = l.total
+		large.total.sub(small.total)
+		left.node = int32(len(tree.Nodes))
+		right.node = left.node + 1
+		nd.Left, nd.Right = left.node, right.node
+		tree.Nodes = append(tree.Nodes, Node{Feature: -1, Cover: left.total.w}, Node{Feature: -1, Cover: right.total.w})
+		left.best = t.bestSplit(left)
+		right.best = t.bestSplit(right)
+		leaves[bi] = left
+		leaves = append(leaves, right)
+	}
+	for _, l := range leaves {
+		t.pool = append(t.pool, l.hist)
+		l.hist = nil
+	}
+	// Leaf values from the leaf totals (the totals of internal nodes are not kept).
+	for _, l := range leaves {
+		tree.Nodes[l.node].Value = -l.total.g / (l.total.h + p.L2) * p.LearningRate
+	}
+	return tree, leaves
+}
+
+func (t *gbdtTrainer) score(g, h float64) float64 { return g * g / (h + t.p.L2) }
+
+// bestSplit scans every sampled column's histogram for the split with the largest gain.
+func (t *gbdtTrainer) bestSplit(l *leafCand) split {
+	p := t.p
+	minC := float64(max(1, p.MinSamplesLeaf))
+	if l.total.c < 2*minC {
+		return split{}
+	}
+	parent := t.score(l.total.g, l.total.h)
+	best := split{}
+	valid := func(a, b binStat) bool {
+		return a.c >= minC && b.c >= minC && a.h >= p.MinHessian && b.h >= p.MinHessian
+	}
+	for k := range t.bins {
+		if !t.active[k] {
+			continue
+		}
+		h := l.hist[t.off[k] : t.off[k]+t.nb[k]]
+		if t.isCat[k] {
+			t.bestCatSplit(k, h, l.total, parent, &best, valid)
+			continue
+		}
+		miss := h[0]
+		var left binStat
+		for b := 1; b < len(h)-1; b++ {
+			left.add(h[b])
+			if left.c == 0 {
+				continue
+			}
+			right := l.total
+			right.sub(left)
+			right.sub(miss)
+			// Missing values to the right...
+			lr := right
+			lr.add(miss)
+			if valid(left, lr) {
+				if g := t.score(left.g, left.h) + t.score(lr.g, lr.h) - parent; g > best.gain {
+					best = split{gain: g, feature: k, bin: b, ok: true}
+				}
+			}
+			// ...or to the left.
+			if miss.c > 0 && right.c > 0 {
+				ll := left
+				ll.add(miss)
+				if valid(ll, right) {
+					if g := t.score(ll.g, ll.h) + t.score(right.g, right.h) - parent; g > best.gain {
+						best = split{gain: g, feature: k, bin: b, missL: true, ok: true}
+					}
+				}
+			}
+		}
+	}
+	if best.ok && best.gain <= 1e-12 {
+		return split{}
+	}
+	return best
+}
+
+// bestCatSplit orders the levels by gradient/hessian ratio and scans prefixes (the optimal
+// partition for a convex loss, as in LightGBM and scikit-learn); a smoothing term keeps rare
+// levels near the middle.
+func (t *gbdtTrainer) bestCatSplit(k int, h []binStat, total binStat, parent float64, best *split, valid func(a, b binStat) bool) {
+	const smooth = 10
+	levels := make([]int, 0, len(h))
+	for b := range h {
+		if h[b].c > 0 {
+			levels = append(levels, b)
+		}
+	}
+	if len(levels) < 2 {
+		return
+	}
+	slices.SortStableFunc(levels, func(a, b int) int {
+		return cmp.Compare(h[a].g/(h[a].h+smooth), h[b].g/(h[b].h+smooth))
+	})
+	var left binStat
+	bestJ := -1
+	bestGain := best.gain
+	for j := 0; j < len(levels)-1; j++ {
+		left.add(h[levels[j]])
+		right := total
+		right.sub(left)
+		if !valid(left, right) {
+			continue
+		}
+		if g := t.score(left.g, left.h) + t.score(right.g, right.h) - parent; g > bestGain {
+			bestGain, bestJ = g, j
+		}
+	}
+	if bestJ < 0 {
+		return
+	}
+	cats := make([]uint64, (len(h)+63)/64)
+	for _, b := range levels[:bestJ+1] {
+		cats[b>>6] |= 1 << (b & 63)
+	}
+	*best = split{gain: bestGain, feature: k, cats: cats, ok: true}
+}
+
+// finish sets the float thresholds from the bin cuts, so prediction needs no binning.
+func (m *GBDT) finish(enc *Encoding) {
+	for ti := range m.Trees {
+		for ni := range m.Trees[ti].Nodes {
+			nd := &m.Trees[ti].Nodes[ni]
+			if nd.Feature >= 0 && nd.Cats == nil {
+				cuts := enc.Columns[nd.Feature].Cuts
+				nd.Threshold = cuts[nd.bin-1]
+			}
+		}
+	}
+}
+
+// raw returns the log-odds for one row of encoded values.
+func (m *GBDT) raw(row []float64) float64 {
+	z := m.Init
+	for i := range m.Trees {
+		z += m.Trees[i].predict(row)
+	}
+	return z
+}

@@ -1,0 +1,69 @@
+package scoring
+
+import (
+	"math"
+	"runtime"
+	"sync"
+)
+
+// workers is how many goroutines the heavy loops use; the target machine has two cores.
+func workers() int { return max(1, min(runtime.GOMAXPROCS(0), 8)) }
+
+// parallelFor runs fn(0..n-1) over the workers. Each index is handled by exactly one goroutine,
+// so results written per index are deterministic whatever the scheduling.
+func parallelFor(n int, fn func(i int)) {
+	w := min(workers(), n)
+	if w <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, n)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	for range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// numChunks is fixed (not the core count) so that sums combined per chunk are bit-for-bit the
+// same on any machine.
+const numChunks = 8
+
+// parallelChunks splits [0,n) into numChunks contiguous chunks (one when n is small) and calls
+// fn(chunk, lo, hi) for each on the workers; it returns the number of chunks. Callers combine
+// per-chunk partial results in chunk order, which keeps sums reproducible.
+func parallelChunks(n int, fn func(chunk, lo, hi int)) int {
+	c := numChunks
+	if n < 4096 {
+		c = 1
+	}
+	parallelFor(c, func(k int) { fn(k, k*n/c, (k+1)*n/c) })
+	return c
+}
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+func logit(p float64) float64 {
+	p = min(max(p, 1e-15), 1-1e-15)
+	return math.Log(p / (1 - p))
+}
+
+var nan = math.NaN()
