@@ -31,6 +31,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the bot, its scheduler and the HTTP server (the default)", runServe},
 		{"migrate", "apply pending database migrations and exit", runMigrate},
+		{"import", "import leads, outcomes or reps from a CRM export (CSV)", runImport},
 		// LATER-WIRING: import, eval, sandbox join here as their files land.
 	}
 }

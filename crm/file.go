@@ -1,0 +1,213 @@
+package crm
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+)
+
+// Options say how to read a file.
+type Options struct {
+	Mapping   Mapping        // leadbot field → the file's header
+	Missing   []string       // values that mean "no value", besides the empty string
+	DateOrder DateOrder      // how to read 03/05/2024
+	Location  *time.Location // for dates without a zone; nil means UTC
+	Formats   []string       // extra Go date layouts
+}
+
+// RowError is a bad row: the physical line where its record starts, and why.
+type RowError struct {
+	Line   int
+	Reason string
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// File is an open CRM export: dialect detected, header read, columns resolved. Its rows are
+// read once, streaming, through Leads, Outcomes or Reps.
+type File struct {
+	Dialect Dialect
+	Columns *Columns
+
+	cr      *csv.Reader
+	missing missingSet
+	dates   DateParser
+	rows    atomic.Int64
+}
+
+// Open detects r's dialect, reads the header and maps it to kind's fields.
+func Open(r io.Reader, kind Kind, opt Options) (*File, error) {
+	br := bufio.NewReaderSize(r, sniffWindow)
+	d, err := Sniff(br)
+	if err != nil {
+		return nil, err
+	}
+	cr := NewCSVReader(br, d)
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("the file is empty: it needs a header line and rows")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	cols, err := Resolve(kind, header, opt.Mapping)
+	if err != nil {
+		return nil, err
+	}
+	missing := opt.Missing
+	return &File{
+		Dialect: d, Columns: cols, cr: cr,
+		missing: newMissingSet(missing),
+		dates:   DateParser{Order: opt.DateOrder, Location: opt.Location, Extra: opt.Formats},
+	}, nil
+}
+
+// NewCSVReader returns an encoding/csv reader for dialect d that accepts rows of any width (the
+// width is checked per row, so that a bad row is reported rather than ending the file).
+func NewCSVReader(r io.Reader, d Dialect) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.Comma = d.Comma
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return cr
+}
+
+// Rows reports how many data rows have been read so far; safe to call from another goroutine.
+func (f *File) Rows() int64 { return f.rows.Load() }
+
+// record is one data record and the line where it starts.
+type record struct {
+	fields []string
+	line   int
+}
+
+// records yields each data record. A record of the wrong width, one that is not UTF-8, or one
+// the CSV parser rejects comes as a *RowError; an I/O error ends the sequence.
+func (f *File) records(yield func(record, error) bool) {
+	width := len(f.Columns.Header)
+	for {
+		rec, err := f.cr.Read()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				yield(record{}, err)
+				return
+			}
+			f.rows.Add(1)
+			if !yield(record{line: pe.StartLine}, &RowError{Line: pe.StartLine, Reason: "malformed CSV: " + pe.Err.Error()}) {
+				return
+			}
+			continue
+		}
+		line, _ := f.cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" && width > 1 {
+			continue // a line of spaces
+		}
+		f.rows.Add(1)
+		reason := ""
+		if len(rec) != width {
+			reason = fmt.Sprintf("has %d columns, the header has %d", len(rec), width)
+		} else if i := invalid(rec); i >= 0 {
+			reason = fmt.Sprintf("column %q is not valid UTF-8 (save the export as UTF-8)", f.Columns.Header[i])
+		}
+		if reason != "" {
+			if !yield(record{line: line}, &RowError{Line: line, Reason: reason}) {
+				return
+			}
+			continue
+		}
+		if !yield(record{rec, line}, nil) {
+			return
+		}
+	}
+}
+
+// invalid returns the index of the first field that is not valid UTF-8 or holds a NUL byte
+// (PostgreSQL text takes neither), or -1.
+func invalid(rec []string) int {
+	for i, v := range rec {
+		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns field's cleaned value in rec ("" when missing or when the file has no such column).
+func (f *File) get(rec []string, field string) string {
+	idx := f.Columns.index[field]
+	switch len(idx) {
+	case 0:
+		return ""
+	case 1:
+		return f.missing.clean(rec[idx[0]])
+	}
+	var parts []string
+	for _, i := range idx {
+		if v := f.missing.clean(rec[i]); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// decoded is what every row type looks like to rowsOf.
+type decoded interface{ key() string }
+
+// rowsOf turns records into rows with decode, and rejects duplicate keys within the file.
+func rowsOf[T decoded](f *File, what string, decode func(rec []string, line int) (T, string)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		seen := map[string]int{}
+		for r, err := range f.records {
+			rec, line := r.fields, r.line
+			if err != nil {
+				if !yield(zero, err) {
+					return
+				}
+				continue
+			}
+			row, reason := decode(rec, line)
+			if reason == "" {
+				k := row.key()
+				if first, dup := seen[k]; dup {
+					reason = fmt.Sprintf("duplicate %s %q (first on line %d)", what, k, first)
+				} else {
+					seen[k] = line
+				}
+			}
+			if reason != "" {
+				if !yield(zero, &RowError{Line: line, Reason: reason}) {
+					return
+				}
+				continue
+			}
+			if !yield(row, nil) {
+				return
+			}
+		}
+	}
+}
+
+// date parses field, "" reason when it is fine or missing.
+func (f *File) date(rec []string, field string) (time.Time, string) {
+	v := f.get(rec, field)
+	if v == "" {
+		return time.Time{}, ""
+	}
+	t, err := f.dates.Parse(v)
+	if err != nil {
+		return t, field + ": " + err.Error()
+	}
+	return t, ""
+}

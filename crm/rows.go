@@ -1,0 +1,209 @@
+package crm
+
+import (
+	"iter"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Lead is one row of a leads file.
+type Lead struct {
+	Line       int // where the record starts in the file
+	ExternalID string
+	Name       string
+	Company    string
+	Email      string // lower-cased
+	OwnerEmail string // lower-cased; "" is unassigned
+	Source     string
+	Status     string    // "open" or "closed" (see LeadStatus)
+	CreatedAt  time.Time // zero when missing
+	// Attributes is a JSON object of every other column: values are kept as the strings the
+	// file holds (trimmed), because the scoring engine types columns itself over the whole
+	// data set; missing values are left out, so that "missing" stays visible as absence.
+	Attributes string
+}
+
+func (l Lead) key() string { return l.ExternalID }
+
+// Outcome is one row of an outcomes file.
+type Outcome struct {
+	Line       int
+	LeadID     string // the lead's external id
+	Outcome    string // won, lost, converted or disqualified
+	OccurredAt time.Time
+	Amount     string // canonical decimal, "" when missing
+}
+
+func (o Outcome) key() string { return o.LeadID }
+
+// Rep is one row of a reps file.
+type Rep struct {
+	Line         int
+	Email        string // lower-cased
+	Name         string
+	ManagerEmail string // lower-cased; "" is none
+	SlackUserID  string
+	Timezone     string // an IANA zone name, "" when missing
+}
+
+func (r Rep) key() string { return r.Email }
+
+// Leads reads the file's rows as leads. A bad row comes as a *RowError and reading goes on;
+// any other error ends the sequence.
+func (f *File) Leads() iter.Seq2[Lead, error] {
+	keys := make([]string, len(f.Columns.Attributes))
+	for i, a := range f.Columns.Attributes {
+		keys[i] = string(appendJSONString(nil, a.Name)) + ":"
+	}
+	var buf []byte
+	return rowsOf(f, "id", func(rec []string, line int) (Lead, string) {
+		l := Lead{
+			Line:       line,
+			ExternalID: f.get(rec, "id"),
+			Name:       f.get(rec, "name"),
+			Company:    f.get(rec, "company"),
+			Email:      NormEmail(f.get(rec, "email")),
+			OwnerEmail: NormEmail(f.get(rec, "owner_email")),
+			Source:     f.get(rec, "source"),
+			Status:     LeadStatus(f.get(rec, "status")),
+		}
+		if l.ExternalID == "" {
+			return l, "missing id"
+		}
+		var bad string
+		if l.CreatedAt, bad = f.date(rec, "created_at"); bad != "" {
+			return l, bad
+		}
+		buf = append(buf[:0], '{')
+		for i, a := range f.Columns.Attributes {
+			v := f.missing.clean(rec[a.Index])
+			if v == "" {
+				continue
+			}
+			if len(buf) > 1 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, keys[i]...)
+			buf = appendJSONString(buf, v)
+		}
+		buf = append(buf, '}')
+		l.Attributes = string(buf)
+		return l, ""
+	})
+}
+
+// Outcomes reads the file's rows as outcomes.
+func (f *File) Outcomes() iter.Seq2[Outcome, error] {
+	return rowsOf(f, "lead_id", func(rec []string, line int) (Outcome, string) {
+		o := Outcome{Line: line, LeadID: f.get(rec, "lead_id")}
+		if o.LeadID == "" {
+			return o, "missing lead_id"
+		}
+		raw := f.get(rec, "outcome")
+		var ok bool
+		if o.Outcome, ok = ParseOutcome(raw); !ok {
+			if raw == "" {
+				return o, "missing outcome"
+			}
+			return o, "unknown outcome " + quote(raw) + " (use won, lost, converted or disqualified)"
+		}
+		var bad string
+		if o.OccurredAt, bad = f.date(rec, "occurred_at"); bad != "" {
+			return o, bad
+		}
+		if o.OccurredAt.IsZero() {
+			return o, "missing occurred_at"
+		}
+		if v := f.get(rec, "amount"); v != "" {
+			n, err := ParseNumber(v)
+			if err != nil {
+				return o, "amount: " + err.Error()
+			}
+			o.Amount = n
+		}
+		return o, ""
+	})
+}
+
+// Reps reads the file's rows as reps.
+func (f *File) Reps() iter.Seq2[Rep, error] {
+	zones := map[string]bool{}
+	return rowsOf(f, "email", func(rec []string, line int) (Rep, string) {
+		r := Rep{
+			Line:         line,
+			Email:        NormEmail(f.get(rec, "email")),
+			Name:         f.get(rec, "name"),
+			ManagerEmail: NormEmail(f.get(rec, "manager_email")),
+			SlackUserID:  f.get(rec, "slack_user_id"),
+			Timezone:     f.get(rec, "timezone"),
+		}
+		switch {
+		case r.Email == "":
+			return r, "missing email"
+		case !strings.Contains(r.Email, "@"):
+			return r, "email " + quote(r.Email) + " is not an email address"
+		case r.ManagerEmail == r.Email:
+			return r, "is their own manager"
+		}
+		if tz := r.Timezone; tz != "" {
+			ok, seen := zones[tz]
+			if !seen {
+				_, err := time.LoadLocation(tz)
+				ok = err == nil && tz != "Local"
+				zones[tz] = ok
+			}
+			if !ok {
+				return r, "unknown time zone " + quote(tz) + " (use an IANA name such as Europe/Berlin)"
+			}
+		}
+		return r, ""
+	})
+}
+
+func quote(s string) string { return string(appendJSONString(nil, s)) }
+
+const hex = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json
+// does. Hand-written because it runs for every attribute of every row.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,414 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/leadbot/leadbot/crm"
+)
+
+// ImportOptions say how an import writes.
+type ImportOptions struct {
+	// Columns are the file's columns: on update, only the fields the file has are written, and
+	// only the attributes it has a column for are replaced, so a partial export never blanks
+	// what it does not carry.
+	Columns *crm.Columns
+	// SkipBad writes the good rows when some are bad; without it a single bad row means nothing
+	// is written.
+	SkipBad bool
+	// DryRun checks and counts everything, then rolls back.
+	DryRun bool
+}
+
+// ImportResult counts what an import did (or, for a dry run or a rejected file, would have done).
+type ImportResult struct {
+	New, Updated, Unchanged int
+	// Rejects are the bad rows, by line: those the file reader found and those that fail against
+	// the database (unknown owner, unknown lead, unknown manager).
+	Rejects []crm.RowError
+	// Written is true when the transaction was committed.
+	Written bool
+}
+
+// Imported is the number of good rows.
+func (r ImportResult) Imported() int { return r.New + r.Updated + r.Unchanged }
+
+// errHold rolls the import transaction back without it being an error.
+var errHold = errors.New("hold")
+
+// importTx runs the shape every import shares: load the rows into a temporary table through
+// COPY, find the rows that are bad against the database, then either stop (bad rows and no
+// SkipBad) or drop them and upsert; commit unless it is a dry run.
+func (s *Store) importTx(ctx context.Context, opt ImportOptions, res *ImportResult,
+	load func(tx *sqlx.Tx) error, check func(tx *sqlx.Tx) ([]crm.RowError, error), upsert func(tx *sqlx.Tx) error) error {
+	err := s.Tx(ctx, func(tx *sqlx.Tx) error {
+		if err := load(tx); err != nil {
+			return err
+		}
+		bad, err := check(tx)
+		if err != nil {
+			return err
+		}
+		res.Rejects = append(res.Rejects, bad...)
+		slices.SortFunc(res.Rejects, func(a, b crm.RowError) int { return a.Line - b.Line })
+		if len(res.Rejects) > 0 && !opt.SkipBad {
+			return errHold
+		}
+		if err := upsert(tx); err != nil {
+			return err
+		}
+		if opt.DryRun {
+			return errHold
+		}
+		return nil
+	})
+	if errors.Is(err, errHold) {
+		return nil
+	}
+	res.Written = err == nil
+	return translate(err)
+}
+
+// copyRows streams rows into table through COPY. Bad rows (*crm.RowError) are collected into
+// rejects; any other error stops the import.
+func copyRows[T any](ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows iter.Seq2[T, error],
+	rejects *[]crm.RowError, values func(T, []any)) error {
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	args := make([]any, len(cols))
+	for row, err := range rows {
+		if err != nil {
+			var re *crm.RowError
+			if !errors.As(err, &re) {
+				return err
+			}
+			*rejects = append(*rejects, *re)
+			continue
+		}
+		values(row, args)
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return stmt.Close()
+}
+
+// rejectWhere returns the rows of a check query (line, reason), and with skip deletes them from
+// table so that the upsert never sees them.
+func rejectWhere(ctx context.Context, tx *sqlx.Tx, skip bool, table, query string, args ...any) ([]crm.RowError, error) {
+	var bad []crm.RowError
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e crm.RowError
+		if err := rows.Scan(&e.Line, &e.Reason); err != nil {
+			return nil, err
+		}
+		bad = append(bad, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if skip && len(bad) > 0 {
+		lines := make([]int64, len(bad))
+		for i, e := range bad {
+			lines[i] = int64(e.Line)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE line = ANY($1)`, pq.Array(lines)); err != nil {
+			return nil, err
+		}
+	}
+	return bad, nil
+}
+
+// nullTime passes a zero time as NULL.
+func nullTime(t interface{ IsZero() bool }) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// nullStr passes "" as NULL.
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// has reports whether the file has field; without Columns every field counts as present.
+func (o ImportOptions) has(field string) bool { return o.Columns == nil || o.Columns.Has(field) }
+
+// setList builds "col = expr" assignments and the matching IS DISTINCT FROM test for the fields
+// the file has. The names come from the fixed tables below, never from the file.
+func setList(opt ImportOptions, target string, cols [][3]string) (set, changed string) {
+	var sets, old, neu []string
+	for _, c := range cols { // field, column, new value expression
+		if !opt.has(c[0]) {
+			continue
+		}
+		sets = append(sets, c[1]+" = "+c[2])
+		old = append(old, target+"."+c[1])
+		neu = append(neu, c[2])
+	}
+	if len(sets) == 0 {
+		return "", "false"
+	}
+	return strings.Join(sets, ", "), "(" + strings.Join(old, ", ") + ",true) IS DISTINCT FROM (" + strings.Join(neu, ", ") + ",true)"
+}
+
+// ImportLeads upserts leads by external id. Owners are resolved by email among the reps
+// (import reps first); a lead whose owner is not a rep is a bad row, an empty owner is
+// unassigned. A lead that is already stored and has not changed is not written at all, so
+// importing the same file twice changes nothing, not even updated_at.
+func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[crm.Lead, error], opt ImportOptions) (ImportResult, error) {
+	var res ImportResult
+	var attrs []string
+	if opt.Columns != nil {
+		attrs = opt.Columns.AttributeNames()
+	}
+	err := s.importTx(ctx, opt, &res,
+		func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_leads (
+				line int, external_id text, name text, company text, email text, owner_email text,
+				source text, status text, created_at timestamptz, attributes jsonb) ON COMMIT DROP`); err != nil {
+				return err
+			}
+			return copyRows(ctx, tx, "import_leads",
+				[]string{"line", "external_id", "name", "company", "email", "owner_email", "source", "status", "created_at", "attributes"},
+				rows, &res.Rejects, func(l crm.Lead, a []any) {
+					a[0], a[1], a[2], a[3], a[4], a[5] = l.Line, l.ExternalID, l.Name, l.Company, l.Email, l.OwnerEmail
+					a[6], a[7], a[8], a[9] = l.Source, l.Status, nullTime(l.CreatedAt), l.Attributes
+				})
+		},
+		func(tx *sqlx.Tx) ([]crm.RowError, error) {
+			return rejectWhere(ctx, tx, opt.SkipBad, "import_leads", `
+				SELECT line, 'unknown owner ' || to_json(owner_email)::text || ' (not among the reps: import reps first, or leave it empty for unassigned)'
+				FROM import_leads i
+				WHERE owner_email <> '' AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.email = i.owner_email)
+				ORDER BY line`)
+		},
+		func(tx *sqlx.Tx) error {
+			set, changed := setList(opt, "l", [][3]string{
+				{"name", "name", "EXCLUDED.name"},
+				{"company", "company", "EXCLUDED.company"},
+				{"email", "email", "EXCLUDED.email"},
+				{"owner_email", "owner_id", "EXCLUDED.owner_id"},
+				{"source", "source", "EXCLUDED.source"},
+				{"status", "status", "EXCLUDED.status"},
+				{"created_at", "created_at", "EXCLUDED.created_at"},
+			})
+			if set != "" {
+				set += ", "
+			}
+			// The attributes this file has a column for are replaced (a value that became
+			// missing goes away); the others are kept.
+			const newAttrs = `(l.attributes - $1::text[]) || EXCLUDED.attributes`
+			q := `WITH up AS (
+				INSERT INTO leads AS l (external_id, name, company, email, owner_id, source, status, created_at, attributes)
+				SELECT i.external_id, i.name, i.company, i.email, r.id, i.source, i.status, i.created_at, i.attributes
+				FROM import_leads i LEFT JOIN reps r ON r.email = i.owner_email AND i.owner_email <> ''
+				ON CONFLICT (external_id) DO UPDATE SET ` + set + `attributes = ` + newAttrs + `,
+					imported_at = now(), updated_at = now()
+				WHERE ` + changed + ` OR ` + newAttrs + ` IS DISTINCT FROM l.attributes
+				RETURNING xmax = 0 AS inserted)
+			SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+				(SELECT count(*) FROM import_leads) FROM up`
+			return res.count(ctx, tx, q, pq.Array(attrs))
+		})
+	return res, err
+}
+
+// count reads (new, updated, total) from q into res.
+func (res *ImportResult) count(ctx context.Context, tx *sqlx.Tx, q string, args ...any) error {
+	var total int
+	if err := tx.QueryRowxContext(ctx, q, args...).Scan(&res.New, &res.Updated, &total); err != nil {
+		return err
+	}
+	res.Unchanged = total - res.New - res.Updated
+	return nil
+}
+
+// ImportOutcomes upserts outcomes, one per lead (a later import replaces it), found by the
+// lead's external id; an outcome for a lead that is not stored is a bad row.
+func (s *Store) ImportOutcomes(ctx context.Context, rows iter.Seq2[crm.Outcome, error], opt ImportOptions) (ImportResult, error) {
+	var res ImportResult
+	err := s.importTx(ctx, opt, &res,
+		func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_outcomes (
+				line int, lead_id text, outcome text, occurred_at timestamptz, amount numeric(16, 2)) ON COMMIT DROP`); err != nil {
+				return err
+			}
+			return copyRows(ctx, tx, "import_outcomes", []string{"line", "lead_id", "outcome", "occurred_at", "amount"},
+				rows, &res.Rejects, func(o crm.Outcome, a []any) {
+					a[0], a[1], a[2], a[3], a[4] = o.Line, o.LeadID, o.Outcome, o.OccurredAt, nullStr(o.Amount)
+				})
+		},
+		func(tx *sqlx.Tx) ([]crm.RowError, error) {
+			return rejectWhere(ctx, tx, opt.SkipBad, "import_outcomes", `
+				SELECT line, 'unknown lead ' || to_json(lead_id)::text || ' (import the leads first)'
+				FROM import_outcomes i
+				WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.external_id = i.lead_id)
+				ORDER BY line`)
+		},
+		func(tx *sqlx.Tx) error {
+			set, changed := setList(opt, "o", [][3]string{
+				{"outcome", "outcome", "EXCLUDED.outcome"},
+				{"occurred_at", "occurred_at", "EXCLUDED.occurred_at"},
+				{"amount", "amount", "EXCLUDED.amount"},
+			})
+			q := `WITH up AS (
+				INSERT INTO outcomes AS o (lead_id, outcome, occurred_at, amount, source)
+				SELECT l.id, i.outcome, i.occurred_at, i.amount, 'import'
+				FROM import_outcomes i JOIN leads l ON l.external_id = i.lead_id
+				ON CONFLICT (lead_id) DO UPDATE SET ` + set + `, source = 'import', recorded_at = now()
+				WHERE ` + changed + `
+				RETURNING xmax = 0 AS inserted)
+			SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+				(SELECT count(*) FROM import_outcomes) FROM up`
+			return res.count(ctx, tx, q)
+		})
+	return res, err
+}
+
+// ImportReps upserts reps by email, then points each at its manager (a rep stored before or in
+// the same file; an empty manager_email clears it) and marks those pointed at as managers.
+// Empty names, Slack user ids and time zones keep what is stored: the bot fills Slack ids in
+// by itself.
+func (s *Store) ImportReps(ctx context.Context, rows iter.Seq2[crm.Rep, error], opt ImportOptions) (ImportResult, error) {
+	var res ImportResult
+	err := s.importTx(ctx, opt, &res,
+		func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_reps (
+				line int, email text, name text, manager_email text, slack_user_id text, timezone text) ON COMMIT DROP`); err != nil {
+				return err
+			}
+			return copyRows(ctx, tx, "import_reps", []string{"line", "email", "name", "manager_email", "slack_user_id", "timezone"},
+				rows, &res.Rejects, func(r crm.Rep, a []any) {
+					a[0], a[1], a[2], a[3], a[4], a[5] = r.Line, r.Email, r.Name, r.ManagerEmail, r.SlackUserID, r.Timezone
+				})
+		},
+		func(tx *sqlx.Tx) ([]crm.RowError, error) { return checkReps(ctx, tx, opt.SkipBad) },
+		func(tx *sqlx.Tx) error { return upsertReps(ctx, tx, opt, &res) })
+	return res, err
+}
+
+// checkReps finds unknown managers and Slack user ids that belong to someone else. With skip
+// it repeats until nothing more is dropped: a rep whose manager's row was bad is bad too.
+func checkReps(ctx context.Context, tx *sqlx.Tx, skip bool) ([]crm.RowError, error) {
+	var all []crm.RowError
+	bad, err := rejectWhere(ctx, tx, skip, "import_reps", `
+		SELECT line, reason FROM (
+			SELECT line, row_number() OVER (PARTITION BY slack_user_id ORDER BY line) > 1 AS dup,
+				'slack_user_id ' || to_json(slack_user_id)::text || ' is also given to another rep in this file' AS reason
+			FROM import_reps WHERE slack_user_id <> '') d WHERE dup
+		UNION ALL
+		SELECT i.line, 'slack_user_id ' || to_json(i.slack_user_id)::text || ' belongs to ' || r.email
+		FROM import_reps i JOIN reps r ON r.slack_user_id = i.slack_user_id AND r.email <> i.email
+		ORDER BY line`)
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, bad...)
+	for {
+		bad, err := rejectWhere(ctx, tx, skip, "import_reps", `
+			SELECT line, 'unknown manager ' || to_json(manager_email)::text || ' (neither a rep already nor in this file)'
+			FROM import_reps i
+			WHERE manager_email <> ''
+			  AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.email = i.manager_email)
+			  AND NOT EXISTS (SELECT 1 FROM import_reps j WHERE j.email = i.manager_email)
+			ORDER BY line`)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, bad...)
+		if !skip || len(bad) == 0 {
+			return all, nil
+		}
+	}
+}
+
+func upsertReps(ctx context.Context, tx *sqlx.Tx, opt ImportOptions, res *ImportResult) error {
+	set, changed := setList(opt, "r", [][3]string{
+		{"name", "name", "COALESCE(NULLIF(EXCLUDED.name, ''), r.name)"},
+		{"slack_user_id", "slack_user_id", "COALESCE(EXCLUDED.slack_user_id, r.slack_user_id)"},
+		{"timezone", "timezone", "COALESCE(NULLIF(EXCLUDED.timezone, ''), r.timezone)"},
+	})
+	inserted := map[int64]bool{} // id → new
+	collect := func(q string) error {
+		rows, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var isNew bool
+			if err := rows.Scan(&id, &isNew); err != nil {
+				return err
+			}
+			inserted[id] = inserted[id] || isNew
+		}
+		return rows.Err()
+	}
+	q := `INSERT INTO reps AS r (email, name, slack_user_id, timezone)
+		SELECT email, name, NULLIF(slack_user_id, ''), timezone FROM import_reps
+		ON CONFLICT (email) DO `
+	if set == "" {
+		q += `NOTHING RETURNING r.id, true`
+	} else {
+		q += `UPDATE SET ` + set + `, updated_at = now() WHERE ` + changed + ` RETURNING r.id, xmax = 0`
+	}
+	if err := collect(q); err != nil {
+		return err
+	}
+	if opt.has("manager_email") {
+		// Managers in the same file now exist, so every manager email resolves.
+		if err := collect(`UPDATE reps r SET manager_id = m.id, updated_at = now()
+			FROM import_reps i LEFT JOIN reps m ON m.email = i.manager_email
+			WHERE r.email = i.email AND r.manager_id IS DISTINCT FROM m.id
+			RETURNING r.id, false`); err != nil {
+			return err
+		}
+		// Only file rows are counted; a manager stored before is marked too but not counted.
+		if _, err := tx.ExecContext(ctx, `UPDATE reps SET is_manager = true, updated_at = now()
+			WHERE NOT is_manager AND email IN (SELECT manager_email FROM import_reps) AND email NOT IN (SELECT email FROM import_reps)`); err != nil {
+			return err
+		}
+		if err := collect(`UPDATE reps SET is_manager = true, updated_at = now()
+			WHERE NOT is_manager AND email IN (SELECT manager_email FROM import_reps) AND email IN (SELECT email FROM import_reps)
+			RETURNING id, false`); err != nil {
+			return err
+		}
+	}
+	var total int
+	if err := tx.QueryRowxContext(ctx, `SELECT count(*) FROM import_reps`).Scan(&total); err != nil {
+		return err
+	}
+	for _, isNew := range inserted {
+		if isNew {
+			res.New++
+		} else {
+			res.Updated++
+		}
+	}
+	res.Unchanged = total - res.New - res.Updated
+	return nil
+}

@@ -1,0 +1,216 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadbot/leadbot/crm"
+	"github.com/leadbot/leadbot/internal/pgtest"
+	"github.com/leadbot/leadbot/store"
+)
+
+// importCSV reads text as a file of kind and imports it.
+func importCSV(t *testing.T, st *store.Store, kind crm.Kind, text string, opt store.ImportOptions) store.ImportResult {
+	t.Helper()
+	f, err := crm.Open(strings.NewReader(text), kind, crm.Options{Missing: []string{"NA", "N/A", "null", "Select"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Columns = f.Columns
+	ctx := context.Background()
+	var res store.ImportResult
+	switch kind {
+	case crm.Leads:
+		res, err = st.ImportLeads(ctx, f.Leads(), opt)
+	case crm.Outcomes:
+		res, err = st.ImportOutcomes(ctx, f.Outcomes(), opt)
+	case crm.Reps:
+		res, err = st.ImportReps(ctx, f.Reps(), opt)
+	}
+	if err != nil {
+		t.Fatalf("import %s: %v", kind, err)
+	}
+	return res
+}
+
+func wantCounts(t *testing.T, res store.ImportResult, isNew, updated, unchanged, rejected int) {
+	t.Helper()
+	if res.New != isNew || res.Updated != updated || res.Unchanged != unchanged || len(res.Rejects) != rejected {
+		t.Fatalf("got %d new, %d updated, %d unchanged, %d rejected %v; want %d, %d, %d, %d",
+			res.New, res.Updated, res.Unchanged, len(res.Rejects), res.Rejects, isNew, updated, unchanged, rejected)
+	}
+}
+
+const (
+	repsCSV = "email,name,manager_email,slack_user_id,timezone\n" +
+		"Ann@Example.com ,Ann,boss@example.com,UANN,Europe/Paris\n" +
+		"boss@example.com,Boss,,,\n" +
+		"bob@example.com,Bob,BOSS@example.com,,NA\n"
+	leadsCSV = "id,name,company,email,owner_email,created_at,source,status,industry,employees\n" +
+		"L1,Jane Roe,Acme,JANE@acme.com,ann@example.com,2024-03-05,web,Open - Not Contacted,Retail,120\n" +
+		"L2,John Doe,Globex,,,03/05/2024 10:00 AM,,Closed - Converted,N/A,\n" +
+		"L3,Kim Li,Initech,kim@initech.com,bob@example.com,,event,,Software,45\n"
+)
+
+func seed(t *testing.T) *store.Store {
+	t.Helper()
+	st := store.New(pgtest.NewDB(t))
+	wantCounts(t, importCSV(t, st, crm.Reps, repsCSV, store.ImportOptions{}), 3, 0, 0, 0)
+	wantCounts(t, importCSV(t, st, crm.Leads, leadsCSV, store.ImportOptions{}), 3, 0, 0, 0)
+	return st
+}
+
+func TestImportRoundTripAndIdempotence(t *testing.T) {
+	st := seed(t)
+	db := st.DB()
+	var got []struct {
+		ExternalID string     `db:"external_id"`
+		Name       string     `db:"name"`
+		Email      string     `db:"email"`
+		Owner      *string    `db:"owner"`
+		Status     string     `db:"status"`
+		Created    *time.Time `db:"created_at"`
+		Attrs      string     `db:"attributes"`
+	}
+	if err := db.Select(&got, `SELECT external_id, l.name, l.email, r.email AS owner, status, l.created_at, attributes::text AS attributes
+		FROM leads l LEFT JOIN reps r ON r.id = l.owner_id ORDER BY external_id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("got %d leads", len(got))
+	}
+	l1, l2, l3 := got[0], got[1], got[2]
+	if l1.Email != "jane@acme.com" || l1.Owner == nil || *l1.Owner != "ann@example.com" || l1.Status != "open" ||
+		l1.Attrs != `{"industry": "Retail", "employees": "120"}` || !l1.Created.Equal(time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("L1 = %+v", l1)
+	}
+	if l2.Owner != nil || l2.Status != "closed" || l2.Attrs != `{}` || !l2.Created.Equal(time.Date(2024, 3, 5, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("L2 = %+v", l2)
+	}
+	if l3.Created != nil || l3.Owner == nil || *l3.Owner != "bob@example.com" {
+		t.Errorf("L3 = %+v", l3)
+	}
+
+	var before string
+	db.Get(&before, `SELECT string_agg(updated_at::text || imported_at::text, ',' ORDER BY id) FROM leads`)
+	wantCounts(t, importCSV(t, st, crm.Leads, leadsCSV, store.ImportOptions{}), 0, 0, 3, 0)
+	wantCounts(t, importCSV(t, st, crm.Reps, repsCSV, store.ImportOptions{}), 0, 0, 3, 0)
+	var after string
+	db.Get(&after, `SELECT string_agg(updated_at::text || imported_at::text, ',' ORDER BY id) FROM leads`)
+	if before != after {
+		t.Errorf("a second import touched updated_at: %s → %s", before, after)
+	}
+
+	// A partial file changes what it carries, and only that.
+	wantCounts(t, importCSV(t, st, crm.Leads, "id,industry\nL1,Media\nL2,N/A\n", store.ImportOptions{}), 0, 1, 1, 0)
+	var attrs, name string
+	db.QueryRow(`SELECT attributes::text, name FROM leads WHERE external_id = 'L1'`).Scan(&attrs, &name)
+	if attrs != `{"industry": "Media", "employees": "120"}` || name != "Jane Roe" {
+		t.Errorf("after a partial import: %s %q", attrs, name)
+	}
+}
+
+func TestImportRepsManagers(t *testing.T) {
+	st := seed(t)
+	var rows []struct {
+		Email     string  `db:"email"`
+		Manager   *string `db:"manager"`
+		IsManager bool    `db:"is_manager"`
+		Slack     *string `db:"slack_user_id"`
+		TZ        string  `db:"timezone"`
+	}
+	if err := st.DB().Select(&rows, `SELECT r.email, m.email AS manager, r.is_manager, r.slack_user_id, r.timezone
+		FROM reps r LEFT JOIN reps m ON m.id = r.manager_id ORDER BY r.email`); err != nil {
+		t.Fatal(err)
+	}
+	ann, bob, boss := rows[0], rows[1], rows[2]
+	if ann.Manager == nil || *ann.Manager != "boss@example.com" || ann.IsManager || *ann.Slack != "UANN" || ann.TZ != "Europe/Paris" {
+		t.Errorf("ann = %+v", ann)
+	}
+	if bob.Manager == nil || *bob.Manager != "boss@example.com" || bob.Slack != nil {
+		t.Errorf("bob = %+v", bob)
+	}
+	if boss.Manager != nil || !boss.IsManager {
+		t.Errorf("boss = %+v", boss)
+	}
+	// Bob moves under Ann: Bob changes, Ann becomes a manager; nobody else is touched.
+	res := importCSV(t, st, crm.Reps, "email,manager_email\nbob@example.com,ann@example.com\nann@example.com,boss@example.com\n", store.ImportOptions{})
+	wantCounts(t, res, 0, 2, 0, 0)
+}
+
+func TestImportOutcomes(t *testing.T) {
+	st := seed(t)
+	const csv = "lead_id;outcome;occurred_at;amount\nL1;Closed Won;2024-04-01;\"$12,500.00\"\nL2;disqualified;1712000000;\n"
+	wantCounts(t, importCSV(t, st, crm.Outcomes, csv, store.ImportOptions{}), 2, 0, 0, 0)
+	wantCounts(t, importCSV(t, st, crm.Outcomes, csv, store.ImportOptions{}), 0, 0, 2, 0)
+	var amount string
+	var outcome string
+	st.DB().QueryRow(`SELECT o.outcome, o.amount::text FROM outcomes o JOIN leads l ON l.id = o.lead_id WHERE external_id = 'L1'`).Scan(&outcome, &amount)
+	if outcome != "won" || amount != "12500.00" {
+		t.Errorf("L1 outcome %s %s", outcome, amount)
+	}
+	wantCounts(t, importCSV(t, st, crm.Outcomes, "lead_id,outcome,occurred_at\nL1,lost,2024-05-01\n", store.ImportOptions{}), 0, 1, 0, 0)
+}
+
+// snapshot is every imported table's content, to prove that nothing changed.
+func snapshot(t *testing.T, st *store.Store) string {
+	t.Helper()
+	var s string
+	err := st.DB().Get(&s, `SELECT (SELECT coalesce(string_agg(r::text, '|' ORDER BY id), '') FROM reps r) || '#' ||
+		(SELECT coalesce(string_agg(l::text, '|' ORDER BY id), '') FROM leads l) || '#' ||
+		(SELECT coalesce(string_agg(o::text, '|' ORDER BY id), '') FROM outcomes o)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestImportBadRowsWriteNothing(t *testing.T) {
+	st := seed(t)
+	for _, tc := range []struct {
+		name string
+		kind crm.Kind
+		csv  string
+		line int
+		want string
+	}{
+		{"wrong column count", crm.Leads, "id,name\nL9,New\nL10,a,b\n", 3, "has 3 columns"},
+		{"bad date", crm.Leads, "id,created_at\nL9,2024-01-01\nL10,31/31/2024\n", 3, "cannot read date"},
+		{"missing id", crm.Leads, "id,name\nL9,x\nN/A,y\n", 3, "missing id"},
+		{"duplicate id", crm.Leads, "id,name\nL9,x\n\"L9\",z\n", 3, `duplicate id "L9" (first on line 2)`},
+		{"unknown owner", crm.Leads, "id,owner_email\nL9,ann@example.com\nL10,Nobody@Example.com\n", 3, `unknown owner "nobody@example.com"`},
+		{"bad number", crm.Outcomes, "lead_id,outcome,occurred_at,amount\nL1,won,2024-01-01,12\nL2,won,2024-01-01,lots\n", 3, "cannot read number"},
+		{"unknown outcome", crm.Outcomes, "lead_id,outcome,occurred_at\nL1,won,2024-01-01\nL2,maybe,2024-01-01\n", 3, `unknown outcome "maybe"`},
+		{"outcome for unknown lead", crm.Outcomes, "lead_id,outcome,occurred_at\nL1,won,2024-01-01\nL404,won,2024-01-01\n", 3, `unknown lead "L404"`},
+		{"unknown manager", crm.Reps, "email,manager_email\nnew@example.com,ann@example.com\nx@example.com,ghost@example.com\n", 3, `unknown manager "ghost@example.com"`},
+		{"malformed quotes", crm.Leads, "id,name\nL9,x\nL10,a\"b\n", 3, "malformed CSV"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := snapshot(t, st)
+			res := importCSV(t, st, tc.kind, tc.csv, store.ImportOptions{})
+			if res.Written || len(res.Rejects) != 1 || res.Rejects[0].Line != tc.line || !strings.Contains(res.Rejects[0].Reason, tc.want) {
+				t.Fatalf("written %v, rejects %+v; want line %d %q", res.Written, res.Rejects, tc.line, tc.want)
+			}
+			if after := snapshot(t, st); after != before {
+				t.Fatal("a rejected file changed the database")
+			}
+			// With SkipBad the good row goes in.
+			res = importCSV(t, st, tc.kind, tc.csv, store.ImportOptions{SkipBad: true})
+			if !res.Written || len(res.Rejects) != 1 || res.Imported() != 1 {
+				t.Fatalf("skip-bad: written %v, %d imported, rejects %+v", res.Written, res.Imported(), res.Rejects)
+			}
+		})
+	}
+}
+
+func TestImportDryRun(t *testing.T) {
+	st := seed(t)
+	before := snapshot(t, st)
+	res := importCSV(t, st, crm.Leads, "id,name\nL1,Changed\nL99,New\n", store.ImportOptions{DryRun: true})
+	wantCounts(t, res, 1, 1, 0, 0)
+	if res.Written || snapshot(t, st) != before {
+		t.Fatal("a dry run wrote")
+	}
+}
