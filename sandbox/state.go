@@ -1,0 +1,335 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// AddUser adds a user and their DM with the bot, and returns it with ID and
+// DM filled in.
+func (w *Workspace) AddUser(u User) User {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	u.ID = w.newID('U')
+	if u.RealName == "" {
+		u.RealName = u.Name
+	}
+	if u.TZ == "" {
+		u.TZ = "America/New_York"
+	}
+	if u.IsManager && u.Title == "" {
+		u.Title = "Sales Manager"
+	}
+	dm := &Channel{ID: w.newID('D'), IsIM: true, User: u.ID, BotMember: true}
+	u.DM = dm.ID
+	w.channels[dm.ID] = dm
+	w.chanOrder = append(w.chanOrder, dm.ID)
+	p := u
+	w.users = append(w.users, &p)
+	w.usersByID[u.ID] = &p
+	w.emit(Event{Kind: EvUserAdded, User: u.ID, Channel: dm.ID})
+	return u
+}
+
+// AddChannel adds a channel ("C…"). Set BotMember for a channel the bot was
+// invited to; posting elsewhere fails with not_in_channel, as in Slack.
+func (w *Workspace) AddChannel(c Channel) Channel {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c.ID = w.newID('C')
+	c.Name = strings.TrimPrefix(c.Name, "#")
+	c.IsIM = false
+	c.Members = slices.Clone(c.Members)
+	p := c
+	w.channels[c.ID] = &p
+	w.chanOrder = append(w.chanOrder, c.ID)
+	w.emit(Event{Kind: EvChannelAdded, Channel: c.ID})
+	return c
+}
+
+// SetBotMember invites the bot to a channel (or removes it).
+func (w *Workspace) SetBotMember(channelID string, member bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c := w.channels[channelID]; c != nil && !c.IsIM {
+		c.BotMember = member
+		w.emit(Event{Kind: EvChannelAdded, Channel: c.ID, Detail: "membership"})
+	}
+}
+
+// ArchiveChannel archives a channel: posting to it fails with is_archived.
+func (w *Workspace) ArchiveChannel(channelID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c := w.channels[channelID]; c != nil {
+		c.Archived = true
+		w.emit(Event{Kind: EvChannelAdded, Channel: c.ID, Detail: "archived"})
+	}
+}
+
+// Users returns every human user (not the bot).
+func (w *Workspace) Users() []User {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []User
+	for _, u := range w.users {
+		if !u.IsBot {
+			out = append(out, *u)
+		}
+	}
+	return out
+}
+
+// Channels returns every conversation, DMs included, in creation order.
+func (w *Workspace) Channels() []Channel {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]Channel, 0, len(w.chanOrder))
+	for _, id := range w.chanOrder {
+		c := *w.channels[id]
+		c.Members = slices.Clone(c.Members)
+		out = append(out, c)
+	}
+	return out
+}
+
+func (m *Message) snapshot() Message {
+	c := *m
+	c.History = slices.Clone(m.History)
+	return c
+}
+
+func (e *Ephemeral) snapshot() Ephemeral {
+	c := *e
+	c.History = slices.Clone(e.History)
+	return c
+}
+
+func (v *View) snapshot() View {
+	c := *v
+	if v.Errors != nil {
+		c.Errors = make(map[string]string, len(v.Errors))
+		for k, x := range v.Errors {
+			c.Errors[k] = x
+		}
+	}
+	return c
+}
+
+// Messages returns every message (deleted ones too, flagged), oldest first.
+func (w *Workspace) Messages() []Message {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]Message, len(w.messages))
+	for i, m := range w.messages {
+		out[i] = m.snapshot()
+	}
+	return out
+}
+
+// Message returns the current state of the message at channel/ts.
+func (w *Workspace) Message(channel, ts string) (Message, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if m := w.findMessage(channel, ts); m != nil {
+		return m.snapshot(), true
+	}
+	return Message{}, false
+}
+
+// Ephemerals returns every ephemeral message, oldest first.
+func (w *Workspace) Ephemerals() []Ephemeral {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]Ephemeral, len(w.ephemerals))
+	for i, e := range w.ephemerals {
+		out[i] = e.snapshot()
+	}
+	return out
+}
+
+// Views returns every view ever opened or published, open or not.
+func (w *Workspace) Views() []View {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]View, 0, len(w.views))
+	for _, v := range w.views {
+		out = append(out, v.snapshot())
+	}
+	slices.SortFunc(out, func(a, b View) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Home returns the user's published Home tab.
+func (w *Workspace) Home(u User) (View, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if id, ok := w.home[u.ID]; ok {
+		return w.views[id].snapshot(), true
+	}
+	return View{}, false
+}
+
+// Modals returns the user's open modal stack, root first.
+func (w *Workspace) Modals(u User) []View {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []View
+	for _, id := range w.modals[u.ID] {
+		out = append(out, w.views[id].snapshot())
+	}
+	return out
+}
+
+// Calls returns every Web API call made so far.
+func (w *Workspace) Calls() []APICall {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.calls)
+}
+
+// CallCount counts calls of one method (including rejected ones).
+func (w *Workspace) CallCount(method string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, c := range w.calls {
+		if c.Method == method {
+			n++
+		}
+	}
+	return n
+}
+
+// Acks returns the outcome of every envelope whose fate is known.
+func (w *Workspace) Acks() []AckResult {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.acks)
+}
+
+// AckLatencies returns the latency of every acked envelope, in order.
+func (w *Workspace) AckLatencies() []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []time.Duration
+	for _, a := range w.acks {
+		if a.Acked {
+			out = append(out, a.Latency)
+		}
+	}
+	return out
+}
+
+// WaitMessage waits until some current message (not deleted) matches pred,
+// and returns it. Combine with Message.Version or History to wait for an
+// update.
+func (w *Workspace) WaitMessage(ctx context.Context, pred func(Message) bool) (Message, error) {
+	var got Message
+	err := w.waitFor(ctx, "message", func() bool {
+		for _, m := range w.messages {
+			if !m.Deleted && pred(m.snapshot()) {
+				got = m.snapshot()
+				return true
+			}
+		}
+		return false
+	})
+	return got, err
+}
+
+// WaitUpdate waits until the message m was updated past the version given
+// and matches pred (nil matches any update).
+func (w *Workspace) WaitUpdate(ctx context.Context, m Message, pred func(Message) bool) (Message, error) {
+	var got Message
+	err := w.waitFor(ctx, "message update", func() bool {
+		cur := w.findMessage(m.Channel, m.TS)
+		if cur == nil || len(cur.History) <= len(m.History) {
+			return false
+		}
+		s := cur.snapshot()
+		if pred == nil || pred(s) {
+			got = s
+			return true
+		}
+		return false
+	})
+	return got, err
+}
+
+// WaitDeleted waits until the message m is deleted.
+func (w *Workspace) WaitDeleted(ctx context.Context, m Message) error {
+	return w.waitFor(ctx, "message deletion", func() bool {
+		cur := w.findMessage(m.Channel, m.TS)
+		return cur != nil && cur.Deleted
+	})
+}
+
+// WaitEphemeral waits until some ephemeral message matches pred.
+func (w *Workspace) WaitEphemeral(ctx context.Context, pred func(Ephemeral) bool) (Ephemeral, error) {
+	var got Ephemeral
+	err := w.waitFor(ctx, "ephemeral", func() bool {
+		for _, e := range w.ephemerals {
+			if !e.Deleted && pred(e.snapshot()) {
+				got = e.snapshot()
+				return true
+			}
+		}
+		return false
+	})
+	return got, err
+}
+
+// WaitView waits until an open modal or a Home tab matches pred.
+func (w *Workspace) WaitView(ctx context.Context, pred func(View) bool) (View, error) {
+	var got View
+	err := w.waitFor(ctx, "view", func() bool {
+		ids := make([]string, 0, len(w.views))
+		for id, v := range w.views {
+			if v.Open {
+				ids = append(ids, id)
+			}
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			if s := w.views[id].snapshot(); pred(s) {
+				got = s
+				return true
+			}
+		}
+		return false
+	})
+	return got, err
+}
+
+// WaitConnected waits until at least n Socket Mode connections are open.
+func (w *Workspace) WaitConnected(ctx context.Context, n int) error {
+	return w.waitFor(ctx, "connection", func() bool { return w.sock.count() >= n })
+}
+
+func (w *Workspace) findMessage(channel, ts string) *Message {
+	for i := len(w.messages) - 1; i >= 0; i-- {
+		if m := w.messages[i]; m.TS == ts && m.Channel == channel {
+			return m
+		}
+	}
+	return nil
+}
+
+// decodeBlocks turns raw blocks into slack-go's types for inspection; the
+// raw JSON stays authoritative.
+func decodeBlocks(raw json.RawMessage) slack.Blocks {
+	var b slack.Blocks
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &b)
+	}
+	return b
+}
+
+// userByKey finds a user by id.
+func (w *Workspace) userByID(id string) *User { return w.usersByID[id] }
