@@ -144,16 +144,20 @@ func ParseNumber(s string) (string, error) {
 	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
 		neg, s = true, s[1:len(s)-1]
 	}
-	// Drop currency symbols and codes, spaces (also no-break) and Swiss apostrophes.
+	// Drop a currency symbol or code at either end, then spaces (also no-break) and Swiss
+	// apostrophes used as thousands separators; anything else left over is not a number.
+	s = strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsLetter(r) || unicode.Is(unicode.Sc, r) || unicode.IsSpace(r)
+	})
 	s = strings.Map(func(r rune) rune {
-		switch {
-		case r >= '0' && r <= '9', r == '.', r == ',', r == '-', r == '+':
-			return r
-		case unicode.IsSpace(r), r == '\'', r == '’', unicode.Is(unicode.Sc, r), unicode.IsLetter(r):
+		if unicode.IsSpace(r) || r == '\'' || r == '’' {
 			return -1
 		}
 		return r
 	}, s)
+	if strings.TrimLeft(s, "0123456789.,-+") != "" {
+		return "", fmt.Errorf("cannot read number %q", orig)
+	}
 	comma, dot := strings.LastIndexByte(s, ','), strings.LastIndexByte(s, '.')
 	switch {
 	case comma >= 0 && dot >= 0:
