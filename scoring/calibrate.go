@@ -52,9 +52,16 @@ func fitPlatt(z, y, w []float64) Calibration {
 		}
 		da := (hbb*ga - hab*gb) / det
 		db := (haa*gb - hab*ga) / det
-		a -= da
-		b -= db
-		if math.Abs(da)+math.Abs(db) < 1e-12 {
+		// Newton overshoots from an over-confident start: halve the step until the loss drops.
+		l0, t := plattLoss(z, y, w, a, b), 1.0
+		for ; t > 1e-10; t /= 2 {
+			if plattLoss(z, y, w, a-t*da, b-t*db) <= l0 {
+				break
+			}
+		}
+		a -= t * da
+		b -= t * db
+		if math.Abs(t*da)+math.Abs(t*db) < 1e-12 {
 			break
 		}
 	}
@@ -62,4 +69,13 @@ func fitPlatt(z, y, w []float64) Calibration {
 		return identityCalibration
 	}
 	return Calibration{A: a, B: b}
+}
+
+func plattLoss(z, y, w []float64, a, b float64) float64 {
+	var s float64
+	for i := range z {
+		v := a*z[i] + b
+		s += w[i] * (math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v))) - y[i]*v)
+	}
+	return s
 }
