@@ -44,6 +44,11 @@ func TestParseDate(t *testing.T) {
 		{"2024-03-05T10:00:00.123Z", MDY, utc(2024, 3, 5, 10, 0).Add(123 * time.Millisecond)},
 		{"2024-03-05 10:00:00", MDY, utc(2024, 3, 5, 10, 0)},
 		{"2024-03-05 10:00", MDY, utc(2024, 3, 5, 10, 0)},
+		{"2024-03-05T10:00:00-05:00", MDY, utc(2024, 3, 5, 15, 0)},
+		{"2024-03-05T10:00:00+0100", MDY, utc(2024, 3, 5, 9, 0)},
+		{"2024-03-05 10:00:00.5", MDY, utc(2024, 3, 5, 10, 0).Add(500 * time.Millisecond)},
+		{"2024-02-29", MDY, utc(2024, 2, 29, 0, 0)},
+		{"2024-03-05 10:00:00 UTC", MDY, utc(2024, 3, 5, 10, 0)},
 		{"2024/03/05", MDY, utc(2024, 3, 5, 0, 0)},
 		{"03/05/2024", MDY, utc(2024, 3, 5, 0, 0)},
 		{"3/5/2024", MDY, utc(2024, 3, 5, 0, 0)},
@@ -75,7 +80,7 @@ func TestParseDate(t *testing.T) {
 	if got, _ := p.Parse("2024-03-05 10:00"); !got.Equal(utc(2024, 3, 5, 9, 0)) {
 		t.Errorf("a zone-less time is read in the given location: %v", got)
 	}
-	for _, bad := range []string{"25/12/2024", "2024-13-01", "yesterday", "12345", "31.02.2024", "03/05"} {
+	for _, bad := range []string{"25/12/2024", "2024-13-01", "yesterday", "12345", "31.02.2024", "03/05", "2023-02-29", "2024-03-05T25:00", "2024-03-05X"} {
 		if got, err := (&DateParser{}).Parse(bad); err == nil {
 			t.Errorf("Parse(%q) = %v, want an error", bad, got)
 		}

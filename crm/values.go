@@ -81,6 +81,9 @@ func (p *DateParser) Parse(s string) (time.Time, error) {
 	case allDigits(s):
 		return parseDigits(s, loc)
 	case len(s) >= 8 && s[4] == '-' || len(s) >= 8 && s[4] == '/':
+		if t, ok := parseISO(s, loc); ok {
+			return t, nil
+		}
 		layouts = isoLayouts
 	case strings.Contains(s, "/"):
 		if p.Order == DMY {
@@ -104,6 +107,86 @@ func (p *DateParser) Parse(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("cannot read date %q%s", s, hint)
+}
+
+// parseISO reads YYYY-MM-DD, optionally followed by T or a space, HH:MM[:SS[.fraction]] and
+// Z or ±HH[:]MM, without time.Parse's layout interpretation: it is what most exports hold and
+// runs once per row. Anything else returns false and goes to the layouts.
+func parseISO(s string, loc *time.Location) (time.Time, bool) {
+	num := func(i, n int) (int, bool) {
+		if i+n > len(s) {
+			return 0, false
+		}
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	if !ok1 || !ok2 || !ok3 || s[4] != '-' || s[7] != '-' || mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) {
+		return time.Time{}, false
+	}
+	var h, mi, sec, nsec int
+	i := 10
+	if i < len(s) {
+		if s[i] != 'T' && s[i] != ' ' {
+			return time.Time{}, false
+		}
+		var ok4, ok5 bool
+		h, ok4 = num(i+1, 2)
+		mi, ok5 = num(i+4, 2)
+		if !ok4 || !ok5 || s[i+3] != ':' || h > 23 || mi > 59 {
+			return time.Time{}, false
+		}
+		i += 6
+		if i < len(s) && s[i] == ':' {
+			var ok bool
+			if sec, ok = num(i+1, 2); !ok || sec > 59 {
+				return time.Time{}, false
+			}
+			i += 3
+			if i < len(s) && (s[i] == '.' || s[i] == ',') {
+				j, scale := i+1, 100_000_000
+				for ; j < len(s) && s[j] >= '0' && s[j] <= '9'; j++ {
+					nsec += int(s[j]-'0') * scale
+					scale /= 10
+				}
+				if j == i+1 {
+					return time.Time{}, false
+				}
+				i = j
+			}
+		}
+	}
+	switch rest := s[i:]; {
+	case rest == "":
+	case rest == "Z":
+		loc = time.UTC
+	case len(rest) == 6 && rest[3] == ':' || len(rest) == 5:
+		oh, ok1 := num(i+1, 2)
+		om, ok2 := num(len(s)-2, 2)
+		if !ok1 || !ok2 || rest[0] != '+' && rest[0] != '-' || oh > 23 || om > 59 {
+			return time.Time{}, false
+		}
+		off := oh*3600 + om*60
+		if rest[0] == '-' {
+			off = -off
+		}
+		loc = time.FixedZone("", off)
+	default:
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, nsec, loc), true
+}
+
+func daysIn(m, y int) int {
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // parseDigits reads 20240305, unix seconds (9–11 digits) and unix milliseconds (12–13, HubSpot).

@@ -1,7 +1,12 @@
 package store_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +17,7 @@ import (
 )
 
 // importCSV reads text as a file of kind and imports it.
-func importCSV(t *testing.T, st *store.Store, kind crm.Kind, text string, opt store.ImportOptions) store.ImportResult {
+func importCSV(t testing.TB, st *store.Store, kind crm.Kind, text string, opt store.ImportOptions) store.ImportResult {
 	t.Helper()
 	f, err := crm.Open(strings.NewReader(text), kind, crm.Options{Missing: []string{"NA", "N/A", "null", "Select"}})
 	if err != nil {
@@ -213,4 +218,128 @@ func TestImportDryRun(t *testing.T) {
 	if res.Written || snapshot(t, st) != before {
 		t.Fatal("a dry run wrote")
 	}
+}
+
+// writeBenchLeads writes n leads with 20 attribute columns, as a CRM export would: a mix of
+// numbers, categories, dates, booleans, some missing values and some owners.
+func writeBenchLeads(tb testing.TB, path string, n, reps int) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("id,name,company,email,owner_email,created_at,source,status")
+	for a := 1; a <= 20; a++ {
+		fmt.Fprintf(w, ",attr_%02d", a)
+	}
+	w.WriteString("\n")
+	industries := []string{"Retail", "Software", "Health care", "Finance", "Media, Publishing", "N/A"}
+	for i := 0; i < n; i++ {
+		owner := ""
+		if i%7 != 0 {
+			owner = fmt.Sprintf("rep%d@example.com", i%reps)
+		}
+		fmt.Fprintf(w, "L%07d,Lead Number %d,Company %d,lead%d@company%d.com,%s,2024-%02d-%02d %02d:%02d:00,web,Open",
+			i, i, i%5000, i, i%5000, owner, 1+i%12, 1+i%28, i%24, i%60)
+		for a := 1; a <= 20; a++ {
+			switch a % 5 {
+			case 0:
+				fmt.Fprintf(w, ",%d", (i*a)%100000)
+			case 1:
+				fmt.Fprintf(w, ",\"%s\"", industries[(i+a)%len(industries)])
+			case 2:
+				fmt.Fprintf(w, ",%t", (i+a)%3 == 0)
+			case 3:
+				fmt.Fprintf(w, ",%d.%02d", (i*a)%997, i%100)
+			case 4:
+				fmt.Fprintf(w, ",value %d", (i+a)%50)
+			}
+		}
+		w.WriteString("\n")
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkImportLeads imports a 100,000-row, 20-attribute leads file into an empty database
+// (the first import: every row new), then the same file again (every row unchanged), and
+// beside it psql's \copy of the same file into a plain table of text columns on the same
+// server: the floor that any COPY-based loader is measured against. ratio = ours / \copy.
+func BenchmarkImportLeads(b *testing.B) {
+	const rows, reps = 100_000, 50
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		b.Skip("psql is not installed: no \\copy baseline")
+	}
+	path := filepath.Join(b.TempDir(), "leads.csv")
+	writeBenchLeads(b, path, rows, reps)
+	var ours, again, baseline time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st := store.New(pgtest.NewDB(b))
+		dsn := pgtest.DSN(b)
+		var rb strings.Builder
+		rb.WriteString("email,name\n")
+		for r := 0; r < reps; r++ {
+			fmt.Fprintf(&rb, "rep%d@example.com,Rep %d\n", r, r)
+		}
+		importCSV(b, st, crm.Reps, rb.String(), store.ImportOptions{})
+		cols := make([]string, 28)
+		for c := range cols {
+			cols[c] = fmt.Sprintf("c%d text", c)
+		}
+		if _, err := st.DB().Exec(`CREATE TABLE plain (` + strings.Join(cols, ", ") + `)`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+
+		t0 := time.Now()
+		res := importFile(b, st, path)
+		ours += time.Since(t0)
+		if res.New != rows {
+			b.Fatalf("first import: %d new, want %d", res.New, rows)
+		}
+		t0 = time.Now()
+		res = importFile(b, st, path)
+		again += time.Since(t0)
+		if res.Unchanged != rows {
+			b.Fatalf("second import: %d unchanged, want %d", res.Unchanged, rows)
+		}
+		t0 = time.Now()
+		out, err := exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", dsn,
+			"-c", `\copy plain FROM '`+path+`' WITH (FORMAT csv, HEADER true)`).CombinedOutput()
+		baseline += time.Since(t0)
+		if err != nil {
+			b.Fatalf("psql \\copy: %v\n%s", err, out)
+		}
+	}
+	perSec := func(d time.Duration) float64 { return float64(rows*b.N) / d.Seconds() }
+	b.ReportMetric(perSec(ours), "rows/s")
+	b.ReportMetric(perSec(again), "reimport-rows/s")
+	b.ReportMetric(perSec(baseline), "copy-rows/s")
+	b.ReportMetric(perSec(ours)/perSec(baseline), "ratio")
+	b.ReportMetric(0, "ns/op") // the three runs are reported separately above
+}
+
+func importFile(tb testing.TB, st *store.Store, path string) store.ImportResult {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	file, err := crm.Open(f, crm.Leads, crm.Options{Missing: []string{"NA", "N/A", "null", "Select"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := st.ImportLeads(context.Background(), file.Leads(), store.ImportOptions{Columns: file.Columns})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
 }
