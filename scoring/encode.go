@@ -344,7 +344,7 @@ func (e *Encoding) encode(f *Frame) *encoded {
 	for _, t := range e.MissingTokens {
 		tokens[t] = true
 	}
-	for k := range e.Columns {
+	parallelFor(len(e.Columns), func(k int) {
 		s := &e.Columns[k]
 		j, ok := f.index[s.Name]
 		if !ok {
@@ -357,7 +357,7 @@ func (e *Encoding) encode(f *Frame) *encoded {
 				v[i] = fill
 			}
 			out.vals[k] = v
-			continue
+			return
 		}
 		c := f.cols[j]
 		ref := s.DateRef
@@ -384,7 +384,7 @@ func (e *Encoding) encode(f *Frame) *encoded {
 			}
 			out.vals[k] = v
 		}
-	}
+	})
 	return out
 }
 

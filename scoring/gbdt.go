@@ -35,6 +35,8 @@ type GBDT struct {
 	Init   float64    `json:"init"`
 	Trees  []Tree     `json:"trees"`
 	Base   float64    `json:"base"` // Init + Σ expected tree outputs: the TreeSHAP base value
+
+	fast *compiledTrees
 }
 
 // binStat accumulates one histogram bin.

@@ -73,7 +73,7 @@ func (m *Model) rawRows(x *encoded) []float64 {
 				out[i] = m.LogReg.raw(m.Encoding, x, i)
 			}
 		case KindGBDT:
-			m.GBDT.rawBlock(x, lo, hi, out)
+			m.GBDT.rawBlock(m.Encoding, x, lo, hi, out)
 		case KindPrior:
 			for i := lo; i < hi; i++ {
 				out[i] = m.Prior.raw(m.Encoding, x, i)
@@ -96,32 +96,6 @@ func (m *Model) Predict(f *Frame) []float64 {
 		}
 	})
 	return z
-}
-
-// rawBlock scores rows [lo,hi) a block at a time: a block of rows in row-major order stays in
-// cache while every tree is walked.
-func (g *GBDT) rawBlock(x *encoded, lo, hi int, out []float64) {
-	const block = 256
-	K := len(x.vals)
-	row := make([]float64, block*K)
-	for b := lo; b < hi; b += block {
-		e := min(hi, b+block)
-		for k := range K {
-			col := x.vals[k]
-			for i := b; i < e; i++ {
-				row[(i-b)*K+k] = col[i]
-			}
-		}
-		for i := b; i < e; i++ {
-			out[i] = g.Init
-		}
-		for t := range g.Trees {
-			tr := &g.Trees[t]
-			for i := b; i < e; i++ {
-				out[i] += tr.predict(row[(i-b)*K : (i-b+1)*K])
-			}
-		}
-	}
 }
 
 // checkFinite guards against ever handing out a NaN model.

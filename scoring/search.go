@@ -64,7 +64,7 @@ func (s *session) specs() []candSpec {
 			}{{15, 20, 6}, {31, 40, 8}, {63, 80, 10}} {
 				p := DefaultGBDTParams()
 				p.Seed = s.cfg.Seed
-				p.Trees, p.EarlyStop, p.LearningRate = 2000, 50, 0.05
+				p.Trees, p.EarlyStop, p.LearningRate = 2000, 50, searchLR
 				p.MaxLeaves, p.MinSamplesLeaf, p.MaxDepth = shape.leaves, shape.minLeaf, shape.depth
 				p.Subsample, p.ColSample = 0.8, 0.8
 				out = append(out, candSpec{kind: KindGBDT, gbdt: p, name: gbdtName(p)})
@@ -73,6 +73,9 @@ func (s *session) specs() []candSpec {
 	}
 	return out
 }
+
+// searchLR is the learning rate of the tree search.
+var searchLR = 0.05
 
 func gbdtName(p GBDTParams) string {
 	return fmt.Sprintf("gbdt leaves=%d depth=%d min_leaf=%d lr=%g", p.MaxLeaves, p.MaxDepth, p.MinSamplesLeaf, p.LearningRate)

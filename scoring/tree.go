@@ -1,6 +1,6 @@
 package scoring
 
-import "math"
+
 
 // Node is one node of a regression tree. Leaves have Feature −1. Cover is the weighted number of
 // training rows that reached the node: TreeSHAP needs it to be exact.
@@ -159,7 +159,45 @@ func unwindPath(p []pathElem, d, k int) {
 	}
 }
 
+// recip[k] = 1/k: the unique path is short, and multiplying is much cheaper than dividing in the
+// innermost loop of TreeSHAP.
+var recip = func() (r [130]float64) {
+	for k := 1; k < len(r); k++ {
+		r[k] = 1 / float64(k)
+	}
+	return r
+}()
+
+// unwoundPathSum is the total weight of the path with element k removed. One-fractions are 0 or 1
+// for a single row, which turns the general recurrence into two cheap loops.
 func unwoundPathSum(p []pathElem, d, k int) float64 {
+	o, z := p[k].one, p[k].zero
+	next := p[d].pw
+	var total float64
+	d1 := float64(d + 1)
+	if d+1 >= len(recip) {
+		return unwoundPathSumSlow(p, d, k)
+	}
+	switch {
+	case o == 1:
+		zr := z * recip[d+1]
+		for i := d - 1; i >= 0; i-- {
+			tmp := next * d1 * recip[i+1]
+			total += tmp
+			next = p[i].pw - tmp*zr*float64(d-i)
+		}
+	case o != 0:
+		return unwoundPathSumSlow(p, d, k)
+	case z != 0:
+		for i := d - 1; i >= 0; i-- {
+			total += p[i].pw * recip[d-i]
+		}
+		total *= d1 / z
+	}
+	return total
+}
+
+func unwoundPathSumSlow(p []pathElem, d, k int) float64 {
 	o, z := p[k].one, p[k].zero
 	next := p[d].pw
 	var total float64
@@ -175,5 +213,3 @@ func unwoundPathSum(p []pathElem, d, k int) float64 {
 	}
 	return total
 }
-
-var _ = math.NaN
