@@ -47,6 +47,11 @@ type Config struct {
 	// linger before the server closes it (default 10 s).
 	DisconnectGrace time.Duration
 
+	// Now is the clock for trigger_id and response_url expiry (default
+	// time.Now); tests substitute a fake clock to expire them without
+	// sleeping. Socket Mode timing always uses the real clock.
+	Now func() time.Time
+
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -127,6 +132,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DisconnectGrace <= 0 {
 		c.DisconnectGrace = 10 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

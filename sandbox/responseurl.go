@@ -43,7 +43,7 @@ type respMessage struct {
 
 // newResponseURL registers a response_url. Caller holds mu.
 func (w *Workspace) newResponseURL(user, channel, msgTS string, ephemeral bool) *responseURL {
-	ru := &responseURL{id: randHex(12), user: user, channel: channel, msgTS: msgTS, isEphemeral: ephemeral, created: time.Now()}
+	ru := &responseURL{id: randHex(12), user: user, channel: channel, msgTS: msgTS, isEphemeral: ephemeral, created: w.cfg.Now()}
 	w.responseURLs[ru.id] = ru
 	return ru
 }
@@ -151,13 +151,13 @@ func (w *Workspace) serveHook(rw http.ResponseWriter, r *http.Request) {
 	w.mu.Lock()
 	code := ""
 	ru := w.responseURLs[id]
-	now := time.Now()
+	now := w.cfg.Now()
 	switch {
 	case ru == nil:
 		code = "invalid_url"
 	case now.Sub(ru.created) > responseURLTTL:
 		code = "expired_url"
-	case len(ru.uses) >= responseURLUses:
+	case len(ru.uses) >= responseURLUses && now.Sub(ru.uses[len(ru.uses)-responseURLUses]) < responseURLTTL:
 		code = "used_url"
 	default:
 		ru.uses = append(ru.uses, now)

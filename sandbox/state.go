@@ -232,9 +232,9 @@ func (w *Workspace) AckLatencies() []time.Duration {
 func (w *Workspace) WaitMessage(ctx context.Context, pred func(Message) bool) (Message, error) {
 	var got Message
 	err := w.waitFor(ctx, "message", func() bool {
-		for _, m := range w.messages {
-			if !m.Deleted && pred(m.snapshot()) {
-				got = m.snapshot()
+		for _, m := range w.Messages() {
+			if !m.Deleted && pred(m) {
+				got = m
 				return true
 			}
 		}
@@ -248,11 +248,10 @@ func (w *Workspace) WaitMessage(ctx context.Context, pred func(Message) bool) (M
 func (w *Workspace) WaitUpdate(ctx context.Context, m Message, pred func(Message) bool) (Message, error) {
 	var got Message
 	err := w.waitFor(ctx, "message update", func() bool {
-		cur := w.findMessage(m.Channel, m.TS)
-		if cur == nil || len(cur.History) <= len(m.History) {
+		s, ok := w.Message(m.Channel, m.TS)
+		if !ok || len(s.History) <= len(m.History) {
 			return false
 		}
-		s := cur.snapshot()
 		if pred == nil || pred(s) {
 			got = s
 			return true
@@ -265,8 +264,8 @@ func (w *Workspace) WaitUpdate(ctx context.Context, m Message, pred func(Message
 // WaitDeleted waits until the message m is deleted.
 func (w *Workspace) WaitDeleted(ctx context.Context, m Message) error {
 	return w.waitFor(ctx, "message deletion", func() bool {
-		cur := w.findMessage(m.Channel, m.TS)
-		return cur != nil && cur.Deleted
+		cur, ok := w.Message(m.Channel, m.TS)
+		return ok && cur.Deleted
 	})
 }
 
@@ -274,9 +273,9 @@ func (w *Workspace) WaitDeleted(ctx context.Context, m Message) error {
 func (w *Workspace) WaitEphemeral(ctx context.Context, pred func(Ephemeral) bool) (Ephemeral, error) {
 	var got Ephemeral
 	err := w.waitFor(ctx, "ephemeral", func() bool {
-		for _, e := range w.ephemerals {
-			if !e.Deleted && pred(e.snapshot()) {
-				got = e.snapshot()
+		for _, e := range w.Ephemerals() {
+			if !e.Deleted && pred(e) {
+				got = e
 				return true
 			}
 		}
@@ -289,16 +288,9 @@ func (w *Workspace) WaitEphemeral(ctx context.Context, pred func(Ephemeral) bool
 func (w *Workspace) WaitView(ctx context.Context, pred func(View) bool) (View, error) {
 	var got View
 	err := w.waitFor(ctx, "view", func() bool {
-		ids := make([]string, 0, len(w.views))
-		for id, v := range w.views {
-			if v.Open {
-				ids = append(ids, id)
-			}
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
-			if s := w.views[id].snapshot(); pred(s) {
-				got = s
+		for _, v := range w.Views() {
+			if v.Open && pred(v) {
+				got = v
 				return true
 			}
 		}

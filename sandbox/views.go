@@ -23,8 +23,15 @@ const maxModalStack = 3
 // Caller holds mu.
 func (w *Workspace) issueTrigger(user string) string {
 	w.nextID['t']++
+	if len(w.triggers) > 10_000 { // a long-running sandbox forgets dead triggers
+		for k, t := range w.triggers {
+			if t.used || w.cfg.Now().Sub(t.issued) > w.cfg.TriggerTTL {
+				delete(w.triggers, k)
+			}
+		}
+	}
 	id := fmt.Sprintf("%d.%d.%s", 4916855695380+w.nextID['t'], time.Now().Unix()%1e6, randHex(16))
-	w.triggers[id] = &trigger{user: user, issued: time.Now()}
+	w.triggers[id] = &trigger{user: user, issued: w.cfg.Now()}
 	return id
 }
 
@@ -39,7 +46,7 @@ func (w *Workspace) checkTrigger(id string) (*trigger, *apiError) {
 		return nil, fail("invalid_trigger_id")
 	case t.used:
 		return nil, fail("exchanged_trigger_id")
-	case time.Since(t.issued) > w.cfg.TriggerTTL:
+	case w.cfg.Now().Sub(t.issued) > w.cfg.TriggerTTL:
 		return nil, fail("expired_trigger_id")
 	}
 	return t, nil

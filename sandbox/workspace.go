@@ -311,15 +311,16 @@ func (w *Workspace) Subscribe(ctx context.Context, seq uint64) <-chan Event {
 	return out
 }
 
-// waitFor calls check under the lock after every change until it reports
-// done or ctx ends. It is how every Wait method avoids sleeping.
+// waitFor calls check after every change until it reports done or ctx
+// ends; it is how every Wait method avoids sleeping. check runs without
+// the lock (it snapshots what it needs), so predicates may call back into
+// the workspace.
 func (w *Workspace) waitFor(ctx context.Context, what string, check func() bool) error {
 	for {
 		w.mu.Lock()
-		ok := check()
-		ch := w.changed
+		ch := w.changed // taken before check, so no change is missed
 		w.mu.Unlock()
-		if ok {
+		if check() {
 			return nil
 		}
 		select {
@@ -336,7 +337,7 @@ func (w *Workspace) waitFor(ctx context.Context, what string, check func() bool)
 func (w *Workspace) WaitEvent(ctx context.Context, seq uint64, pred func(Event) bool) (Event, error) {
 	var got Event
 	err := w.waitFor(ctx, "event", func() bool {
-		for _, e := range w.eventsSinceLocked(seq) {
+		for _, e := range w.EventsSince(seq) {
 			if pred(e) {
 				got = e
 				return true
