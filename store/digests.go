@@ -127,3 +127,10 @@ func (s *Store) LastDelivery(ctx context.Context, repID, leadID int64, before ti
 		WHERE rep_id = $1 AND lead_id = $2 AND day < $3 ORDER BY day DESC LIMIT 1`, repID, leadID, before)
 	return d, translate(err)
 }
+
+// DigestByMessage returns the digest posted as message ts in channel, or ErrNotFound.
+func (s *Store) DigestByMessage(ctx context.Context, channel, ts string) (Digest, error) {
+	var d Digest
+	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE channel = $1 AND message_ts = $2`, channel, ts)
+	return d, translate(err)
+}

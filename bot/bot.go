@@ -1,0 +1,232 @@
+// Package bot is leadbot's running service on Slack: the Socket Mode loop that acknowledges every
+// envelope first and works after, the router (slash command, action id, callback id, event type),
+// the rate-limited sender everything posts through, and the cron scheduler with its jobs.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// Config describes how to reach Slack.
+type Config struct {
+	BotToken string // xoxb-…
+	AppToken string // xapp-…
+	APIURL   string // Web API base ending in "/": https://slack.com/api/ or a sandbox's
+	// PingInterval is how long the client waits for Slack's pings before reconnecting (0: 30 s).
+	PingInterval time.Duration
+	// MaxConcurrent bounds the envelopes worked on at once (0: 64).
+	MaxConcurrent int
+	Log           *slog.Logger
+	// Metrics, when set, is told about envelopes and acks.
+	Metrics Metrics
+}
+
+// Metrics receives the bot's counters (a Prometheus adapter in production; nil is fine).
+type Metrics interface {
+	Envelope(kind string)
+	Ack(kind string, latency time.Duration, err error)
+	HandlerPanic(kind string)
+}
+
+// NewClient returns the Web API client for cfg (the same one the sender and the socket use).
+func NewClient(cfg Config) *slack.Client {
+	return slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionAppLevelToken(cfg.AppToken))
+}
+
+// Bot runs the Socket Mode connection and dispatches envelopes to the routes.
+type Bot struct {
+	cfg    Config
+	log    *slog.Logger
+	api    *slack.Client
+	socket *socketmode.Client
+	routes *Router
+	sem    chan struct{}
+	work   sync.WaitGroup
+}
+
+// New returns a bot that dispatches to routes. Run starts it.
+func New(cfg Config, api *slack.Client, routes *Router) *Bot {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = 64
+	}
+	opts := []socketmode.Option{socketmode.OptionLog(slogAdapter{cfg.Log.With("component", "socketmode")})}
+	if cfg.PingInterval > 0 {
+		opts = append(opts, socketmode.OptionPingInterval(cfg.PingInterval))
+	}
+	return &Bot{
+		cfg:    cfg,
+		log:    cfg.Log,
+		api:    api,
+		socket: socketmode.New(api, opts...),
+		routes: routes,
+		sem:    make(chan struct{}, cfg.MaxConcurrent),
+	}
+}
+
+// Run connects and dispatches until ctx is cancelled, then waits for the handlers that are still
+// working (they get their own deadline) and returns. Envelopes are acknowledged in the loop,
+// before any work, so a slow handler never makes Slack retry or show the user an error.
+func (b *Bot) Run(ctx context.Context) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- b.socket.RunContext(runCtx) }()
+
+	// Handlers outlive the loop's ctx by a grace period, so that a click being recorded when
+	// SIGTERM arrives is finished rather than lost.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+
+	var err error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err = <-errc:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				b.log.Error("Socket Mode stopped", "err", err)
+			}
+			break loop
+		case evt := <-b.socket.Events:
+			b.dispatch(workCtx, evt)
+		}
+	}
+	cancel()
+	done := make(chan struct{})
+	go func() { b.work.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		b.log.Warn("handlers still running after 10 s; cancelling them")
+		stopWork()
+		<-done
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("socket mode: %w", err)
+	}
+	return nil
+}
+
+func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("connecting to Slack")
+		return
+	case socketmode.EventTypeConnected:
+		b.log.Info("connected to Slack (Socket Mode)")
+		return
+	case socketmode.EventTypeHello:
+		return
+	case socketmode.EventTypeConnectionError:
+		b.log.Warn("Slack connection error; retrying", "detail", fmt.Sprint(evt.Data))
+		return
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("Slack rejected the app token (invalid_auth): check SLACK_APP_TOKEN")
+		return
+	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		b.log.Warn("Socket Mode error", "type", evt.Type, "detail", fmt.Sprint(evt.Data))
+		return
+	}
+	if evt.Request == nil {
+		return
+	}
+	kind := string(evt.Type)
+	if b.cfg.Metrics != nil {
+		b.cfg.Metrics.Envelope(kind)
+	}
+	req := Request{Kind: kind, EnvelopeID: evt.Request.EnvelopeID, RetryAttempt: evt.Request.RetryAttempt}
+	var payload any
+	var work func(context.Context)
+	switch data := evt.Data.(type) {
+	case slack.SlashCommand:
+		req.UserID = data.UserID
+		work = b.routes.slash(data)
+	case slack.InteractionCallback:
+		req.UserID = data.User.ID
+		payload, work = b.routes.interaction(&data)
+	case slackevents.EventsAPIEvent:
+		work = b.routes.event(data)
+	default:
+		b.log.Debug("envelope of an unhandled type", "type", evt.Type)
+	}
+	start := time.Now()
+	ackCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	err := b.socket.AckCtx(ackCtx, evt.Request.EnvelopeID, payload)
+	cancel()
+	if b.cfg.Metrics != nil {
+		b.cfg.Metrics.Ack(kind, time.Since(start), err)
+	}
+	if err != nil {
+		b.log.Error("ack failed", "envelope", req.EnvelopeID, "type", kind, "err", err)
+	}
+	if work == nil {
+		return
+	}
+	b.work.Add(1)
+	go func() {
+		defer b.work.Done()
+		select {
+		case b.sem <- struct{}{}:
+			defer func() { <-b.sem }()
+		case <-ctx.Done():
+			return
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error("handler panicked; the bot goes on", "type", kind, "user", req.UserID,
+					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				if b.cfg.Metrics != nil {
+					b.cfg.Metrics.HandlerPanic(kind)
+				}
+			}
+		}()
+		hctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		work(withRequest(hctx, req))
+	}()
+}
+
+// Request describes the envelope a handler is working on.
+type Request struct {
+	Kind         string
+	EnvelopeID   string
+	UserID       string
+	RetryAttempt int
+}
+
+type requestKey struct{}
+
+func withRequest(ctx context.Context, r Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestFrom returns the envelope being handled, if any.
+func RequestFrom(ctx context.Context) (Request, bool) {
+	r, ok := ctx.Value(requestKey{}).(Request)
+	return r, ok
+}
+
+// slogAdapter lets slack-go's logger interface write to slog at debug level.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Output(_ int, s string) error {
+	a.l.Debug(strings.TrimSpace(s))
+	return nil
+}
+
+var _ interface{ Output(int, string) error } = slogAdapter{}

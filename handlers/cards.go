@@ -1,0 +1,296 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/store"
+)
+
+// Action ids of the lead card.
+const (
+	ActionUp      = "feedback_up"
+	ActionDown    = "feedback_down"
+	ActionSnooze  = "snooze"
+	ActionUndo    = "feedback_undo"
+	ActionOpenCRM = "open_crm"
+	// CallbackReason is the callback id of the 👎 reason modal.
+	CallbackReason = "feedback_reason"
+)
+
+// Block and action ids inside the reason modal.
+const (
+	blockReason  = "reason_block"
+	actionReason = "reason_code"
+	blockNote    = "note_block"
+	actionNote   = "note"
+	blockScope   = "scope_block"
+	actionScope  = "account_wide"
+)
+
+// MaxCardsPerMessage keeps a digest within Slack's 50 blocks (four blocks a lead, plus the header).
+const MaxCardsPerMessage = 12
+
+// Card is everything one lead card shows. Building it reads the database; rendering it does not.
+type Card struct {
+	Lead    store.Lead
+	Factors store.Factors
+	// Prev is the score the rep saw last time (for "what changed"), if any.
+	Prev *store.Score
+	// Verdict is the viewer's active verdict on the lead, if any.
+	Verdict     *store.Feedback
+	ReasonLabel string
+	Snoozed     *time.Time
+	Outcome     *store.Outcome
+	CRMURL      string
+	// ReadOnly hides the feedback buttons (someone else's lead shown to a manager, a shared card).
+	ReadOnly bool
+}
+
+// Reasons picks the factors a rep reads: the top up largest positive contributions and the top
+// down largest negative ones, ordered by size.
+func Reasons(f store.Factors, up, down int) (ups, downs []store.Factor) {
+	for _, x := range f.Factors {
+		switch {
+		case x.Value > 0:
+			ups = append(ups, x)
+		case x.Value < 0:
+			downs = append(downs, x)
+		}
+	}
+	sort.SliceStable(ups, func(i, j int) bool { return ups[i].Value > ups[j].Value })
+	sort.SliceStable(downs, func(i, j int) bool { return downs[i].Value < downs[j].Value })
+	return ups[:min(up, len(ups))], downs[:min(down, len(downs))]
+}
+
+// strength turns a log-odds contribution into words: a rep cares whether a reason matters a lot.
+func strength(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 1:
+		return "strong"
+	case a >= 0.3:
+		return "moderate"
+	default:
+		return "slight"
+	}
+}
+
+// Changed describes what moved between the score the rep saw last and the current one: the change
+// in probability and the factor whose contribution moved most.
+func Changed(prev store.Score, curP float64, cur store.Factors) string {
+	delta := int(math.Round((curP - prev.Probability) * 100))
+	if delta == 0 {
+		return ""
+	}
+	pf := prev.Factors()
+	before := map[string]store.Factor{}
+	for _, f := range pf.Factors {
+		before[f.Column] = f
+	}
+	var best store.Factor
+	var bestMove float64
+	for _, f := range cur.Factors {
+		if move := f.Value - before[f.Column].Value; math.Abs(move) > math.Abs(bestMove) {
+			best, bestMove = f, move
+		}
+	}
+	sign := "+"
+	if delta < 0 {
+		sign = "−"
+	}
+	s := fmt.Sprintf("%s → %s (%s%d pts)", percent(prev.Probability), percent(curP), sign, abs(delta))
+	if bestMove != 0 && math.Abs(bestMove) >= 0.05 {
+		dir := "now helps"
+		if bestMove < 0 {
+			dir = "now weighs against it"
+		}
+		was := before[best.Column]
+		if was.Label != "" && was.Label != best.Label {
+			s += fmt.Sprintf(": %s (was %s) %s", Escape(best.Label), Escape(was.Label), dir)
+		} else {
+			s += fmt.Sprintf(": %s %s", Escape(best.Label), dir)
+		}
+	}
+	return s
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// CardBlocks renders one lead card: who, how likely and why, what changed, context, and either
+// the feedback buttons or the recorded verdict with Undo.
+func CardBlocks(c Card, now time.Time) []slack.Block {
+	l := c.Lead
+	id := strconv.FormatInt(l.ID, 10)
+	title := Escape(orDefault(l.Name, l.ExternalID))
+	if c.CRMURL != "" {
+		title = fmt.Sprintf("<%s|%s>", c.CRMURL, title)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s*", title)
+	if l.Company != "" {
+		fmt.Fprintf(&b, " · %s", Escape(l.Company))
+	}
+	if l.Score != nil {
+		fmt.Fprintf(&b, "\n*%s* likely to convert · %s", percent(*l.Score), band(*l.Score))
+		if c.Factors.Prior {
+			b.WriteString(" _(rule-based until the model has enough outcomes)_")
+		}
+	} else {
+		b.WriteString("\n_not scored yet_")
+	}
+	ups, downs := Reasons(c.Factors, 3, 2)
+	for _, f := range ups {
+		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", Escape(f.Label), strength(f.Value))
+	}
+	for _, f := range downs {
+		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", Escape(f.Label), strength(f.Value))
+	}
+	if c.Prev != nil && l.Score != nil {
+		if ch := Changed(*c.Prev, *l.Score, c.Factors); ch != "" {
+			fmt.Fprintf(&b, "\n:arrows_counterclockwise: Since you last saw it: %s", ch)
+		}
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(b.String(), 3000), false, false), nil, nil,
+			slack.SectionBlockOptionBlockID("lead_"+id)),
+	}
+	var ctx []slack.MixedElement
+	if l.Source != "" {
+		ctx = append(ctx, mrkdwn("Source: "+Escape(l.Source)))
+	}
+	if l.CreatedAt != nil {
+		ctx = append(ctx, mrkdwn("Created "+age(now, *l.CreatedAt)))
+	}
+	if la := lastActivity(l); la != "" {
+		ctx = append(ctx, mrkdwn("Last activity: "+Escape(la)))
+	}
+	if c.Outcome != nil {
+		ctx = append(ctx, mrkdwn("Outcome: *"+c.Outcome.Outcome+"* "+age(now, c.Outcome.OccurredAt)))
+	}
+	if len(ctx) > 0 {
+		blocks = append(blocks, slack.NewContextBlock("ctx_"+id, ctx...))
+	}
+	switch {
+	case c.Verdict != nil:
+		blocks = append(blocks, verdictBlock(c, id))
+	case c.Snoozed != nil:
+		blocks = append(blocks, slack.NewContextBlock("snoozed_"+id,
+			mrkdwn(":zzz: Snoozed until "+date(*c.Snoozed)+": it will not be in your digests until then.")))
+	case !c.ReadOnly:
+		blocks = append(blocks, actionsBlock(c, id))
+	}
+	return blocks
+}
+
+func verdictBlock(c Card, id string) slack.Block {
+	text := ":+1: recorded"
+	if c.Verdict.Verdict < 0 {
+		text = ":-1: " + Escape(orDefault(c.ReasonLabel, c.Verdict.Reason()))
+		if c.Verdict.AccountWide {
+			text += " _(whole account)_"
+		}
+	}
+	if c.Verdict.Note != "" {
+		text += "\n> " + Escape(truncate(c.Verdict.Note, 300))
+	}
+	var undo *slack.Accessory
+	if !c.ReadOnly {
+		undo = slack.NewAccessory(slack.NewButtonBlockElement(ActionUndo, id, plain("Undo")))
+	}
+	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, undo,
+		slack.SectionBlockOptionBlockID("verdict_"+id))
+}
+
+func actionsBlock(c Card, id string) slack.Block {
+	up := slack.NewButtonBlockElement(ActionUp, id, plainEmoji(":+1: Good lead"))
+	up.Style = slack.StylePrimary
+	down := slack.NewButtonBlockElement(ActionDown, id, plainEmoji(":-1: Not now…"))
+	snooze := slack.NewOverflowBlockElement(ActionSnooze,
+		slack.NewOptionBlockObject(id+":7", plain("Snooze 1 week"), nil),
+		slack.NewOptionBlockObject(id+":30", plain("Snooze 1 month"), nil))
+	elems := []slack.BlockElement{up, down}
+	if c.CRMURL != "" {
+		open := slack.NewButtonBlockElement(ActionOpenCRM, id, plain("Open in CRM"))
+		open.URL = c.CRMURL
+		elems = append(elems, open)
+	}
+	elems = append(elems, snooze)
+	return slack.NewActionBlock("actions_"+id, elems...)
+}
+
+// lastActivity finds a "last activity" attribute whatever the CRM called it.
+func lastActivity(l store.Lead) string {
+	var attrs map[string]any
+	if json.Unmarshal(l.Attributes, &attrs) != nil {
+		return ""
+	}
+	for k, v := range attrs {
+		n := strings.ToLower(strings.NewReplacer("_", " ", "-", " ").Replace(k))
+		if strings.HasPrefix(n, "last activity") || n == "last activity date" {
+			if s := strings.TrimSpace(fmt.Sprint(v)); s != "" && v != nil {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, 75), false, false)
+}
+
+func plainEmoji(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
+// DigestBlocks renders a rep's daily digest.
+func DigestBlocks(repName string, cards []Card, now time.Time) []slack.Block {
+	first := strings.Fields(repName)
+	greet := "Good morning"
+	if len(first) > 0 {
+		greet += ", " + Escape(first[0])
+	}
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(fmt.Sprintf("Your top %d leads today", len(cards)))),
+		slack.NewContextBlock("intro", mrkdwn(greet+". Tell me if I got one wrong: your :+1: / :-1: teaches the model.")),
+	}
+	for i, c := range cards {
+		if i > 0 {
+			blocks = append(blocks, slack.NewDividerBlock())
+		}
+		blocks = append(blocks, CardBlocks(c, now)...)
+	}
+	return blocks
+}
+
+// DigestText is the notification text of a digest (what shows in a push or a screen reader).
+func DigestText(cards []Card) string {
+	names := make([]string, 0, 3)
+	for _, c := range cards[:min(3, len(cards))] {
+		names = append(names, Escape(orDefault(c.Lead.Name, c.Lead.ExternalID)))
+	}
+	return fmt.Sprintf("Your top %d leads today: %s", len(cards), strings.Join(names, ", "))
+}

@@ -1,0 +1,273 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/store"
+)
+
+// DigestOptions select what a digest run does.
+type DigestOptions struct {
+	// Force sends now whatever the reps' local hour and work days (leadbot digest --now).
+	Force bool
+	// RepEmail limits the run to one rep.
+	RepEmail string
+	// Workers is how many reps are served at once (0: 8). The sender paces Slack calls, so more
+	// workers only help while Slack has room.
+	Workers int
+}
+
+// DigestStats is what a digest run did (recorded in job_runs).
+type DigestStats struct {
+	Due         int `json:"due"`
+	Sent        int `json:"sent"`
+	Leads       int `json:"leads"`
+	NoLeads     int `json:"no_leads"`
+	Paused      int `json:"paused"`
+	NotDue      int `json:"not_due"`
+	AlreadySent int `json:"already_sent"`
+	Unmatched   int `json:"unmatched"`
+	Failed      int `json:"failed"`
+}
+
+// RunDigests sends today's digest to every rep whose local delivery time has come on a work day
+// and who has not had it: one DM per rep per local day, never empty, nothing for paused reps.
+// It is safe to run again at any time: a digest is reserved in the database before it is sent,
+// and a reserved digest that was not sent (Slack down, a crash) is sent by the next run.
+func (s *Service) RunDigests(ctx context.Context, opt DigestOptions) (DigestStats, error) {
+	reps, err := s.st.Reps(ctx)
+	if err != nil {
+		return DigestStats{}, err
+	}
+	if opt.RepEmail != "" {
+		reps = slices.DeleteFunc(reps, func(r store.Rep) bool { return r.Email != opt.RepEmail })
+		if len(reps) == 0 {
+			return DigestStats{}, fmt.Errorf("no rep with email %q: import reps first (leadbot import reps FILE.csv)", opt.RepEmail)
+		}
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	var (
+		stats    DigestStats
+		mu       sync.Mutex
+		failures []error
+		wg       sync.WaitGroup
+		next     atomic.Int64
+	)
+	count := func(f func(*DigestStats)) { mu.Lock(); f(&stats); mu.Unlock() }
+	for range min(workers, len(reps)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(reps) || ctx.Err() != nil {
+					return
+				}
+				if err := s.digestFor(ctx, reps[i], opt.Force, count); err != nil {
+					count(func(st *DigestStats) { st.Failed++ })
+					mu.Lock()
+					failures = append(failures, fmt.Errorf("%s: %w", reps[i].Email, err))
+					mu.Unlock()
+					s.log.Warn("digest not delivered; it will be retried", "rep", reps[i].Email, "err", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		return stats, fmt.Errorf("%d of %d digests failed (they are retried on the next run); first: %w", len(failures), stats.Due, failures[0])
+	}
+	return stats, ctx.Err()
+}
+
+func (s *Service) digestFor(ctx context.Context, r store.Rep, force bool, count func(func(*DigestStats))) error {
+	if r.IsManager && r.ManagerID == nil && !s.ownsLeads(ctx, r) {
+		// A manager who owns no leads gets the manager digest, not a rep digest.
+		return nil
+	}
+	slackID, err := s.slackUser(ctx, &r)
+	if err != nil {
+		return err
+	}
+	if slackID == "" {
+		count(func(st *DigestStats) { st.Unmatched++ })
+		return nil
+	}
+	loc := s.location(r)
+	now := s.now()
+	local := now.In(loc)
+	day := localDay(now, loc)
+	if r.Paused(day) {
+		count(func(st *DigestStats) { st.Paused++ })
+		return nil
+	}
+	if !force && (!slices.Contains(s.cfg.Workdays, local.Weekday()) || local.Hour() < r.DeliveryHour) {
+		count(func(st *DigestStats) { st.NotDue++ })
+		return nil
+	}
+	d, err := s.st.DigestFor(ctx, r.ID, day, "rep")
+	switch {
+	case err == nil && d.Status == "sent":
+		count(func(st *DigestStats) { st.AlreadySent++ })
+		return nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return err
+	case errors.Is(err, store.ErrNotFound):
+		limit := r.LeadsPerDay
+		if limit <= 0 {
+			limit = s.cfg.LeadsPerDay
+		}
+		leads, err := s.st.DigestCandidates(ctx, store.CandidateQuery{RepID: r.ID, Day: day,
+			Limit: min(limit, MaxCardsPerMessage), ResendDays: s.cfg.ResendDays})
+		if err != nil {
+			return err
+		}
+		if len(leads) == 0 {
+			count(func(st *DigestStats) { st.NoLeads++ })
+			return nil
+		}
+		if d, _, err = s.st.ReserveDigest(ctx, r.ID, day, "rep", leads); err != nil {
+			return err
+		}
+		if d.Status == "sent" { // another process got there between our read and our reserve
+			count(func(st *DigestStats) { st.AlreadySent++ })
+			return nil
+		}
+	}
+	count(func(st *DigestStats) { st.Due++ })
+	n, err := s.sendDigest(ctx, r, slackID, d)
+	if err != nil {
+		if merr := s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error()); merr != nil {
+			s.log.Error("record failed digest", "digest", d.ID, "err", merr)
+		}
+		return err
+	}
+	count(func(st *DigestStats) { st.Sent++; st.Leads += n })
+	return nil
+}
+
+// ownsLeads reports whether a rep owns any lead (managers sometimes do).
+func (s *Service) ownsLeads(ctx context.Context, r store.Rep) bool {
+	ls, err := s.st.DigestCandidates(ctx, store.CandidateQuery{RepID: r.ID, Day: localDay(s.now(), s.location(r)), Limit: 1})
+	return err == nil && len(ls) > 0
+}
+
+func (s *Service) sendDigest(ctx context.Context, r store.Rep, slackID string, d store.Digest) (int, error) {
+	leads, err := s.st.DigestLeads(ctx, d.ID)
+	if err != nil {
+		return 0, err
+	}
+	if len(leads) == 0 {
+		return 0, errors.New("digest has no leads")
+	}
+	cards, err := s.cards(ctx, r, leads, d.Day)
+	if err != nil {
+		return 0, err
+	}
+	channel, err := s.sl.DM(ctx, slackID)
+	if err != nil {
+		return 0, err
+	}
+	ch, ts, err := s.sl.Post(ctx, channel, slack.MsgOptionText(DigestText(cards), false),
+		slack.MsgOptionBlocks(DigestBlocks(r.Name, cards, s.now())...))
+	if err != nil {
+		return 0, err
+	}
+	if err := s.st.MarkDigestSent(context.WithoutCancel(ctx), d.ID, ch, ts); err != nil {
+		return 0, fmt.Errorf("digest %d was posted (%s %s) but not recorded: %w", d.ID, ch, ts, err)
+	}
+	return len(cards), nil
+}
+
+// cards builds the lead cards as rep sees them on day: current score and reasons, what changed
+// since the rep last saw each lead, and the rep's verdict, snooze and the outcome.
+func (s *Service) cards(ctx context.Context, viewer store.Rep, leads []store.Lead, day time.Time) ([]Card, error) {
+	cards := make([]Card, 0, len(leads))
+	for _, l := range leads {
+		c := Card{Lead: l, CRMURL: s.crmURL(l)}
+		scores, err := s.st.LatestScores(ctx, l.ID, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(scores) > 0 {
+			c.Factors = scores[0].Factors()
+		}
+		if last, err := s.st.LastDelivery(ctx, viewer.ID, l.ID, day); err == nil {
+			if prev, err := s.st.ScoreBefore(ctx, l.ID, last.CreatedAt.Add(time.Second)); err == nil && len(scores) > 0 && prev.ID != scores[0].ID {
+				c.Prev = &prev
+			}
+		}
+		if fb, err := s.st.ActiveFeedback(ctx, viewer.ID, l.ID); err == nil {
+			c.Verdict = &fb
+			if fb.ReasonCode != nil {
+				if rc, err := s.st.ReasonCode(ctx, *fb.ReasonCode); err == nil {
+					c.ReasonLabel = rc.Label
+				}
+			}
+		}
+		if until, err := s.st.SnoozedUntil(ctx, viewer.ID, l.ID, day); err == nil && until != nil {
+			c.Snoozed = until
+		}
+		if o, err := s.st.OutcomeOf(ctx, l.ID); err == nil {
+			c.Outcome = &o
+		}
+		cards = append(cards, c)
+	}
+	return cards, nil
+}
+
+// slackUser returns the rep's Slack user id, matching them by email the first time (and again
+// after LookupEvery when it failed), and learns their timezone from Slack when it is unknown.
+func (s *Service) slackUser(ctx context.Context, r *store.Rep) (string, error) {
+	id := r.SlackID()
+	if id == "" {
+		if r.LookupAt != nil && s.now().Sub(*r.LookupAt) < s.cfg.LookupEvery {
+			return "", nil
+		}
+		u, err := s.sl.UserByEmail(ctx, r.Email)
+		if err != nil {
+			code := errCode(err)
+			if code == "" {
+				return "", err
+			}
+			s.log.Warn("CRM owner has no Slack account with that email; their leads go undelivered", "rep", r.Email, "slack_error", code)
+			return "", s.st.SetSlackMatch(ctx, r.ID, "", "", code)
+		}
+		id = u.ID
+		r.SlackUserID = &id
+		if r.Timezone == "" {
+			r.Timezone = u.TZ
+		}
+		return id, s.st.SetSlackMatch(ctx, r.ID, id, u.TZ, "")
+	}
+	if r.Timezone == "" && r.LookupAt == nil {
+		u, err := s.sl.UserInfo(ctx, id)
+		if err != nil {
+			s.log.Warn("users.info failed; using the default timezone", "rep", r.Email, "err", err)
+			return id, nil
+		}
+		r.Timezone = u.TZ
+		return id, s.st.SetSlackMatch(ctx, r.ID, "", u.TZ, "")
+	}
+	return id, nil
+}
+
+// errCode returns Slack's error code for an "ok": false answer, or "" for other failures.
+func errCode(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return ""
+}

@@ -1,0 +1,351 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/store"
+)
+
+// clickTarget is where a click came from and which lead it is about.
+type clickTarget struct {
+	Lead        int64  `json:"lead"`
+	Channel     string `json:"ch"`
+	TS          string `json:"ts"`
+	ResponseURL string `json:"ru,omitempty"`
+}
+
+func targetOf(cb *slack.InteractionCallback, leadID int64) clickTarget {
+	ch := cb.Container.ChannelID
+	if ch == "" {
+		ch = cb.Channel.ID
+	}
+	ts := cb.Container.MessageTs
+	if ts == "" {
+		ts = cb.Message.Timestamp
+	}
+	return clickTarget{Lead: leadID, Channel: ch, TS: ts, ResponseURL: cb.ResponseURL}
+}
+
+// judge checks that the clicking Slack user may give feedback on the lead: its owner or the
+// owner's manager. When they may not, or the lead is gone, it tells them privately and returns
+// ok false; nothing is recorded.
+func (s *Service) judge(ctx context.Context, userID string, t clickTarget) (store.Rep, store.Lead, bool) {
+	lead, err := s.st.LeadByID(ctx, t.Lead)
+	if errors.Is(err, store.ErrNotFound) {
+		s.tell(ctx, userID, t, ":grey_question: This lead is no longer in leadbot (it was removed or merged in the CRM), so nothing was recorded. Your next digest has current leads.")
+		return store.Rep{}, store.Lead{}, false
+	}
+	if err != nil {
+		s.fail(ctx, userID, t, err)
+		return store.Rep{}, store.Lead{}, false
+	}
+	rep, err := s.st.RepBySlackID(ctx, userID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.fail(ctx, userID, t, err)
+		return store.Rep{}, store.Lead{}, false
+	}
+	if err == nil && lead.OwnerID != nil {
+		if *lead.OwnerID == rep.ID {
+			return rep, lead, true
+		}
+		if owner, oerr := s.st.RepByID(ctx, *lead.OwnerID); oerr == nil && owner.ManagerID != nil && *owner.ManagerID == rep.ID {
+			return rep, lead, true
+		}
+	}
+	whose := "nobody yet (it is unassigned in the CRM)"
+	if lead.OwnerID != nil {
+		if owner, oerr := s.st.RepByID(ctx, *lead.OwnerID); oerr == nil {
+			whose = orDefault(owner.Name, owner.Email)
+			if id := owner.SlackID(); id != "" {
+				whose = "<@" + id + ">"
+			} else {
+				whose = Escape(whose)
+			}
+		}
+	}
+	s.tell(ctx, userID, t, fmt.Sprintf(":lock: This lead belongs to %s. Only they or their manager can give feedback on it, so nothing was recorded.", whose))
+	return store.Rep{}, store.Lead{}, false
+}
+
+// tell answers the user privately where they clicked.
+func (s *Service) tell(ctx context.Context, userID string, t clickTarget, text string) {
+	var err error
+	switch {
+	case t.Channel != "":
+		err = s.sl.Ephemeral(ctx, t.Channel, userID, slack.MsgOptionText(text, false))
+	case t.ResponseURL != "":
+		err = s.sl.Respond(ctx, t.ResponseURL, slack.MsgOptionText(text, false), slack.MsgOptionReplaceOriginal(t.ResponseURL))
+	default:
+		var ch string
+		if ch, err = s.sl.DM(ctx, userID); err == nil {
+			_, _, err = s.sl.Post(ctx, ch, slack.MsgOptionText(text, false))
+		}
+	}
+	if err != nil {
+		s.log.Error("could not answer the user", "user", userID, "err", err)
+	}
+}
+
+// fail logs an internal error and tells the user something went wrong on our side.
+func (s *Service) fail(ctx context.Context, userID string, t clickTarget, err error) {
+	s.log.Error("handler failed", "user", userID, "lead", t.Lead, "err", err)
+	s.tell(ctx, userID, t, ":warning: Sorry, leadbot could not record that (a problem on our side, logged for the admin). Please try again in a minute.")
+}
+
+func leadIDOf(value string) (int64, bool) {
+	id, err := strconv.ParseInt(strings.SplitN(value, ":", 2)[0], 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
+	id, ok := leadIDOf(a.Value)
+	if !ok {
+		return
+	}
+	t := targetOf(cb, id)
+	rep, _, ok := s.judge(ctx, cb.User.ID, t)
+	if !ok {
+		return
+	}
+	if _, _, err := s.st.RecordFeedback(ctx, store.NewFeedback{LeadID: id, RepID: rep.ID, Verdict: 1,
+		Channel: t.Channel, MessageTS: t.TS}); err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return
+	}
+	s.refresh(ctx, cb.User.ID, t)
+}
+
+func (s *Service) onUndo(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
+	id, ok := leadIDOf(a.Value)
+	if !ok {
+		return
+	}
+	t := targetOf(cb, id)
+	rep, _, ok := s.judge(ctx, cb.User.ID, t)
+	if !ok {
+		return
+	}
+	if _, err := s.st.UndoFeedback(ctx, rep.ID, id); err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return
+	}
+	s.refresh(ctx, cb.User.ID, t)
+}
+
+func (s *Service) onSnooze(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
+	id, ok := leadIDOf(a.SelectedOption.Value)
+	if !ok {
+		return
+	}
+	days := 7
+	if _, d, found := strings.Cut(a.SelectedOption.Value, ":"); found {
+		if n, err := strconv.Atoi(d); err == nil && n > 0 && n <= 365 {
+			days = n
+		}
+	}
+	t := targetOf(cb, id)
+	rep, _, ok := s.judge(ctx, cb.User.ID, t)
+	if !ok {
+		return
+	}
+	until := localDay(s.now(), s.location(rep)).AddDate(0, 0, days)
+	if err := s.st.Snooze(ctx, rep.ID, id, until); err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return
+	}
+	s.refresh(ctx, cb.User.ID, t)
+}
+
+// onDown opens the reason modal. It must call views.open within the trigger's three seconds, so
+// it does only the access check and one read before.
+func (s *Service) onDown(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
+	id, ok := leadIDOf(a.Value)
+	if !ok {
+		return
+	}
+	t := targetOf(cb, id)
+	_, lead, ok := s.judge(ctx, cb.User.ID, t)
+	if !ok {
+		return
+	}
+	codes, err := s.st.ReasonCodes(ctx)
+	if err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return
+	}
+	meta, _ := json.Marshal(t)
+	if err := s.sl.OpenView(ctx, cb.TriggerID, ReasonModal(lead, codes, string(meta))); err != nil {
+		s.log.Error("could not open the reason modal", "user", cb.User.ID, "lead", id, "err", err)
+		s.tell(ctx, cb.User.ID, t, ":hourglass: Slack took too long to open the reasons form. Please click :-1: again.")
+	}
+}
+
+// ReasonModal is the 👎 form: a reason code (required), a note, and whether it applies to the
+// whole account.
+func ReasonModal(lead store.Lead, codes []store.ReasonCode, metadata string) slack.ModalViewRequest {
+	var opts []*slack.OptionBlockObject
+	var dq []*slack.OptionBlockObject
+	for _, c := range codes {
+		o := slack.NewOptionBlockObject(c.Code, plain(c.Label), nil)
+		if c.DataQuality {
+			dq = append(dq, o)
+		} else {
+			opts = append(opts, o)
+		}
+	}
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick a reason"), actionReason)
+	if len(dq) > 0 {
+		sel.OptionGroups = []*slack.OptionGroupBlockObject{
+			slack.NewOptionGroupBlockElement(plain("About the lead"), opts...),
+			slack.NewOptionGroupBlockElement(plain("About the data (not held against the lead)"), dq...),
+		}
+	} else {
+		sel.Options = opts
+	}
+	note := slack.NewPlainTextInputBlockElement(plain("What should the model know? (optional)"), actionNote)
+	note.Multiline = true
+	note.MaxLength = 3000
+	noteBlock := slack.NewInputBlock(blockNote, plain("Note"), nil, note)
+	noteBlock.Optional = true
+	scope := slack.NewCheckboxGroupsBlockElement(actionScope,
+		slack.NewOptionBlockObject("yes", mrkdwn("Applies to the whole account"),
+			mrkdwn("Every lead at "+Escape(orDefault(lead.Company, "this company"))+" gets this reason")))
+	scopeBlock := slack.NewInputBlock(blockScope, plain("Scope"), nil, scope)
+	scopeBlock.Optional = true
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      CallbackReason,
+		Title:           plain("Not a good lead?"),
+		Submit:          plain("Record"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: metadata,
+		NotifyOnClose:   true,
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Why is *%s*%s not a good lead right now?",
+				Escape(truncate(orDefault(lead.Name, lead.ExternalID), 200)), companySuffix(lead))), nil, nil),
+			reasonBlock(sel),
+			noteBlock,
+			scopeBlock,
+		}},
+	}
+}
+
+// reasonBlock is the reason picker. It is marked optional for Slack so that an empty submission
+// reaches us and gets our explanation back through response_action "errors", instead of Slack's
+// generic "this field is required".
+func reasonBlock(sel *slack.SelectBlockElement) *slack.InputBlock {
+	b := slack.NewInputBlock(blockReason, plain("Reason"), plain("Required: the reason is what the model learns from."), sel)
+	b.Optional = true
+	return b
+}
+
+func companySuffix(l store.Lead) string {
+	if l.Company == "" {
+		return ""
+	}
+	return " (" + Escape(truncate(l.Company, 200)) + ")"
+}
+
+// validateReason runs before the ack: the modal stays open with an error until a reason is picked.
+func validateReason(cb *slack.InteractionCallback) map[string]string {
+	v := cb.View.State.Values[blockReason][actionReason]
+	if v.SelectedOption.Value == "" {
+		return map[string]string{blockReason: "Pick a reason: it is what the model learns from."}
+	}
+	if n := cb.View.State.Values[blockNote][actionNote].Value; len([]rune(n)) > 3000 {
+		return map[string]string{blockNote: "Keep the note under 3,000 characters."}
+	}
+	return nil
+}
+
+func (s *Service) onReasonSubmit(ctx context.Context, cb *slack.InteractionCallback) {
+	var t clickTarget
+	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &t); err != nil || t.Lead == 0 {
+		s.log.Error("reason modal with unreadable metadata", "metadata", cb.View.PrivateMetadata, "err", err)
+		return
+	}
+	rep, _, ok := s.judge(ctx, cb.User.ID, t)
+	if !ok {
+		return
+	}
+	vals := cb.View.State.Values
+	code := vals[blockReason][actionReason].SelectedOption.Value
+	if _, err := s.st.ReasonCode(ctx, code); err != nil {
+		s.tell(ctx, cb.User.ID, t, fmt.Sprintf(":warning: The reason %q is no longer configured, so nothing was recorded. Click :-1: again to pick a current one.", code))
+		return
+	}
+	accountWide := len(vals[blockScope][actionScope].SelectedOptions) > 0
+	_, _, err := s.st.RecordFeedback(ctx, store.NewFeedback{LeadID: t.Lead, RepID: rep.ID, Verdict: -1,
+		ReasonCode: code, Note: strings.TrimSpace(vals[blockNote][actionNote].Value), AccountWide: accountWide,
+		Channel: t.Channel, MessageTS: t.TS})
+	if err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return
+	}
+	s.refresh(ctx, cb.User.ID, t)
+}
+
+// refresh redraws the message the click came from so that everyone who sees it sees the new
+// state: a digest is rebuilt whole and updated in place; a private answer (a lookup) is replaced
+// through its response_url.
+func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
+	if t.Channel != "" && t.TS != "" {
+		d, err := s.st.DigestByMessage(ctx, t.Channel, t.TS)
+		if err == nil {
+			if err := s.redrawDigest(ctx, d); err != nil {
+				s.fail(ctx, userID, t, err)
+			}
+			return
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			s.fail(ctx, userID, t, err)
+			return
+		}
+	}
+	if t.ResponseURL == "" {
+		return
+	}
+	rep, err := s.st.RepBySlackID(ctx, userID)
+	if err != nil {
+		s.fail(ctx, userID, t, err)
+		return
+	}
+	lead, err := s.st.LeadByID(ctx, t.Lead)
+	if err != nil {
+		s.fail(ctx, userID, t, err)
+		return
+	}
+	cards, err := s.cards(ctx, rep, []store.Lead{lead}, localDay(s.now(), s.location(rep)))
+	if err != nil {
+		s.fail(ctx, userID, t, err)
+		return
+	}
+	if err := s.sl.Respond(ctx, t.ResponseURL, slack.MsgOptionText("Lead "+Escape(orDefault(lead.Name, lead.ExternalID)), false),
+		slack.MsgOptionBlocks(CardBlocks(cards[0], s.now())...), slack.MsgOptionReplaceOriginal(t.ResponseURL)); err != nil {
+		s.log.Error("could not update the private answer", "user", userID, "err", err)
+	}
+}
+
+func (s *Service) redrawDigest(ctx context.Context, d store.Digest) error {
+	rep, err := s.st.RepByID(ctx, d.RepID)
+	if err != nil {
+		return err
+	}
+	leads, err := s.st.DigestLeads(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	cards, err := s.cards(ctx, rep, leads, d.Day)
+	if err != nil {
+		return err
+	}
+	return s.sl.Update(ctx, d.Channel, d.MessageTS, slack.MsgOptionText(DigestText(cards), false),
+		slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, s.now())...))
+}

@@ -1,0 +1,148 @@
+package handlers_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/internal/pgtest"
+	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/store"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// clock is a settable time source for the handlers.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// env is one end-to-end world: a sandbox Slack workspace, a fresh database, and the real bot
+// (socket mode, router, sender, handlers) connected to the workspace through SLACK_API_URL.
+type env struct {
+	t     *testing.T
+	ctx   context.Context
+	sb    *sandbox.Workspace
+	st    *store.Store
+	svc   *handlers.Service
+	clock *clock
+	sched *bot.Scheduler
+}
+
+// monday0930 is a Monday, 09:30 UTC (10:30 in Paris, 01:30 in Los Angeles).
+var monday0930 = time.Date(2030, 3, 4, 9, 30, 0, 0, time.UTC)
+
+func newEnv(t *testing.T, sbcfg ...sandbox.Config) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	cfg := sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}}
+	if len(sbcfg) > 0 {
+		cfg = sbcfg[0]
+	}
+	sb := sandbox.StartTest(t, cfg)
+	st := store.New(pgtest.NewDB(t))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	bcfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Log: log}
+	api := bot.NewClient(bcfg)
+	sender := bot.NewSender(api, bot.SenderConfig{Log: log, PerChannel: 50, Burst: 50})
+	clk := &clock{t: monday0930}
+	svc := handlers.New(st, sender, handlers.Config{ResendDays: 7, CRMURLTemplate: "https://crm.example.com/lead/{id}"}, log, clk.Now)
+	router := bot.NewRouter()
+	svc.Register(router)
+	b := bot.New(bcfg, api, router)
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = b.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	if err := sb.WaitConnected(ctx, 1); err != nil {
+		t.Fatalf("bot did not connect to the sandbox: %v", err)
+	}
+	return &env{t: t, ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log)}
+}
+
+// rep creates a rep in Slack and in the CRM's rep list.
+func (e *env) rep(name, tz string, manager *store.Rep) (sandbox.User, store.Rep) {
+	e.t.Helper()
+	email := strings.ToLower(name) + "@example.com"
+	u := e.sb.AddUser(sandbox.User{Name: strings.ToLower(name), RealName: name, Email: email, TZ: tz, IsManager: manager == nil})
+	nr := store.NewRep{Email: email, Name: name, SlackUserID: u.ID, Timezone: tz, IsManager: manager == nil}
+	if manager != nil {
+		nr.ManagerEmail = manager.Email
+	}
+	r, err := e.st.UpsertRep(e.ctx, nr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u, r
+}
+
+// lead creates a scored lead owned by owner.
+func (e *env) lead(extID, name, company string, owner store.Rep, p float64) store.Lead {
+	e.t.Helper()
+	created := monday0930.AddDate(0, 0, -12)
+	l, err := e.st.UpsertLead(e.ctx, store.NewLead{ExternalID: extID, Name: name, Company: company, OwnerID: &owner.ID,
+		Source: "Web", CreatedAt: &created, Attributes: map[string]any{"Industry": "Retail"}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.RecordScores(e.ctx, []store.NewScore{{LeadID: l.ID, Probability: p, Factors: store.Factors{Base: -0.5,
+		Factors: []store.Factor{
+			{Column: "Lead Source", Label: "Lead Source: Reference", Value: 1.2},
+			{Column: "Time on website", Label: "Time on website: 1,240 s (top 10 %)", Value: 0.4},
+			{Column: "Country", Label: "Country: missing", Value: -0.35},
+		}}}}); err != nil {
+		e.t.Fatal(err)
+	}
+	l, _ = e.st.LeadByID(e.ctx, l.ID)
+	return l
+}
+
+// digest runs the digest job the way the scheduler does.
+func (e *env) digest(opt handlers.DigestOptions) handlers.DigestStats {
+	e.t.Helper()
+	var stats handlers.DigestStats
+	ran, err := e.sched.RunNow(e.ctx, "digest", func(ctx context.Context) (any, error) {
+		var err error
+		stats, err = e.svc.RunDigests(ctx, opt)
+		return stats, err
+	})
+	if err != nil || !ran {
+		e.t.Fatalf("digest run: ran=%v err=%v", ran, err)
+	}
+	return stats
+}
+
+// dmTo waits for the bot's newest message in the user's DM.
+func (e *env) dmTo(u sandbox.User) sandbox.Message {
+	e.t.Helper()
+	m, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == u.DM })
+	if err != nil {
+		e.t.Fatalf("no DM to %s: %v", u.Name, err)
+	}
+	return m
+}
+
+// messagesIn counts the bot's messages in a channel.
+func (e *env) messagesIn(channel string) int {
+	n := 0
+	for _, m := range e.sb.Messages() {
+		if m.Channel == channel && !m.Deleted {
+			n++
+		}
+	}
+	return n
+}
+
+// text flattens a message's blocks to the text a person reads.
+func blockText(raw []byte) string { return string(raw) }

@@ -1,0 +1,288 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/store"
+)
+
+func TestDigestArrivesAtLocalHourOncePerDay(t *testing.T) {
+	e := newEnv(t)
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	paris, ann := e.rep("Ann", "Europe/Paris", &boss)
+	la, bob := e.rep("Bob", "America/Los_Angeles", &boss)
+	e.lead("L1", "Lena Smith", "Acme", ann, 0.81)
+	e.lead("L2", "Omar Diaz", "Globex", ann, 0.42)
+	e.lead("L3", "Kim Lee", "Initech", bob, 0.66)
+
+	// 10:30 in Paris, 01:30 in Los Angeles: only Ann is due.
+	st := e.digest(handlers.DigestOptions{})
+	if st.Sent != 1 || st.NotDue < 1 {
+		t.Fatalf("first run: %+v, want Ann's digest only", st)
+	}
+	m := e.dmTo(paris)
+	text := string(m.RawBlocks)
+	for _, want := range []string{"Lena Smith", "81%", "Lead Source: Reference", "Country: missing", "feedback_up", "feedback_down", "snooze", "https://crm.example.com/lead/L1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("digest lacks %q", want)
+		}
+	}
+	if strings.Index(text, "Lena Smith") > strings.Index(text, "Omar Diaz") {
+		t.Error("leads are not ordered by score")
+	}
+	if n := e.messagesIn(la.DM); n != 0 {
+		t.Fatalf("Bob got %d messages at 01:30 his time", n)
+	}
+	// The same day again: nothing new.
+	if st := e.digest(handlers.DigestOptions{}); st.Sent != 0 || st.AlreadySent != 1 {
+		t.Fatalf("second run the same day: %+v", st)
+	}
+	// 09:05 in Los Angeles: Bob's turn; Ann still only once.
+	e.clock.Set(time.Date(2030, 3, 4, 17, 5, 0, 0, time.UTC))
+	if st := e.digest(handlers.DigestOptions{}); st.Sent != 1 {
+		t.Fatalf("Los Angeles morning: %+v", st)
+	}
+	e.dmTo(la)
+	if n := e.messagesIn(paris.DM); n != 1 {
+		t.Fatalf("Ann has %d digests today, want 1", n)
+	}
+	// Saturday: nobody, even at the hour.
+	e.clock.Set(time.Date(2030, 3, 9, 10, 0, 0, 0, time.UTC))
+	if st := e.digest(handlers.DigestOptions{}); st.Sent != 0 {
+		t.Fatalf("Saturday run sent %d digests", st.Sent)
+	}
+	// A paused rep gets nothing, even when forced.
+	pause := time.Date(2030, 3, 20, 0, 0, 0, 0, time.UTC)
+	if err := e.st.UpdateRepSettings(e.ctx, ann.ID, store.RepSettings{DeliveryHour: 9, LeadsPerDay: 5, PausedUntil: &pause}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(time.Date(2030, 3, 11, 10, 0, 0, 0, time.UTC))
+	if st := e.digest(handlers.DigestOptions{Force: true, RepEmail: ann.Email}); st.Sent != 0 || st.Paused != 1 {
+		t.Fatalf("paused rep: %+v", st)
+	}
+	runs, _ := e.st.JobRuns(e.ctx, "digest", 10)
+	if len(runs) != 5 || runs[0].Outcome != "ok" {
+		t.Fatalf("job runs recorded: %d (latest %+v)", len(runs), runs[0])
+	}
+}
+
+func TestNoEmptyDigestAndEscapedText(t *testing.T) {
+	e := newEnv(t)
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	paris, ann := e.rep("Ann", "Europe/Paris", &boss)
+	_, bob := e.rep("Bob", "Europe/Paris", &boss)
+	_ = bob // owns nothing: must get no message at all
+	e.lead("X1", "<!channel> & <@U123|boss>", "Evil <https://x.test|Corp>", ann, 0.7)
+	st := e.digest(handlers.DigestOptions{})
+	if st.Sent != 1 || st.NoLeads < 1 {
+		t.Fatalf("run: %+v", st)
+	}
+	m := e.dmTo(paris)
+	raw := string(m.RawBlocks) + m.Text
+	if strings.Contains(raw, "<!channel>") || strings.Contains(raw, "<@U123") || strings.Contains(raw, "<https://x.test") {
+		t.Fatalf("CRM text reached Slack unescaped: %s", raw)
+	}
+	if !strings.Contains(raw, "&lt;!channel&gt; &amp; &lt;@U123|boss&gt;") {
+		t.Fatalf("escaped name missing: %s", raw)
+	}
+	if n := len(e.sb.Messages()); n != 1 {
+		t.Fatalf("%d messages posted, want 1 (no empty digest for Bob)", n)
+	}
+}
+
+// setupOne gives Ann a digest with two leads and returns it.
+func setupOne(t *testing.T, e *env) (ann sandbox.User, annRep, boss store.Rep, bossU sandbox.User, l1, l2 store.Lead, m sandbox.Message) {
+	bossU, boss = e.rep("Boss", "Europe/Paris", nil)
+	ann, annRep = e.rep("Ann", "Europe/Paris", &boss)
+	l1 = e.lead("L1", "Lena Smith", "Acme", annRep, 0.81)
+	l2 = e.lead("L2", "Omar Diaz", "Globex", annRep, 0.42)
+	e.digest(handlers.DigestOptions{})
+	m = e.dmTo(ann)
+	return
+}
+
+func TestThumbsUpUndoAndDoubleClick(t *testing.T) {
+	e := newEnv(t)
+	ann, annRep, _, _, l1, _, m := setupOne(t, e)
+
+	// A double click: two envelopes for the same button record one verdict.
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := e.sb.ClickButton(e.ctx, ann, m, act(l1, handlers.ActionUp)); err != nil && !errors.Is(err, context.Canceled) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	// Both clicks redraw the message; wait for both so that Undo comes after them.
+	up, err := e.sb.WaitUpdate(e.ctx, m, func(m sandbox.Message) bool {
+		return m.Version() >= 2 && strings.Contains(string(m.RawBlocks), "recorded")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(up.RawBlocks), handlers.ActionUndo) {
+		t.Fatal("no Undo after 👍")
+	}
+	hist, _ := e.st.FeedbackOnLead(e.ctx, l1.ID)
+	if len(hist) != 1 || hist[0].Verdict != 1 || hist[0].RepID != annRep.ID || hist[0].Probability == nil {
+		t.Fatalf("feedback after double click: %+v", hist)
+	}
+	// Undo brings the buttons back and keeps the verdict in history.
+	if _, err := e.sb.ClickButton(e.ctx, ann, up, fmt.Sprintf("verdict_%d/%s", l1.ID, handlers.ActionUndo)); err != nil {
+		t.Fatal(err)
+	}
+	back, err := e.sb.WaitUpdate(e.ctx, up, func(m sandbox.Message) bool {
+		return strings.Count(string(m.RawBlocks), handlers.ActionUp) == 2
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(back.RawBlocks), "recorded") {
+		t.Fatal("verdict still shown after undo")
+	}
+	hist, _ = e.st.FeedbackOnLead(e.ctx, l1.ID)
+	if len(hist) != 1 || hist[0].UndoneAt == nil {
+		t.Fatalf("history after undo: %+v", hist)
+	}
+}
+
+func TestThumbsDownModal(t *testing.T) {
+	e := newEnv(t)
+	ann, _, _, _, l1, l2, m := setupOne(t, e)
+
+	// 👎 on L1 opens the modal; closing it records nothing.
+	if _, err := e.sb.ClickButton(e.ctx, ann, m, act(l1, handlers.ActionDown)); err != nil {
+		t.Fatal(err)
+	}
+	modal, err := e.sb.WaitView(e.ctx, func(v sandbox.View) bool { return v.CallbackID == handlers.CallbackReason && v.Open })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(modal.Raw), "Lena Smith") || !strings.Contains(string(modal.Raw), "no_budget") {
+		t.Fatalf("modal content: %s", modal.Raw)
+	}
+	if _, err := e.sb.CloseView(e.ctx, ann, modal); err != nil {
+		t.Fatal(err)
+	}
+	// 👎 on L2: submit without a reason → errors; then with one → recorded and shown.
+	if _, err := e.sb.ClickButton(e.ctx, ann, m, act(l2, handlers.ActionDown)); err != nil {
+		t.Fatal(err)
+	}
+	modal, err = e.sb.WaitView(e.ctx, func(v sandbox.View) bool {
+		return v.CallbackID == handlers.CallbackReason && v.Open && strings.Contains(string(v.Raw), "Omar Diaz")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := e.sb.SubmitView(e.ctx, ann, modal, map[string]sandbox.Input{"note": sandbox.Text("budget frozen")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack.ResponseAction != "errors" || ack.Errors["reason_block"] == "" {
+		t.Fatalf("submit without reason: action %q errors %v", ack.ResponseAction, ack.Errors)
+	}
+	ack, err = e.sb.SubmitView(e.ctx, ann, modal, map[string]sandbox.Input{
+		"reason_code": sandbox.Options("no_budget"), "note": sandbox.Text("budget frozen until Q3"), "account_wide": sandbox.Options("yes")})
+	if err != nil || ack.ResponseAction != "" {
+		t.Fatalf("submit: %v action %q errors %v", err, ack.ResponseAction, ack.Errors)
+	}
+	up, err := e.sb.WaitUpdate(e.ctx, m, func(m sandbox.Message) bool { return strings.Contains(string(m.RawBlocks), "No budget") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(up.RawBlocks), "whole account") || !strings.Contains(string(up.RawBlocks), "budget frozen until Q3") {
+		t.Fatalf("updated message: %s", up.RawBlocks)
+	}
+	if fb, _ := e.st.FeedbackOnLead(e.ctx, l1.ID); len(fb) != 0 {
+		t.Fatalf("closing the modal recorded %+v", fb)
+	}
+	fb, _ := e.st.FeedbackOnLead(e.ctx, l2.ID)
+	if len(fb) != 1 || fb[0].Verdict != -1 || fb[0].Reason() != "no_budget" || !fb[0].AccountWide || fb[0].Note != "budget frozen until Q3" {
+		t.Fatalf("recorded: %+v", fb)
+	}
+}
+
+func TestSnoozeAccessAndStaleButtons(t *testing.T) {
+	e := newEnv(t)
+	ann, _, boss, bossU, l1, l2, m := setupOne(t, e)
+	stranger, _ := e.rep("Sam", "Europe/Paris", &boss)
+
+	// Snooze L2 for a week.
+	if _, err := e.sb.SelectOverflow(e.ctx, ann, m, act(l2, handlers.ActionSnooze), fmt.Sprintf("%d:7", l2.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.WaitUpdate(e.ctx, m, func(m sandbox.Message) bool { return strings.Contains(string(m.RawBlocks), "Snoozed until Mon 11 Mar") }); err != nil {
+		t.Fatal(err)
+	}
+	var up sandbox.Message
+	var err error
+	// Ann forwards the digest to a team channel, where others can click it.
+	room := e.sb.AddChannel(sandbox.Channel{Name: "sales", Members: []string{ann.ID, stranger.ID, bossU.ID}, BotMember: true})
+	api := bot.NewClient(bot.Config{BotToken: e.sb.BotToken(), AppToken: e.sb.AppToken(), APIURL: e.sb.APIURL()})
+	if _, _, err := api.PostMessageContext(e.ctx, room.ID, slack.MsgOptionText("fwd", false), slack.MsgOptionBlocks(m.Blocks.BlockSet...)); err != nil {
+		t.Fatal(err)
+	}
+	up, err = e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == room.ID })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stranger clicking a forwarded message: a private reply naming the owner, nothing recorded.
+	if _, err := e.sb.ClickButton(e.ctx, stranger, up, act(l1, handlers.ActionUp)); err != nil {
+		t.Fatal(err)
+	}
+	eph, err := e.sb.WaitEphemeral(e.ctx, func(x sandbox.Ephemeral) bool { return x.User == stranger.ID })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(eph.Text, "belongs to <@"+ann.ID+">") {
+		t.Fatalf("refusal text: %q", eph.Text)
+	}
+	if fb, _ := e.st.FeedbackOnLead(e.ctx, l1.ID); len(fb) != 0 {
+		t.Fatalf("stranger's click recorded %+v", fb)
+	}
+	// The manager may judge the rep's lead.
+	if _, err := e.sb.ClickButton(e.ctx, bossU, up, act(l1, handlers.ActionUp)); err != nil {
+		t.Fatal(err)
+	}
+	if up, err = e.sb.WaitUpdate(e.ctx, up, func(m sandbox.Message) bool { return strings.Contains(string(m.RawBlocks), "recorded") }); err != nil {
+		t.Fatal(err)
+	}
+	if fb, _ := e.st.FeedbackOnLead(e.ctx, l1.ID); len(fb) != 1 || fb[0].RepID != boss.ID {
+		t.Fatalf("manager's verdict: %+v", fb)
+	}
+	// A button on a lead that no longer exists: a private explanation.
+	if _, err := e.st.DB().ExecContext(e.ctx, `DELETE FROM leads WHERE id = $1`, l1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.ClickButton(e.ctx, bossU, up, fmt.Sprintf("verdict_%d/%s", l1.ID, handlers.ActionUndo)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.WaitEphemeral(e.ctx, func(x sandbox.Ephemeral) bool {
+		return x.User == bossU.ID && strings.Contains(x.Text, "no longer in leadbot")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range e.sb.Acks() {
+		if a.Failed() {
+			t.Errorf("envelope %s (%s) failed: acked=%v late=%v latency=%v", a.EnvelopeID, a.Subtype, a.Acked, a.Late, a.Latency)
+		}
+	}
+}
+
+// act names a lead card's element: "actions_<lead id>/<action id>".
+func act(l store.Lead, actionID string) string { return fmt.Sprintf("actions_%d/%s", l.ID, actionID) }
