@@ -10,22 +10,22 @@ import (
 
 // Lead is a CRM lead with its current score.
 type Lead struct {
-	ID          int64           `db:"id"`
-	ExternalID  string          `db:"external_id"`
-	Name        string          `db:"name"`
-	Company     string          `db:"company"`
-	Account     string          `db:"account"`
-	Email       string          `db:"email"`
-	OwnerID     *int64          `db:"owner_id"`
-	Source      string          `db:"source"`
-	Status      string          `db:"status"`
-	CreatedAt   *time.Time      `db:"created_at"`
-	Attributes  json.RawMessage `db:"attributes"`
-	Score       *float64        `db:"score"`
-	ScoreModel  *int            `db:"score_model"`
-	ScoredAt    *time.Time      `db:"scored_at"`
-	ImportedAt  time.Time       `db:"imported_at"`
-	UpdatedAt   time.Time       `db:"updated_at"`
+	ID         int64           `db:"id"`
+	ExternalID string          `db:"external_id"`
+	Name       string          `db:"name"`
+	Company    string          `db:"company"`
+	Account    string          `db:"account"`
+	Email      string          `db:"email"`
+	OwnerID    *int64          `db:"owner_id"`
+	Source     string          `db:"source"`
+	Status     string          `db:"status"`
+	CreatedAt  *time.Time      `db:"created_at"`
+	Attributes json.RawMessage `db:"attributes"`
+	Score      *float64        `db:"score"`
+	ScoreModel *int            `db:"score_model"`
+	ScoredAt   *time.Time      `db:"scored_at"`
+	ImportedAt time.Time       `db:"imported_at"`
+	UpdatedAt  time.Time       `db:"updated_at"`
 }
 
 // Attrs decodes the lead's CRM attributes as strings (numbers and booleans formatted).
