@@ -286,3 +286,73 @@ func TestSnoozeAccessAndStaleButtons(t *testing.T) {
 
 // act names a lead card's element: "actions_<lead id>/<action id>".
 func act(l store.Lead, actionID string) string { return fmt.Sprintf("actions_%d/%s", l.ID, actionID) }
+
+func TestDigestThrough429BurstDeliversEachOnce(t *testing.T) {
+	e := newEnv(t)
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	var users []sandbox.User
+	for i := range 6 {
+		u, r := e.rep(fmt.Sprintf("Rep%d", i), "Europe/Paris", &boss)
+		users = append(users, u)
+		e.lead(fmt.Sprintf("L%d", i), fmt.Sprintf("Lead %d", i), "Co", r, 0.5)
+	}
+	// The next three postMessage calls get 429 with Retry-After: 1.
+	e.sb.Inject429("chat.postMessage", 3, time.Second)
+	st := e.digest(handlers.DigestOptions{})
+	if st.Sent != 6 || st.Failed != 0 {
+		t.Fatalf("run: %+v", st)
+	}
+	for _, u := range users {
+		if n := e.messagesIn(u.DM); n != 1 {
+			t.Errorf("%s got %d digests, want exactly 1", u.Name, n)
+		}
+	}
+	limited := 0
+	for _, c := range e.sb.Calls() {
+		if c.Method == "chat.postMessage" && c.Status == 429 {
+			limited++
+		}
+	}
+	if limited != 3 {
+		t.Fatalf("%d postMessage calls were rate limited, want the 3 injected", limited)
+	}
+}
+
+func TestTwoSchedulersSendOneDigest(t *testing.T) {
+	e := newEnv(t)
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	var users []sandbox.User
+	for i := range 4 {
+		u, r := e.rep(fmt.Sprintf("Rep%d", i), "Europe/Paris", &boss)
+		users = append(users, u)
+		e.lead(fmt.Sprintf("L%d", i), fmt.Sprintf("Lead %d", i), "Co", r, 0.5)
+	}
+	// Two replicas: separate schedulers over the same database, ticking at the same moment.
+	other := bot.NewScheduler(e.st, nil)
+	var wg sync.WaitGroup
+	runs := make([]bool, 2)
+	for i, s := range []*bot.Scheduler{e.sched, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ran, err := s.RunNow(e.ctx, "digest", func(ctx context.Context) (any, error) {
+				return e.svc.RunDigests(ctx, handlers.DigestOptions{})
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			runs[i] = ran
+		}()
+	}
+	wg.Wait()
+	// Whichever ran second (if the first had finished) found everything sent; one that overlapped
+	// skipped. Either way: one digest per rep.
+	for _, u := range users {
+		if n := e.messagesIn(u.DM); n != 1 {
+			t.Errorf("%s got %d digests, want 1", u.Name, n)
+		}
+	}
+	if !runs[0] && !runs[1] {
+		t.Fatal("neither scheduler ran")
+	}
+}
