@@ -1,7 +1,5 @@
 package scoring
 
-
-
 // Node is one node of a regression tree. Leaves have Feature −1. Cover is the weighted number of
 // training rows that reached the node: TreeSHAP needs it to be exact.
 type Node struct {
