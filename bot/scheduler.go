@@ -108,7 +108,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string, fn JobFunc) (ran bo
 	if ferr := s.store.FinishJobRun(context.WithoutCancel(ctx), id, outcome, errText, details); ferr != nil {
 		s.log.Error("record job run", "job", name, "err", ferr)
 	}
-	s.log.Info("job finished", "job", name, "outcome", outcome, "took", time.Since(start).Round(time.Millisecond), "details", details)
+	s.log.Info("job finished", "job", name, "outcome", outcome, "took", time.Since(start).Round(time.Millisecond).String(), "details", details)
 	return true, err
 }
 

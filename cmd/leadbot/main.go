@@ -32,7 +32,11 @@ func commands() []command {
 		{"serve", "run the bot, its scheduler and the HTTP server (the default)", runServe},
 		{"migrate", "apply pending database migrations and exit", runMigrate},
 		{"import", "import leads, outcomes or reps from a CRM export (CSV)", runImport},
-		// LATER-WIRING: import, eval, sandbox join here as their files land.
+		{"digest", "send the daily rep digests now", runDigest},
+		{"eval", "evaluate the scoring models on any CSV (no database needed)", func(ctx context.Context, a *app, args []string) error {
+			return runEval(ctx, args, a.stdout, a.stderr)
+		}},
+		// LATER-WIRING: sandbox joins here as its file lands.
 	}
 }
 

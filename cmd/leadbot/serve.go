@@ -3,16 +3,24 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/sandbox"
 )
 
 func runServe(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("serve", "serve [flags]", `
-Runs leadbot: migrates the database (unless -no-migrate), then serves /healthz and /readyz on
-LEADBOT_HTTP_ADDR, and runs until SIGINT or SIGTERM, when it shuts down cleanly.`)
+Runs leadbot: migrates the database (unless -no-migrate), connects to Slack over Socket Mode,
+runs the scheduler (digests at each rep's local hour), and serves /healthz, /readyz and, without
+Slack tokens, the sandbox workspace on LEADBOT_HTTP_ADDR. Runs until SIGINT or SIGTERM, then
+shuts down in reverse order: stop taking envelopes, finish handlers, stop the scheduler, stop the
+HTTP server, close the database.`)
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations; refuse to start if the schema is not current")
+	noScheduler := fs.Bool("no-scheduler", false, "do not run scheduled jobs in this replica")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -21,10 +29,13 @@ LEADBOT_HTTP_ADDR, and runs until SIGINT or SIGTERM, when it shuts down cleanly.
 		return err
 	}
 
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on LEADBOT_HTTP_ADDR %s: %w (is another leadbot running? set LEADBOT_HTTP_ADDR to a free port)", a.cfg.HTTPAddr, err)
+	}
+	base := "http://" + ln.Addr().String()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("ok\n"))
-	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -35,27 +46,70 @@ LEADBOT_HTTP_ADDR, and runs until SIGINT or SIGTERM, when it shuts down cleanly.
 		}
 		w.Write([]byte("ok\n"))
 	})
-	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+
+	target := a.slackFor()
+	if a.cfg.Sandbox() {
+		sb := sandbox.New(sandbox.Config{BotToken: sandboxBotToken, AppToken: sandboxAppToken, BaseURL: base,
+			Logger: a.log.With("component", "sandbox")})
+		a.onClose(sb.Close)
+		h := sb.Handler()
+		mux.Handle("/api/", h)
+		mux.Handle("/link/", h)
+		mux.Handle("/hooks/", h)
+		target.apiURL = base + "/api/"
+	}
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(ln) }()
+
+	rt, err := a.newRuntime(st, target)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	a.log.Info("leadbot is running", "http", "http://"+ln.Addr().String())
+	b := bot.New(rt.botCfg, rt.sender.API(), rt.router)
+	botCtx, stopBot := context.WithCancel(ctx)
+	defer stopBot()
+	botDone := make(chan error, 1)
+	go func() { botDone <- b.Run(botCtx) }()
 
+	sched := bot.NewScheduler(st, a.log.With("component", "scheduler"))
+	if !*noScheduler {
+		if err := a.scheduleJobs(sched, rt); err != nil {
+			return err
+		}
+		sched.Start()
+	}
+
+	if a.cfg.Sandbox() {
+		a.log.Info("leadbot is running in sandbox mode: open " + base)
+	} else {
+		a.log.Info("leadbot is running", "http", base, "slack", a.cfg.SlackAPIURL)
+	}
+
+	var runErr error
 	select {
 	case <-ctx.Done():
 		a.log.Info("shutting down")
-	case err := <-errc:
-		return err
+	case err := <-httpErr:
+		runErr = fmt.Errorf("HTTP server: %w", err)
+	case err := <-botDone:
+		runErr = err
+		botDone <- err
 	}
+	// Reverse order of start-up: envelopes, handlers, scheduler, HTTP; the database closes last
+	// (a.close, after we return).
+	stopBot()
+	if err := <-botDone; err != nil && runErr == nil {
+		runErr = err
+	}
+	sched.Stop()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) && runErr == nil {
+		runErr = err
 	}
-	return nil
+	return runErr
 }
 
 func runMigrate(ctx context.Context, a *app, args []string) error {

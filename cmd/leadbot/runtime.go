@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/store"
+)
+
+// slackTarget is where leadbot's Slack traffic goes: real Slack, or a sandbox workspace.
+type slackTarget struct {
+	apiURL, botToken, appToken string
+}
+
+// sandboxTokens are the tokens a sandbox workspace started by leadbot accepts.
+const (
+	sandboxBotToken = "xoxb-sandbox"
+	sandboxAppToken = "xapp-sandbox"
+)
+
+// slackFor returns the configured Slack, or the sandbox served at LEADBOT_HTTP_ADDR when no
+// tokens are set.
+func (a *app) slackFor() slackTarget {
+	if a.cfg.Sandbox() {
+		return slackTarget{apiURL: "http://" + a.cfg.HTTPAddr + "/api/", botToken: sandboxBotToken, appToken: sandboxAppToken}
+	}
+	return slackTarget{apiURL: a.cfg.SlackAPIURL, botToken: a.cfg.SlackBotToken, appToken: a.cfg.SlackAppToken}
+}
+
+// runtime is the rep loop wired together: the Slack client and sender, the handlers' service and
+// the router.
+type runtime struct {
+	botCfg  bot.Config
+	sender  *bot.Sender
+	service *handlers.Service
+	router  *bot.Router
+}
+
+func (a *app) newRuntime(st *store.Store, t slackTarget) (*runtime, error) {
+	f := a.cfg.File
+	loc, err := time.LoadLocation(f.Digest.DefaultTZ)
+	if err != nil {
+		return nil, fmt.Errorf("digest.default_timezone: %w", err)
+	}
+	var days []time.Weekday
+	for _, d := range f.Digest.Workdays {
+		days = append(days, time.Weekday(d))
+	}
+	bcfg := bot.Config{BotToken: t.botToken, AppToken: t.appToken, APIURL: t.apiURL, Log: a.log.With("component", "bot")}
+	api := bot.NewClient(bcfg)
+	sender := bot.NewSender(api, bot.SenderConfig{Log: a.log.With("component", "sender")})
+	svc := handlers.New(st, sender, handlers.Config{
+		LeadsPerDay:    f.Digest.LeadsPerDay,
+		ResendDays:     f.Digest.ResendDays,
+		Workdays:       days,
+		DefaultTZ:      loc,
+		CRMURLTemplate: f.CRMURLTemplate,
+	}, a.log.With("component", "handlers"), time.Now)
+	router := bot.NewRouter()
+	svc.Register(router)
+	return &runtime{botCfg: bcfg, sender: sender, service: svc, router: router}, nil
+}
+
+// scheduleJobs adds the scheduled jobs to s.
+func (a *app) scheduleJobs(s *bot.Scheduler, rt *runtime) error {
+	return s.Add("digest", a.cfg.File.Schedules.Digest, func(ctx context.Context) (any, error) {
+		return rt.service.RunDigests(ctx, handlers.DigestOptions{})
+	})
+}
+
+func runDigest(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlags("digest", "digest -now [-rep EMAIL]", `
+Sends the daily rep digests now, whatever the reps' local hour and work days, to every rep who
+has not had today's digest (or to one rep with -rep). It is the same job the scheduler runs, under
+the same lock, so it never sends a digest twice. Without Slack tokens it sends through the sandbox
+workspace of a running 'leadbot serve'.`)
+	now := fs.Bool("now", false, "send now (required: the scheduler sends at each rep's local hour)")
+	rep := fs.String("rep", "", "only this rep (email)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !*now {
+		fs.Usage()
+		return fmt.Errorf("%w: say -now to send digests now", errUsage)
+	}
+	st, err := a.openStore(ctx, false)
+	if err != nil {
+		return err
+	}
+	t := a.slackFor()
+	rt, err := a.newRuntime(st, t)
+	if err != nil {
+		return err
+	}
+	if a.cfg.Sandbox() {
+		if _, err := rt.sender.API().AuthTestContext(ctx); err != nil {
+			return fmt.Errorf("no Slack tokens are set and no sandbox answers at %s (%v): start `leadbot serve` first, or set SLACK_BOT_TOKEN and SLACK_APP_TOKEN", t.apiURL, err)
+		}
+	}
+	sched := bot.NewScheduler(st, a.log)
+	var stats handlers.DigestStats
+	ran, err := sched.RunNow(ctx, "digest", func(ctx context.Context) (any, error) {
+		var err error
+		stats, err = rt.service.RunDigests(ctx, handlers.DigestOptions{Force: true, RepEmail: *rep})
+		return stats, err
+	})
+	if !ran && err == nil {
+		return fmt.Errorf("a digest run is in progress elsewhere (another leadbot holds its lock): try again in a minute")
+	}
+	fmt.Fprintf(a.stdout, "sent %d digests with %d leads (%d reps had no leads to send, %d already had today's, %d paused, %d not matched in Slack, %d failed)\n",
+		stats.Sent, stats.Leads, stats.NoLeads, stats.AlreadySent, stats.Paused, stats.Unmatched, stats.Failed)
+	return err
+}
