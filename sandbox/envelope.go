@@ -176,7 +176,9 @@ func (w *Workspace) ackReceived(id string, payload json.RawMessage, at time.Time
 	if len(payload) > 0 && string(payload) != "null" {
 		r.Payload = payload
 	}
-	if p.group != nil {
+	// Only a timely ack stops retries: Slack has already counted a late
+	// one as a failed delivery.
+	if p.group != nil && !r.Late {
 		p.group.acked = true
 	}
 	if !r.Late {
