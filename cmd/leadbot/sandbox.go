@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/leadbot/leadbot/sandbox"
+)
+
+// userFlags collects repeated -user name:email[:tz[:manager]] flags.
+type userFlags []sandbox.User
+
+func (u *userFlags) String() string { return fmt.Sprint(len(*u), " users") }
+
+func (u *userFlags) Set(s string) error {
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 || parts[0] == "" {
+		return errors.New("want name:email[:tz[:manager]]")
+	}
+	user := sandbox.User{Name: parts[0], Email: parts[1]}
+	if len(parts) > 2 {
+		user.TZ = parts[2]
+	}
+	if len(parts) > 3 {
+		user.IsManager = parts[3] == "manager"
+	}
+	*u = append(*u, user)
+	return nil
+}
+
+// runSandbox runs a local Slack workspace alone until ctx ends and prints
+// what a bot needs to reach it.
+func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address (port 0: a free port)")
+	botToken := fs.String("bot-token", "xoxb-sandbox", "bot token the Web API accepts")
+	appToken := fs.String("app-token", "xapp-sandbox", "app-level token apps.connections.open accepts")
+	team := fs.String("team", "sandbox", "workspace name")
+	noLimits := fs.Bool("no-rate-limits", false, "never answer 429 (Slack's limits apply by default)")
+	verbose := fs.Bool("v", false, "log every API call, envelope and change to stderr")
+	var users userFlags
+	fs.Var(&users, "user", "add a user, name:email[:tz[:manager]] (repeatable; default: alice and a manager)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: leadbot sandbox [flags]
+
+Runs a local Slack workspace (Web API + Socket Mode on loopback) so a bot can be
+tried without a Slack app. Point the bot at it with the printed SLACK_API_URL and
+tokens, e.g. run the printed lines in another shell, then 'leadbot serve'.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected arguments %q: %w", fs.Args(), errUsage)
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	sb, err := sandbox.Start(sandbox.Config{
+		BaseURL:  "http://" + *addr,
+		BotToken: *botToken, AppToken: *appToken, TeamName: *team,
+		RateLimits: sandbox.RateLimits{Disabled: *noLimits},
+		Logger:     logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	if len(users) == 0 {
+		users = userFlags{
+			{Name: "alice", RealName: "Alice Rep", Email: "alice@example.com", TZ: "America/New_York"},
+			{Name: "mona", RealName: "Mona Manager", Email: "mona@example.com", TZ: "America/New_York", IsManager: true},
+		}
+	}
+	fmt.Fprintf(stdout, "SLACK_API_URL=%s\nSLACK_BOT_TOKEN=%s\nSLACK_APP_TOKEN=%s\n", sb.APIURL(), sb.BotToken(), sb.AppToken())
+	for _, u := range users {
+		u = sb.AddUser(u)
+		role := "rep"
+		if u.IsManager {
+			role = "manager"
+		}
+		fmt.Fprintf(stdout, "# user %s %s <%s> %s DM %s (%s)\n", u.ID, u.Name, u.Email, u.TZ, u.DM, role)
+	}
+	if *verbose {
+		for e := range sb.Subscribe(ctx, 0) {
+			logger.Debug("sandbox event", "kind", e.Kind, "method", e.Method, "user", e.User,
+				"channel", e.Channel, "ts", e.TS, "view", e.ViewID, "envelope", e.EnvelopeID, "detail", e.Detail)
+		}
+	}
+	<-ctx.Done()
+	return nil
+}
