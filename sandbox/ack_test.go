@@ -1,10 +1,12 @@
 package sandbox_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -170,5 +172,42 @@ func TestViewSubmissionResponseActions(t *testing.T) {
 	submit(ms[1], slack.NewClearViewSubmissionResponse())
 	if ms := sb.Modals(alice); len(ms) != 0 {
 		t.Fatalf("after clear: %+v", ms)
+	}
+}
+
+func TestOversizedAckIsIgnored(t *testing.T) {
+	sb := sandbox.StartTest(t, sandbox.Config{AckDeadline: 100 * time.Millisecond})
+	ctx := testCtx(t)
+	alice := sb.AddUser(sandbox.User{Name: "alice"})
+	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()), slack.OptionAppLevelToken(sb.AppToken()))
+	_, u, err := api.StartSocketModeContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := websocket.DefaultDialer.DialContext(ctx, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go func() {
+		for {
+			var f struct {
+				EnvelopeID string `json:"envelope_id"`
+			}
+			if c.ReadJSON(&f) != nil {
+				return
+			}
+			if f.EnvelopeID != "" {
+				// Slack drops ack frames of 20 KiB or more; so does the sandbox.
+				_ = c.WriteJSON(map[string]any{"envelope_id": f.EnvelopeID, "payload": map[string]any{"text": strings.Repeat("x", 21000)}})
+			}
+		}
+	}()
+	res, err := sb.SlashCommand(ctx, alice, "/leads", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Acked || !res.Failed() {
+		t.Errorf("oversized ack counted: %+v", res)
 	}
 }

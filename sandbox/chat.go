@@ -123,8 +123,18 @@ func (w *Workspace) apiPostMessage(a *apiReq) (obj, *apiError) {
 	return res, nil
 }
 
+// editableChannel resolves the channel of chat.update / chat.delete. Unlike
+// posting, Slack wants the conversation id here: a user id does not name
+// the DM ("ensure that this value is a DM ID"). Caller holds mu.
+func (w *Workspace) editableChannel(ref string) *Channel {
+	if strings.HasPrefix(ref, "U") || strings.HasPrefix(ref, "W") {
+		return nil
+	}
+	return w.resolveChannel(ref)
+}
+
 func (w *Workspace) apiUpdate(a *apiReq) (obj, *apiError) {
-	c := w.resolveChannel(a.str("channel"))
+	c := w.editableChannel(a.str("channel"))
 	if c == nil {
 		return nil, fail("channel_not_found")
 	}
@@ -183,7 +193,7 @@ func (w *Workspace) isMember(c *Channel, user string) bool {
 }
 
 func (w *Workspace) apiDelete(a *apiReq) (obj, *apiError) {
-	c := w.resolveChannel(a.str("channel"))
+	c := w.editableChannel(a.str("channel"))
 	if c == nil {
 		return nil, fail("channel_not_found")
 	}

@@ -91,6 +91,14 @@ func TestChannelsAndEphemeral(t *testing.T) {
 	if _, err := sb.WaitEphemeral(ctx, func(e sandbox.Ephemeral) bool { return e.Text == "psst" && e.User == alice.ID }); err != nil {
 		t.Fatal(err)
 	}
+	// chat.update wants the DM's id, not the user's, as Slack documents.
+	_, dmTS, err := api.PostMessage(alice.ID, slack.MsgOptionText("dm", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := api.UpdateMessage(alice.ID, dmTS, slack.MsgOptionText("x", false)); err == nil || err.Error() != "channel_not_found" {
+		t.Errorf("update by user id: %v", err)
+	}
 	parent, _ := sb.Message(sales.ID, ts)
 	if _, _, err := api.DeleteMessage(sales.ID, ts); err != nil {
 		t.Fatal(err)
