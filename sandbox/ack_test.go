@@ -48,7 +48,8 @@ func TestLateAckIsAFailureAndSlashIsNotRetried(t *testing.T) {
 }
 
 func TestUnackedEventIsRetried(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{AckDeadline: 50 * time.Millisecond,
+	// The deadline leaves room for the acked delivery on a busy machine.
+	sb := sandbox.StartTest(t, sandbox.Config{AckDeadline: 250 * time.Millisecond,
 		EventRetryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}})
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})

@@ -23,6 +23,7 @@ var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return
 type socketState struct {
 	mu      sync.Mutex
 	conns   []*conn
+	joining int // upgrades admitted but not yet registered, so the cap holds under races
 	rr      int
 	nextID  int
 	pending map[string]*pending
@@ -97,17 +98,27 @@ func (w *Workspace) serveLink(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "invalid_ticket", http.StatusUnauthorized)
 		return
 	}
-	if w.sock.count() >= w.cfg.MaxConnections {
+	w.sock.mu.Lock()
+	full := len(w.sock.conns)+w.sock.joining >= w.cfg.MaxConnections
+	if !full {
+		w.sock.joining++
+	}
+	w.sock.mu.Unlock()
+	if full {
 		http.Error(rw, "too_many_websockets", http.StatusTooManyRequests)
 		return
 	}
 	ws, err := upgrader.Upgrade(rw, r, nil)
 	if err != nil {
+		w.sock.mu.Lock()
+		w.sock.joining--
+		w.sock.mu.Unlock()
 		w.log.Debug("sandbox: upgrade", "err", err)
 		return
 	}
 	c := &conn{ws: ws, out: make(chan outFrame, 256), done: make(chan struct{})}
 	w.sock.mu.Lock()
+	w.sock.joining--
 	w.sock.nextID++
 	c.id = w.sock.nextID
 	w.sock.conns = append(w.sock.conns, c)
