@@ -104,14 +104,20 @@ func (w *Workspace) apiPostMessage(a *apiReq) (obj, *apiError) {
 		return nil, e
 	}
 	blocks, atts := a.rawJSON("blocks"), a.rawJSON("attachments")
-	if e := checkMessage(a.str("text"), blocks, atts, true); e != nil {
+	text := a.str("text")
+	if md := a.str("markdown_text"); md != "" {
+		if text != "" || len(blocks) > 0 {
+			return nil, fail("markdown_text_conflict")
+		}
+		text = md
+	}
+	if e := checkMessage(text, blocks, atts, true); e != nil {
 		return nil, e
 	}
-	text, truncated := truncateText(a.str("text"))
+	text, truncated := truncateText(text)
+	// Slack documents no error for an unknown thread_ts; the reply is kept
+	// with it as given.
 	thread := a.str("thread_ts")
-	if thread != "" && w.findMessage(c.ID, thread) == nil {
-		return nil, fail("thread_not_found")
-	}
 	m := w.postBot(c, text, blocks, thread, "chat.postMessage")
 	msg := w.messageJSON(m)
 	msg["subtype"] = "bot_message"

@@ -16,6 +16,11 @@
 //	res, err := sb.SlashCommand(ctx, alice, "/leads", "")
 //	msg, err := sb.WaitMessage(ctx, func(m sandbox.Message) bool { return m.Channel == alice.DM })
 //
+// To serve a workspace from an existing HTTP server (the bot's own page,
+// say), create it with New and mount Handler at the root of the server's
+// paths /api/, /link/ and /hooks/; Subscribe gives a live feed of every
+// change for pages that follow the workspace.
+//
 // The wire details it honours (and the traps it avoids) are listed in
 // docs/slack-protocol.md; this package imports nothing else from leadbot.
 package sandbox
