@@ -91,6 +91,13 @@ func (w *Workspace) ClickButton(ctx context.Context, u User, s Surface, actionID
 	return w.Act(ctx, u, s, actionID, Input{})
 }
 
+// ClickButtonValue clicks the button with actionID whose value is value:
+// a digest repeats the same action_id for every lead, told apart by value
+// (or by block, with actionID written "block_id/action_id").
+func (w *Workspace) ClickButtonValue(ctx context.Context, u User, s Surface, actionID, value string) (AckResult, error) {
+	return w.Act(ctx, u, s, actionID, Input{Value: value})
+}
+
 // SelectOverflow picks the overflow-menu option with value.
 func (w *Workspace) SelectOverflow(ctx context.Context, u User, s Surface, actionID, value string) (AckResult, error) {
 	return w.Act(ctx, u, s, actionID, Options(value))
@@ -169,7 +176,11 @@ func (w *Workspace) blockActions(u *User, ref surfaceRef, actionID string, in In
 		raw = f.Blocks
 		payload["container"] = obj{"type": "view", "view_id": view.ID}
 	}
-	blockID, el, err := findElement(raw, actionID)
+	buttonValue := ""
+	if len(in.Options) == 0 {
+		buttonValue = in.Value // only buttons are matched by value
+	}
+	blockID, el, err := findElement(raw, actionID, buttonValue)
 	if err != nil {
 		return nil, err
 	}
@@ -210,8 +221,8 @@ func setState(v *View, blockID, actionID string, st obj) {
 
 // findElement finds an interactive element by action_id (or
 // "block_id/action_id") in actions blocks, section accessories and input
-// blocks.
-func findElement(raw json.RawMessage, key string) (string, map[string]any, error) {
+// blocks; a non-empty buttonValue also matches a button's value.
+func findElement(raw json.RawMessage, key, buttonValue string) (string, map[string]any, error) {
 	wantBlock, wantAction, scoped := strings.Cut(key, "/")
 	if !scoped {
 		wantBlock, wantAction = "", key
@@ -234,10 +245,18 @@ func findElement(raw json.RawMessage, key string) (string, map[string]any, error
 		}
 		for _, e := range els {
 			em, _ := e.(map[string]any)
-			if id, _ := em["action_id"].(string); id == wantAction {
-				return bid, em, nil
+			id, _ := em["action_id"].(string)
+			if id != wantAction {
+				continue
 			}
+			if v, _ := em["value"].(string); em["type"] == "button" && buttonValue != "" && v != buttonValue {
+				continue
+			}
+			return bid, em, nil
 		}
+	}
+	if buttonValue != "" {
+		return "", nil, fmt.Errorf("sandbox: no button %q with value %q is displayed", key, buttonValue)
 	}
 	return "", nil, fmt.Errorf("sandbox: no element with action_id %q is displayed", key)
 }

@@ -89,3 +89,40 @@ func TestConcurrentUsers(t *testing.T) {
 		t.Errorf("%d acks, want 40", n)
 	}
 }
+
+func TestClickButtonByValueOrBlock(t *testing.T) {
+	sb := sandbox.StartTest(t)
+	ctx := testCtx(t)
+	alice := sb.AddUser(sandbox.User{Name: "alice"})
+	got := make(chan slack.BlockAction, 3)
+	b := startBot(t, sb, func(b *testBot, evt socketmode.Event) {
+		_ = b.sm.Ack(*evt.Request)
+		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
+			got <- *cb.ActionCallback.BlockActions[0]
+		}
+	})
+	_, _, err := b.api.PostMessage(alice.DM, slack.MsgOptionBlocks(
+		slack.NewActionBlock("lead_1", button("lead_up", "1")),
+		slack.NewActionBlock("lead_2", button("lead_up", "2"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := sb.WaitMessage(ctx, func(m sandbox.Message) bool { return m.Channel == alice.DM })
+	for _, click := range []func() (sandbox.AckResult, error){
+		func() (sandbox.AckResult, error) { return sb.ClickButton(ctx, alice, msg, "lead_up") },
+		func() (sandbox.AckResult, error) { return sb.ClickButtonValue(ctx, alice, msg, "lead_up", "2") },
+		func() (sandbox.AckResult, error) { return sb.ClickButton(ctx, alice, msg, "lead_2/lead_up") },
+	} {
+		if _, err := click(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []string{"lead_1", "lead_2", "lead_2"} {
+		if a := <-got; a.BlockID != want {
+			t.Errorf("click %d went to %s, want %s", i, a.BlockID, want)
+		}
+	}
+	if _, err := sb.ClickButtonValue(ctx, alice, msg, "lead_up", "3"); err == nil {
+		t.Error("clicked a button that is not there")
+	}
+}
