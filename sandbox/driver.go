@@ -45,7 +45,7 @@ func Options(values ...string) Input { return Input{Options: values} }
 // Slack's client would not let the user submit.
 var ErrRequired = errors.New("sandbox: required input is empty")
 
-// user resolves the acting user and waits for the bot to be connected, so
+// actor resolves the acting user and waits for the bot to be connected, so
 // tests do not race the bot's start-up.
 func (w *Workspace) actor(ctx context.Context, u User) (*User, error) {
 	if err := w.WaitConnected(ctx, 1); err != nil {
