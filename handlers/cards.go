@@ -52,6 +52,22 @@ type Card struct {
 	CRMURL      string
 	// ReadOnly hides the feedback buttons (someone else's lead shown to a manager, a shared card).
 	ReadOnly bool
+	// List, on cards of a private list (/leads, /lead), is every lead id of the list, carried in
+	// the buttons' values so that a click can redraw the whole list, not just one card.
+	List []int64
+}
+
+// value is what the card's buttons carry: the lead id, then ";" and the list ids when in a list.
+func (c Card) value(extra string) string {
+	v := strconv.FormatInt(c.Lead.ID, 10) + extra
+	if len(c.List) > 0 {
+		ids := make([]string, len(c.List))
+		for i, id := range c.List {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		v += ";" + strings.Join(ids, ",")
+	}
+	return v
 }
 
 // Reasons picks the factors a rep reads: the top up largest positive contributions and the top
@@ -207,19 +223,19 @@ func verdictBlock(c Card, id string) slack.Block {
 	}
 	var undo *slack.Accessory
 	if !c.ReadOnly {
-		undo = slack.NewAccessory(slack.NewButtonBlockElement(ActionUndo, id, plain("Undo")))
+		undo = slack.NewAccessory(slack.NewButtonBlockElement(ActionUndo, c.value(""), plain("Undo")))
 	}
 	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, undo,
 		slack.SectionBlockOptionBlockID("verdict_"+id))
 }
 
 func actionsBlock(c Card, id string) slack.Block {
-	up := slack.NewButtonBlockElement(ActionUp, id, plainEmoji(":+1: Good lead"))
+	up := slack.NewButtonBlockElement(ActionUp, c.value(""), plainEmoji(":+1: Good lead"))
 	up.Style = slack.StylePrimary
-	down := slack.NewButtonBlockElement(ActionDown, id, plainEmoji(":-1: Not now…"))
+	down := slack.NewButtonBlockElement(ActionDown, c.value(""), plainEmoji(":-1: Not now…"))
 	snooze := slack.NewOverflowBlockElement(ActionSnooze,
-		slack.NewOptionBlockObject(id+":7", plain("Snooze 1 week"), nil),
-		slack.NewOptionBlockObject(id+":30", plain("Snooze 1 month"), nil))
+		slack.NewOptionBlockObject(c.value(":7"), plain("Snooze 1 week"), nil),
+		slack.NewOptionBlockObject(c.value(":30"), plain("Snooze 1 month"), nil))
 	elems := []slack.BlockElement{up, down}
 	if c.CRMURL != "" {
 		open := slack.NewButtonBlockElement(ActionOpenCRM, id, plain("Open in CRM"))

@@ -19,9 +19,38 @@ type clickTarget struct {
 	Channel     string `json:"ch"`
 	TS          string `json:"ts"`
 	ResponseURL string `json:"ru,omitempty"`
+	// List is the private list the card was in (see Card.List).
+	List []int64 `json:"l,omitempty"`
 }
 
-func targetOf(cb *slack.InteractionCallback, leadID int64) clickTarget {
+// parseValue reads a button value: "<lead>[:<days>][;<id>,<id>…]".
+func parseValue(v string) (lead int64, days int, list []int64, ok bool) {
+	head, tail, _ := strings.Cut(v, ";")
+	idPart, dayPart, _ := strings.Cut(head, ":")
+	lead, err := strconv.ParseInt(idPart, 10, 64)
+	if err != nil || lead <= 0 {
+		return 0, 0, nil, false
+	}
+	days, _ = strconv.Atoi(dayPart)
+	for _, f := range strings.Split(tail, ",") {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
+			list = append(list, id)
+		}
+	}
+	return lead, days, list, true
+}
+
+func targetOf(cb *slack.InteractionCallback, value string) (clickTarget, bool) {
+	lead, _, list, ok := parseValue(value)
+	if !ok {
+		return clickTarget{}, false
+	}
+	t := targetAt(cb, lead)
+	t.List = list
+	return t, true
+}
+
+func targetAt(cb *slack.InteractionCallback, leadID int64) clickTarget {
 	ch := cb.Container.ChannelID
 	if ch == "" {
 		ch = cb.Channel.ID
@@ -99,17 +128,12 @@ func (s *Service) fail(ctx context.Context, userID string, t clickTarget, err er
 	s.tell(ctx, userID, t, ":warning: Sorry, leadbot could not record that (a problem on our side, logged for the admin). Please try again in a minute.")
 }
 
-func leadIDOf(value string) (int64, bool) {
-	id, err := strconv.ParseInt(strings.SplitN(value, ":", 2)[0], 10, 64)
-	return id, err == nil && id > 0
-}
-
 func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	id, ok := leadIDOf(a.Value)
+	t, ok := targetOf(cb, a.Value)
 	if !ok {
 		return
 	}
-	t := targetOf(cb, id)
+	id := t.Lead
 	rep, _, ok := s.judge(ctx, cb.User.ID, t)
 	if !ok {
 		return
@@ -123,11 +147,11 @@ func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *sl
 }
 
 func (s *Service) onUndo(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	id, ok := leadIDOf(a.Value)
+	t, ok := targetOf(cb, a.Value)
 	if !ok {
 		return
 	}
-	t := targetOf(cb, id)
+	id := t.Lead
 	rep, _, ok := s.judge(ctx, cb.User.ID, t)
 	if !ok {
 		return
@@ -140,17 +164,15 @@ func (s *Service) onUndo(ctx context.Context, cb *slack.InteractionCallback, a *
 }
 
 func (s *Service) onSnooze(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	id, ok := leadIDOf(a.SelectedOption.Value)
+	t, ok := targetOf(cb, a.SelectedOption.Value)
 	if !ok {
 		return
 	}
-	days := 7
-	if _, d, found := strings.Cut(a.SelectedOption.Value, ":"); found {
-		if n, err := strconv.Atoi(d); err == nil && n > 0 && n <= 365 {
-			days = n
-		}
+	id := t.Lead
+	_, days, _, _ := parseValue(a.SelectedOption.Value)
+	if days <= 0 || days > 365 {
+		days = 7
 	}
-	t := targetOf(cb, id)
 	rep, _, ok := s.judge(ctx, cb.User.ID, t)
 	if !ok {
 		return
@@ -166,11 +188,11 @@ func (s *Service) onSnooze(ctx context.Context, cb *slack.InteractionCallback, a
 // onDown opens the reason modal. It must call views.open within the trigger's three seconds, so
 // it does only the access check and one read before.
 func (s *Service) onDown(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	id, ok := leadIDOf(a.Value)
+	t, ok := targetOf(cb, a.Value)
 	if !ok {
 		return
 	}
-	t := targetOf(cb, id)
+	id := t.Lead
 	_, lead, ok := s.judge(ctx, cb.User.ID, t)
 	if !ok {
 		return
@@ -180,7 +202,7 @@ func (s *Service) onDown(ctx context.Context, cb *slack.InteractionCallback, a *
 		s.fail(ctx, cb.User.ID, t, err)
 		return
 	}
-	meta, _ := json.Marshal(t)
+	meta, _ := json.Marshal(t) // the list fits: at most MaxCardsPerMessage ids, far below 3,000 chars
 	if err := s.sl.OpenView(ctx, cb.TriggerID, ReasonModal(lead, codes, string(meta))); err != nil {
 		s.log.Error("could not open the reason modal", "user", cb.User.ID, "lead", id, "err", err)
 		s.tell(ctx, cb.User.ID, t, ":hourglass: Slack took too long to open the reasons form. Please click :-1: again.")
@@ -317,18 +339,22 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 		s.fail(ctx, userID, t, err)
 		return
 	}
-	lead, err := s.st.LeadByID(ctx, t.Lead)
+	ids := t.List
+	if len(ids) == 0 {
+		ids = []int64{t.Lead}
+	}
+	leads, err := s.leadsByID(ctx, ids)
 	if err != nil {
 		s.fail(ctx, userID, t, err)
 		return
 	}
-	cards, err := s.cards(ctx, rep, []store.Lead{lead}, localDay(s.now(), s.location(rep)))
+	blocks, text, err := s.listBlocks(ctx, rep, leads, "", len(t.List) > 0)
 	if err != nil {
 		s.fail(ctx, userID, t, err)
 		return
 	}
-	if err := s.sl.Respond(ctx, t.ResponseURL, slack.MsgOptionText("Lead "+Escape(orDefault(lead.Name, lead.ExternalID)), false),
-		slack.MsgOptionBlocks(CardBlocks(cards[0], s.now())...), slack.MsgOptionReplaceOriginal(t.ResponseURL)); err != nil {
+	if err := s.sl.Respond(ctx, t.ResponseURL, slack.MsgOptionText(text, false),
+		slack.MsgOptionBlocks(blocks...), slack.MsgOptionReplaceOriginal(t.ResponseURL)); err != nil {
 		s.log.Error("could not update the private answer", "user", userID, "err", err)
 	}
 }

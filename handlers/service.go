@@ -72,6 +72,8 @@ type Config struct {
 // Service implements the rep loop's surfaces over a Store and Slack.
 type Service struct {
 	st  Store
+	lk  LookupStore
+	rs  ReportStore
 	sl  Slack
 	cfg Config
 	log *slog.Logger
@@ -79,7 +81,11 @@ type Service struct {
 }
 
 // New returns the handlers' service. now is the clock (time.Now in production).
-func New(st Store, sl Slack, cfg Config, log *slog.Logger, now func() time.Time) *Service {
+func New(st interface {
+	Store
+	LookupStore
+	ReportStore
+}, sl Slack, cfg Config, log *slog.Logger, now func() time.Time) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -98,7 +104,7 @@ func New(st Store, sl Slack, cfg Config, log *slog.Logger, now func() time.Time)
 	if cfg.LookupEvery <= 0 {
 		cfg.LookupEvery = 24 * time.Hour
 	}
-	return &Service{st: st, sl: sl, cfg: cfg, log: log, now: now}
+	return &Service{st: st, lk: st, rs: st, sl: sl, cfg: cfg, log: log, now: now}
 }
 
 // Register routes the rep loop's actions and views.
@@ -108,6 +114,14 @@ func (s *Service) Register(r *bot.Router) {
 	r.Action(ActionUndo, s.onUndo)
 	r.Action(ActionSnooze, s.onSnooze)
 	r.Action(ActionOpenCRM, func(context.Context, *slack.InteractionCallback, *slack.BlockAction) {}) // a link: nothing to do
+	r.Action(ActionShowLead, s.onShowLead)
+	r.Slash(CommandLeads, s.onLeads)
+	r.Slash(CommandLead, s.onLead)
+	r.Slash(CommandLeadbot, s.onLeadbot)
+	r.Fallback = s.onLeadbot
+	r.Action(ActionEditSettings, s.onEditSettings)
+	r.ViewSubmission(CallbackSettings, bot.ViewHandler{Validate: validateSettings, Submit: s.onSettingsSubmit})
+	r.Event("app_home_opened", s.onHomeOpened)
 	r.ViewSubmission(CallbackReason, bot.ViewHandler{Validate: validateReason, Submit: s.onReasonSubmit})
 	r.ViewClosed(CallbackReason, func(ctx context.Context, cb *slack.InteractionCallback) {
 		s.log.Debug("reason modal closed; nothing recorded", "user", cb.User.ID)

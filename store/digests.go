@@ -134,3 +134,11 @@ func (s *Store) DigestByMessage(ctx context.Context, channel, ts string) (Digest
 	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE channel = $1 AND message_ts = $2`, channel, ts)
 	return d, translate(err)
 }
+
+// LastSentDigest returns the rep's latest sent digest of a kind, or ErrNotFound.
+func (s *Store) LastSentDigest(ctx context.Context, repID int64, kind string) (Digest, error) {
+	var d Digest
+	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests
+		WHERE rep_id = $1 AND kind = $2 AND status = 'sent' ORDER BY day DESC LIMIT 1`, repID, kind)
+	return d, translate(err)
+}

@@ -1,0 +1,107 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// HomeSlack is the Slack call App Home needs.
+type HomeSlack interface {
+	PublishHome(ctx context.Context, userID string, view slack.HomeTabViewRequest) error
+}
+
+func (s *Service) onHomeOpened(ctx context.Context, ev slackevents.EventsAPIEvent) {
+	e, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if !ok || e.Tab != "home" {
+		return
+	}
+	if err := s.publishHome(ctx, e.User); err != nil {
+		s.log.Error("publish App Home", "user", e.User, "err", err)
+	}
+}
+
+// refreshHome republishes a rep's Home tab after a change (settings, pause); failures are logged.
+func (s *Service) refreshHome(ctx context.Context, repID int64) {
+	rep, err := s.st.RepByID(ctx, repID)
+	if err != nil || rep.SlackID() == "" {
+		return
+	}
+	if err := s.publishHome(ctx, rep.SlackID()); err != nil {
+		s.log.Warn("refresh App Home", "rep", rep.Email, "err", err)
+	}
+}
+
+func (s *Service) publishHome(ctx context.Context, userID string) error {
+	hs, ok := s.sl.(HomeSlack)
+	if !ok {
+		return nil
+	}
+	view, err := s.homeView(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return hs.PublishHome(ctx, userID, view)
+}
+
+// homeView builds the Home tab: my top leads, my settings, my feedback and how it was used, the
+// current model.
+func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabViewRequest, error) {
+	rep, err := s.st.RepBySlackID(ctx, userID)
+	if err != nil {
+		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewHeaderBlock(plain("Welcome to leadbot")),
+			slack.NewSectionBlock(mrkdwn("leadbot doesn't know you yet: it knows sales reps from the CRM's rep list. "+
+				"Ask your leadbot admin to import you (`leadbot import reps`) with the email of this Slack account."), nil, nil),
+			slack.NewSectionBlock(mrkdwn(HelpText), nil, nil),
+		}}}, nil
+	}
+	blocks := []slack.Block{slack.NewHeaderBlock(plain("Your leads"))}
+	leads, err := s.lk.TopLeads(ctx, rep.ID, localDay(s.now(), s.location(rep)), 5)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	if len(leads) == 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("No open leads right now."), nil, nil))
+	} else {
+		cards, err := s.cards(ctx, rep, leads, localDay(s.now(), s.location(rep)))
+		if err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+		for i, c := range cards {
+			c.ReadOnly = true // feedback happens in the digest, where the message updates in place
+			if i > 0 {
+				blocks = append(blocks, slack.NewDividerBlock())
+			}
+			blocks = append(blocks, CardBlocks(c, s.now())...)
+		}
+		blocks = append(blocks, slack.NewContextBlock("leads_hint", mrkdwn("`/leads` shows them with the feedback buttons.")))
+	}
+	blocks = append(blocks, slack.NewHeaderBlock(plain("Settings")))
+	blocks = append(blocks, settingsBlocks(rep)...)
+	st, err := s.lk.StatsFor(ctx, rep.ID, s.now().AddDate(0, 0, -30))
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	blocks = append(blocks, slack.NewHeaderBlock(plain("Your feedback")), slack.NewSectionBlock(mrkdwn(StatsText(st)), nil, nil))
+	blocks = append(blocks, slack.NewHeaderBlock(plain("The model")), slack.NewSectionBlock(mrkdwn(s.modelText(ctx)), nil, nil))
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}, nil
+}
+
+func (s *Service) modelText(ctx context.Context) string {
+	m, err := s.lk.Champion(ctx)
+	if err != nil {
+		return "No trained model yet: leads are ranked by transparent rules (engagement and fit) until enough outcomes arrive."
+	}
+	mt := m.MetricsMap()
+	txt := fmt.Sprintf("Model *v%d* (%s), trained %s on %d leads and %d pieces of feedback.", m.Version, m.Kind, date(m.TrainedAt), m.TrainingRows, m.FeedbackRows)
+	if auc, ok := mt["auc"]; ok {
+		txt += fmt.Sprintf("\nRanking quality (ROC AUC) on recent leads: *%.2f*", auc)
+	}
+	if p, ok := mt["precision_at_10"]; ok {
+		txt += fmt.Sprintf(" · %s of the top 10 %% converted", percent(p))
+	}
+	return txt
+}

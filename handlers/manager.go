@@ -1,0 +1,437 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/scoring"
+	"github.com/leadbot/leadbot/store"
+)
+
+// ReportStore is what manager digests need from the database.
+type ReportStore interface {
+	Managers(ctx context.Context) ([]store.Rep, error)
+	TeamActivity(ctx context.Context, managerID int64, since, until time.Time) ([]store.RepActivity, error)
+	TeamReasons(ctx context.Context, managerID int64, since, until time.Time, bySource bool) ([]store.ReasonCount, error)
+	TeamConflicts(ctx context.Context, managerID int64, high, low float64) ([]store.Conflict, error)
+	RecentScoredOutcomes(ctx context.Context, since time.Time) ([]store.ScoredOutcome, error)
+	ScoreSample(ctx context.Context, since, until time.Time) ([]float64, error)
+	UnmatchedOwners(ctx context.Context, managerID int64) (reps, leads int, err error)
+	Champion(ctx context.Context) (store.Model, error)
+	LastSentDigest(ctx context.Context, repID int64, kind string) (store.Digest, error)
+}
+
+// Thresholds of a conflict: a 👎 at or above High, a 👍 below Low.
+const (
+	ConflictHigh = 0.6
+	ConflictLow  = 0.3
+	// StalledAfter: a rep who was sent leads but gave no feedback for this long has stopped answering.
+	StalledAfter = 14 * 24 * time.Hour
+)
+
+// TeamReport is a manager's weekly picture of their team. Every number is computed here, from the
+// database, so a test can assert each one.
+type TeamReport struct {
+	Since, Until time.Time
+	Reps         []store.RepActivity
+	Sent, Judged int
+	Up, Down     int
+	TopReasons   []store.ReasonCount // judgements, most frequent first
+	DataQuality  []store.ReasonCount // data-quality reports by source
+	Conflicts    []store.Conflict    // all open and resolved conflicts, newest first
+	ModelRight   int                 // resolved conflicts where the model was right
+	RepRight     int                 // … where the rep was right
+	Pending      int                 // conflicts whose outcome has not arrived
+	Stalled      []store.RepActivity // reps who stopped answering
+	Health       ModelHealth
+}
+
+// ModelHealth is how the model is doing on recent outcomes.
+type ModelHealth struct {
+	Version        int     // 0: no trained model (the rule-based prior ranks leads)
+	Outcomes       int     // outcomes in the window with a score from before them
+	AUC            float64 // NaN when there are not both classes
+	TopBandPrec    float64 // share of converted among outcomes scored ≥ ConflictHigh; NaN if none
+	TopBandN       int
+	PSI            float64 // drift: this week's scores against the four weeks before; NaN if too few
+	UnmatchedReps  int
+	UnmatchedLeads int
+}
+
+// Whose conflict was right: the model scored high and the lead converted, or low and it did not.
+func conflictWinner(c store.Conflict) (modelRight, resolved bool) {
+	pos, ok := c.Positive()
+	if !ok {
+		return false, false
+	}
+	modelSaidYes := c.Verdict < 0 // a 👎 conflict means the model scored high
+	return pos == modelSaidYes, true
+}
+
+// BuildTeamReport computes a manager's report for the week ending at until.
+func BuildTeamReport(ctx context.Context, st ReportStore, managerID int64, until time.Time) (TeamReport, error) {
+	r := TeamReport{Since: until.Add(-7 * 24 * time.Hour), Until: until}
+	var err error
+	if r.Reps, err = st.TeamActivity(ctx, managerID, r.Since, r.Until); err != nil {
+		return r, err
+	}
+	for _, a := range r.Reps {
+		r.Sent += a.Delivered
+		r.Judged += a.Judged
+		r.Up += a.Up
+		r.Down += a.Down
+		// Stalled: still being sent leads, sent them for at least two weeks, silent for two weeks.
+		if a.LastDelivery != nil && until.Sub(*a.LastDelivery) < StalledAfter &&
+			a.FirstDelivery != nil && until.Sub(*a.FirstDelivery) >= StalledAfter &&
+			(a.LastFeedback == nil || until.Sub(*a.LastFeedback) >= StalledAfter) {
+			r.Stalled = append(r.Stalled, a)
+		}
+	}
+	reasons, err := st.TeamReasons(ctx, managerID, r.Since, r.Until, false)
+	if err != nil {
+		return r, err
+	}
+	for _, c := range reasons {
+		if !c.DataQuality {
+			r.TopReasons = append(r.TopReasons, c)
+		}
+	}
+	bySource, err := st.TeamReasons(ctx, managerID, r.Since, r.Until, true)
+	if err != nil {
+		return r, err
+	}
+	for _, c := range bySource {
+		if c.DataQuality {
+			r.DataQuality = append(r.DataQuality, c)
+		}
+	}
+	if r.Conflicts, err = st.TeamConflicts(ctx, managerID, ConflictHigh, ConflictLow); err != nil {
+		return r, err
+	}
+	for _, c := range r.Conflicts {
+		switch modelRight, ok := conflictWinner(c); {
+		case !ok:
+			r.Pending++
+		case modelRight:
+			r.ModelRight++
+		default:
+			r.RepRight++
+		}
+	}
+	r.Health, err = modelHealth(ctx, st, managerID, until)
+	return r, err
+}
+
+func modelHealth(ctx context.Context, st ReportStore, managerID int64, until time.Time) (ModelHealth, error) {
+	h := ModelHealth{AUC: math.NaN(), TopBandPrec: math.NaN(), PSI: math.NaN()}
+	if m, err := st.Champion(ctx); err == nil {
+		h.Version = m.Version
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return h, err
+	}
+	so, err := st.RecentScoredOutcomes(ctx, until.AddDate(0, 0, -90))
+	if err != nil {
+		return h, err
+	}
+	h.Outcomes = len(so)
+	var y, p []float64
+	var pos float64
+	var topPos int
+	for _, o := range so {
+		v := 0.0
+		if o.Positive {
+			v = 1
+		}
+		y, p = append(y, v), append(p, o.Probability)
+		pos += v
+		if o.Probability >= ConflictHigh {
+			h.TopBandN++
+			if o.Positive {
+				topPos++
+			}
+		}
+	}
+	if pos > 0 && pos < float64(len(y)) {
+		h.AUC = scoring.ComputeMetrics(y, p, nil).AUC
+	}
+	if h.TopBandN > 0 {
+		h.TopBandPrec = float64(topPos) / float64(h.TopBandN)
+	}
+	week := until.AddDate(0, 0, -7)
+	cur, err := st.ScoreSample(ctx, week, until)
+	if err != nil {
+		return h, err
+	}
+	ref, err := st.ScoreSample(ctx, week.AddDate(0, 0, -28), week)
+	if err != nil {
+		return h, err
+	}
+	h.PSI = PSI(ref, cur)
+	h.UnmatchedReps, h.UnmatchedLeads, err = st.UnmatchedOwners(ctx, managerID)
+	return h, err
+}
+
+// PSI is the population stability index of cur against ref over ten equal-width probability
+// bins, with a small floor per bin so that an empty bin does not make it infinite. Under 0.1 is
+// stable, 0.1–0.25 a moderate shift, above 0.25 a large one. NaN with fewer than 50 scores a side.
+func PSI(ref, cur []float64) float64 {
+	if len(ref) < 50 || len(cur) < 50 {
+		return math.NaN()
+	}
+	hist := func(xs []float64) [10]float64 {
+		var h [10]float64
+		for _, x := range xs {
+			h[min(9, max(0, int(x*10)))]++
+		}
+		for i := range h {
+			h[i] = math.Max(h[i]/float64(len(xs)), 1e-4)
+		}
+		return h
+	}
+	a, b := hist(ref), hist(cur)
+	var psi float64
+	for i := range a {
+		psi += (b[i] - a[i]) * math.Log(b[i]/a[i])
+	}
+	return psi
+}
+
+// TeamBlocks renders a team report.
+func TeamBlocks(managerName string, r TeamReport) []slack.Block {
+	var b []slack.Block
+	add := func(text string) {
+		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(text, 3000)), nil, nil))
+	}
+	b = append(b, slack.NewHeaderBlock(plain("Your team's week with leadbot")))
+	b = append(b, slack.NewContextBlock("period", mrkdwn(fmt.Sprintf("%s – %s", date(r.Since), date(r.Until.Add(-time.Second))))))
+	rate := "–"
+	if r.Sent > 0 {
+		rate = percent(float64(r.Judged) / float64(r.Sent))
+	}
+	add(fmt.Sprintf("*%d* leads sent · *%d* judged (%s) · :+1: %d · :-1: %d", r.Sent, r.Judged, rate, r.Up, r.Down))
+	var lines []string
+	for _, a := range r.Reps {
+		if a.Delivered == 0 && a.Up+a.Down == 0 {
+			continue
+		}
+		fr := "–"
+		if a.Delivered > 0 {
+			fr = percent(float64(a.Judged) / float64(a.Delivered))
+		}
+		lines = append(lines, fmt.Sprintf("• %s: %d sent, %s answered (:+1: %d, :-1: %d)", who(a), a.Delivered, fr, a.Up, a.Down))
+	}
+	if len(lines) > 0 {
+		add("*Feedback by rep*\n" + strings.Join(lines, "\n"))
+	}
+	if len(r.TopReasons) > 0 {
+		var rs []string
+		for _, c := range r.TopReasons[:min(5, len(r.TopReasons))] {
+			rs = append(rs, fmt.Sprintf("%s (%d)", Escape(c.Label), c.Count))
+		}
+		add("*Top reasons for :-1:*\n" + strings.Join(rs, " · "))
+	}
+	b = append(b, slack.NewDividerBlock())
+	tally := fmt.Sprintf("*Model vs team* – where they disagree. Resolved so far: model right *%d*, team right *%d*; %d awaiting an outcome.", r.ModelRight, r.RepRight, r.Pending)
+	var cl []string
+	for _, c := range r.Conflicts[:min(8, len(r.Conflicts))] {
+		v := fmt.Sprintf(":-1: on a %s lead", percent(c.Probability))
+		if c.Verdict > 0 {
+			v = fmt.Sprintf(":+1: on a %s lead", percent(c.Probability))
+		}
+		line := fmt.Sprintf("• *%s*%s – %s %s", Escape(orDefault(c.LeadName, "a lead")), companyOf(c.Company), Escape(c.RepName), v)
+		if c.Reason != nil {
+			line += " (" + Escape(*c.Reason) + ")"
+		}
+		if modelRight, ok := conflictWinner(c); ok {
+			if modelRight {
+				line += fmt.Sprintf(" → %s: *model was right*", *c.Outcome)
+			} else {
+				line += fmt.Sprintf(" → %s: *%s was right*", *c.Outcome, Escape(c.RepName))
+			}
+		}
+		cl = append(cl, line)
+	}
+	if len(cl) == 0 {
+		cl = []string{"No disagreements: the team and the model agree so far."}
+	}
+	add(tally + "\n" + strings.Join(cl, "\n"))
+	if len(r.DataQuality) > 0 {
+		var dq []string
+		for _, c := range r.DataQuality[:min(8, len(r.DataQuality))] {
+			dq = append(dq, fmt.Sprintf("• %s from *%s*: %d", Escape(c.Label), Escape(orDefault(c.Source, "unknown source")), c.Count))
+		}
+		add("*Data quality reports* (not held against the leads)\n" + strings.Join(dq, "\n"))
+	}
+	add(healthText(r.Health))
+	if len(r.Stalled) > 0 {
+		var ss []string
+		for _, a := range r.Stalled {
+			ss = append(ss, who(a))
+		}
+		add(":zzz: *Stopped answering* (leads sent, no feedback for two weeks): " + strings.Join(ss, ", "))
+	}
+	return b
+}
+
+func healthText(h ModelHealth) string {
+	var parts []string
+	if h.Version == 0 {
+		parts = append(parts, "No trained model yet: rules rank the leads until enough outcomes arrive.")
+	} else {
+		parts = append(parts, fmt.Sprintf("Champion *v%d*.", h.Version))
+	}
+	if !math.IsNaN(h.AUC) {
+		parts = append(parts, fmt.Sprintf("ROC AUC on %d recent outcomes: *%.2f*.", h.Outcomes, h.AUC))
+	} else {
+		parts = append(parts, fmt.Sprintf("%d recent outcomes: not enough to measure ranking quality.", h.Outcomes))
+	}
+	if !math.IsNaN(h.TopBandPrec) {
+		parts = append(parts, fmt.Sprintf("Hot leads (≥%s) converted: *%s* of %d.", percent(ConflictHigh), percent(h.TopBandPrec), h.TopBandN))
+	}
+	if !math.IsNaN(h.PSI) {
+		word := "stable"
+		switch {
+		case h.PSI > 0.25:
+			word = "shifted a lot — worth a look"
+		case h.PSI > 0.1:
+			word = "shifted moderately"
+		}
+		parts = append(parts, fmt.Sprintf("Score distribution %s (PSI %.2f).", word, h.PSI))
+	}
+	if h.UnmatchedReps > 0 {
+		parts = append(parts, fmt.Sprintf(":warning: %d reps with %d open leads have no Slack account matched by email: their leads are not delivered.", h.UnmatchedReps, h.UnmatchedLeads))
+	}
+	return "*Model health*\n" + strings.Join(parts, " ")
+}
+
+func who(a store.RepActivity) string {
+	if a.SlackUserID != nil && *a.SlackUserID != "" {
+		return "<@" + *a.SlackUserID + ">"
+	}
+	return Escape(orDefault(a.Name, a.Email))
+}
+
+func companyOf(c string) string {
+	if c == "" {
+		return ""
+	}
+	return " (" + Escape(c) + ")"
+}
+
+func (s *Service) onTeam(ctx context.Context, cmd slack.SlashCommand, rep store.Rep) {
+	if s.rs == nil {
+		return
+	}
+	managers, err := s.rs.Managers(ctx)
+	if err != nil {
+		s.log.Error("managers", "err", err)
+		return
+	}
+	isManager := false
+	for _, m := range managers {
+		isManager = isManager || m.ID == rep.ID
+	}
+	if !isManager {
+		s.reply(ctx, cmd, "`/leadbot team` is for sales managers: it shows the team's feedback and where the team and the model disagree. Try `/leadbot stats` for your own.")
+		return
+	}
+	r, err := BuildTeamReport(ctx, s.rs, rep.ID, s.now())
+	if err != nil {
+		s.log.Error("team report", "manager", rep.Email, "err", err)
+		s.reply(ctx, cmd, ":warning: Sorry, leadbot could not build the report (logged for the admin).")
+		return
+	}
+	s.reply(ctx, cmd, "Your team's week with leadbot", TeamBlocks(rep.Name, r)...)
+}
+
+// ManagerDigestOptions select what a manager digest run does.
+type ManagerDigestOptions struct {
+	Force bool   // send now, whatever the schedule
+	Spec  string // cron spec read in each manager's timezone (default: Mondays 08:00)
+}
+
+// RunManagerDigests sends each manager their team report when their schedule (read in their own
+// timezone) has come round since their last one. One per manager per local day at most.
+func (s *Service) RunManagerDigests(ctx context.Context, opt ManagerDigestOptions) (DigestStats, error) {
+	var stats DigestStats
+	if s.rs == nil {
+		return stats, nil
+	}
+	spec := opt.Spec
+	if spec == "" {
+		spec = "0 8 * * 1"
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return stats, fmt.Errorf("schedules.manager_digest %q: %w", spec, err)
+	}
+	managers, err := s.rs.Managers(ctx)
+	if err != nil {
+		return stats, err
+	}
+	var errs []error
+	for _, m := range managers {
+		if err := s.managerDigest(ctx, m, sched, opt.Force, &stats); err != nil {
+			stats.Failed++
+			errs = append(errs, fmt.Errorf("%s: %w", m.Email, err))
+		}
+	}
+	return stats, errors.Join(errs...)
+}
+
+func (s *Service) managerDigest(ctx context.Context, m store.Rep, sched cron.Schedule, force bool, stats *DigestStats) error {
+	slackID, err := s.slackUser(ctx, &m)
+	if err != nil {
+		return err
+	}
+	if slackID == "" {
+		stats.Unmatched++
+		return nil
+	}
+	loc := s.location(m)
+	now := s.now().In(loc)
+	day := localDay(now, loc)
+	if !force {
+		// Due when the schedule fired between a week ago (or the last digest) and now.
+		from := now.AddDate(0, 0, -7)
+		if next := sched.Next(from); next.After(now) {
+			stats.NotDue++
+			return nil
+		}
+		if last, err := s.rs.LastSentDigest(ctx, m.ID, "manager"); err == nil && last.SentAt != nil && sched.Next(last.SentAt.In(loc)).After(now) {
+			stats.AlreadySent++
+			return nil
+		}
+	}
+	d, created, err := s.st.ReserveDigest(ctx, m.ID, day, "manager", nil)
+	if err != nil {
+		return err
+	}
+	if !created && d.Status == "sent" {
+		stats.AlreadySent++
+		return nil
+	}
+	stats.Due++
+	r, err := BuildTeamReport(ctx, s.rs, m.ID, s.now())
+	if err != nil {
+		return err
+	}
+	ch, err := s.sl.DM(ctx, slackID)
+	if err != nil {
+		return err
+	}
+	ch, ts, err := s.sl.Post(ctx, ch, slack.MsgOptionText("Your team's week with leadbot", false), slack.MsgOptionBlocks(TeamBlocks(m.Name, r)...))
+	if err != nil {
+		_ = s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error())
+		return err
+	}
+	stats.Sent++
+	return s.st.MarkDigestSent(context.WithoutCancel(ctx), d.ID, ch, ts)
+}

@@ -1,0 +1,306 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/store"
+)
+
+// Slash commands, all answered privately.
+const (
+	CommandLeads   = "/leads"
+	CommandLead    = "/lead"
+	CommandLeadbot = "/leadbot"
+	// ActionShowLead opens one lead from a pick list.
+	ActionShowLead = "lead_show"
+)
+
+// LookupStore is what the slash commands need beyond Store.
+type LookupStore interface {
+	TopLeads(ctx context.Context, repID int64, today time.Time, limit int) ([]store.Lead, error)
+	SearchLeads(ctx context.Context, q string, limit int) ([]store.Lead, error)
+	FeedbackOnLead(ctx context.Context, leadID int64) ([]store.Feedback, error)
+	StatsFor(ctx context.Context, repID int64, since time.Time) (store.RepStats, error)
+	UpdateRepSettings(ctx context.Context, repID int64, st store.RepSettings) error
+	TeamOf(ctx context.Context, managerID int64) ([]store.Rep, error)
+	Champion(ctx context.Context) (store.Model, error)
+}
+
+// reply answers a slash command privately through its response_url.
+func (s *Service) reply(ctx context.Context, cmd slack.SlashCommand, text string, blocks ...slack.Block) {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	if err := s.sl.Respond(ctx, cmd.ResponseURL, opts...); err != nil {
+		s.log.Error("could not answer a slash command", "command", cmd.Command, "user", cmd.UserID, "err", err)
+	}
+}
+
+// whoIs returns the rep behind a Slack user, or answers that leadbot does not know them.
+func (s *Service) whoIs(ctx context.Context, cmd slack.SlashCommand) (store.Rep, bool) {
+	rep, err := s.st.RepBySlackID(ctx, cmd.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		s.reply(ctx, cmd, "I don't know you yet: leadbot knows sales reps from the CRM's rep list. "+
+			"Ask your leadbot admin to import you (`leadbot import reps`) with the email of your Slack account.")
+		return rep, false
+	}
+	if err != nil {
+		s.log.Error("look up rep", "user", cmd.UserID, "err", err)
+		s.reply(ctx, cmd, ":warning: Sorry, leadbot could not look you up (a problem on our side, logged for the admin).")
+		return rep, false
+	}
+	return rep, true
+}
+
+// canSee reports whether viewer may see lead: their own, unassigned ones, and their team's.
+func (s *Service) canSee(ctx context.Context, viewer store.Rep, l store.Lead) bool {
+	if l.OwnerID == nil || *l.OwnerID == viewer.ID {
+		return true
+	}
+	owner, err := s.st.RepByID(ctx, *l.OwnerID)
+	return err == nil && owner.ManagerID != nil && *owner.ManagerID == viewer.ID
+}
+
+func (s *Service) leadsByID(ctx context.Context, ids []int64) ([]store.Lead, error) {
+	var out []store.Lead
+	for _, id := range ids {
+		l, err := s.st.LeadByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// listBlocks renders leads as cards for viewer; inList carries the list in the buttons so that
+// a click redraws the whole list.
+func (s *Service) listBlocks(ctx context.Context, viewer store.Rep, leads []store.Lead, title string, inList bool) ([]slack.Block, string, error) {
+	cards, err := s.cards(ctx, viewer, leads, localDay(s.now(), s.location(viewer)))
+	if err != nil {
+		return nil, "", err
+	}
+	var ids []int64
+	for _, l := range leads {
+		ids = append(ids, l.ID)
+	}
+	var blocks []slack.Block
+	if title != "" {
+		blocks = append(blocks, slack.NewHeaderBlock(plain(title)))
+	}
+	for i, c := range cards {
+		if inList {
+			c.List = ids
+		}
+		if c.Lead.OwnerID == nil || *c.Lead.OwnerID != viewer.ID {
+			if !s.judgeable(ctx, viewer, c.Lead) {
+				c.ReadOnly = true
+			}
+		}
+		if i > 0 {
+			blocks = append(blocks, slack.NewDividerBlock())
+		}
+		blocks = append(blocks, CardBlocks(c, s.now())...)
+	}
+	text := fmt.Sprintf("%d leads", len(cards))
+	if len(cards) == 1 {
+		text = "Lead " + Escape(orDefault(cards[0].Lead.Name, cards[0].Lead.ExternalID))
+	}
+	return blocks, text, nil
+}
+
+// judgeable: the owner or the owner's manager (unassigned leads are visible, not judgeable).
+func (s *Service) judgeable(ctx context.Context, viewer store.Rep, l store.Lead) bool {
+	if l.OwnerID == nil {
+		return false
+	}
+	if *l.OwnerID == viewer.ID {
+		return true
+	}
+	owner, err := s.st.RepByID(ctx, *l.OwnerID)
+	return err == nil && owner.ManagerID != nil && *owner.ManagerID == viewer.ID
+}
+
+func (s *Service) onLeads(ctx context.Context, cmd slack.SlashCommand) {
+	rep, ok := s.whoIs(ctx, cmd)
+	if !ok {
+		return
+	}
+	n := rep.LeadsPerDay
+	if arg := strings.TrimSpace(cmd.Text); arg != "" {
+		v, err := strconv.Atoi(arg)
+		if err != nil || v < 1 {
+			s.reply(ctx, cmd, fmt.Sprintf("`/leads %s`: give a number of leads, e.g. `/leads 10` (at most %d), or nothing for your usual %d.", Escape(arg), MaxCardsPerMessage, rep.LeadsPerDay))
+			return
+		}
+		n = v
+	}
+	n = min(n, MaxCardsPerMessage)
+	leads, err := s.lk.TopLeads(ctx, rep.ID, localDay(s.now(), s.location(rep)), n)
+	if err != nil {
+		s.log.Error("top leads", "rep", rep.Email, "err", err)
+		s.reply(ctx, cmd, ":warning: Sorry, leadbot could not read your leads (logged for the admin).")
+		return
+	}
+	if len(leads) == 0 {
+		s.reply(ctx, cmd, "You have no open leads right now. New leads arrive with the next CRM import; snoozed leads come back on their date.")
+		return
+	}
+	blocks, _, err := s.listBlocks(ctx, rep, leads, fmt.Sprintf("Your top %d leads right now", len(leads)), true)
+	if err != nil {
+		s.log.Error("render leads", "rep", rep.Email, "err", err)
+		return
+	}
+	s.reply(ctx, cmd, fmt.Sprintf("Your top %d leads right now", len(leads)), blocks...)
+}
+
+func (s *Service) onLead(ctx context.Context, cmd slack.SlashCommand) {
+	rep, ok := s.whoIs(ctx, cmd)
+	if !ok {
+		return
+	}
+	q := strings.TrimSpace(cmd.Text)
+	if q == "" {
+		s.reply(ctx, cmd, "Look a lead up by name, email, company or CRM id: `/lead jane@acme.com`, `/lead acme`, `/lead 00Q5e00001`.")
+		return
+	}
+	found, err := s.lk.SearchLeads(ctx, q, 50)
+	if err != nil {
+		s.log.Error("search leads", "q", q, "err", err)
+		s.reply(ctx, cmd, ":warning: Sorry, the search failed (logged for the admin).")
+		return
+	}
+	var visible []store.Lead
+	for _, l := range found {
+		if s.canSee(ctx, rep, l) {
+			visible = append(visible, l)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		s.reply(ctx, cmd, fmt.Sprintf("No lead matches “%s”. Try part of the name or the company (`/lead acme`), a full email, or the CRM id.", Escape(q)))
+	case len(visible) == 0:
+		s.reply(ctx, cmd, fmt.Sprintf(":lock: Leads matching “%s” belong to other teams, so I can't show them. Ask their owner or your manager.", Escape(q)))
+	case len(visible) == 1:
+		blocks, err := s.leadDetail(ctx, rep, visible[0])
+		if err != nil {
+			s.log.Error("lead detail", "lead", visible[0].ID, "err", err)
+			return
+		}
+		s.reply(ctx, cmd, "Lead "+Escape(orDefault(visible[0].Name, visible[0].ExternalID)), blocks...)
+	default:
+		s.reply(ctx, cmd, fmt.Sprintf("%d leads match “%s”", len(visible), Escape(q)), pickList(q, visible)...)
+	}
+}
+
+// pickList shows several matches, one line and a Show button each.
+func pickList(q string, leads []store.Lead) []slack.Block {
+	const most = 10
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%d leads match “%s”:", len(leads), Escape(q))), nil, nil)}
+	for _, l := range leads[:min(most, len(leads))] {
+		line := "*" + Escape(orDefault(l.Name, l.ExternalID)) + "*"
+		if l.Company != "" {
+			line += " · " + Escape(l.Company)
+		}
+		if l.Score != nil {
+			line += " · " + percent(*l.Score)
+		}
+		btn := slack.NewButtonBlockElement(ActionShowLead, strconv.FormatInt(l.ID, 10), plain("Show"))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, slack.NewAccessory(btn),
+			slack.SectionBlockOptionBlockID("pick_"+strconv.FormatInt(l.ID, 10))))
+	}
+	if len(leads) > most {
+		blocks = append(blocks, slack.NewContextBlock("more", mrkdwn(fmt.Sprintf("…and %d more: add words to narrow the search.", len(leads)-most))))
+	}
+	return blocks
+}
+
+func (s *Service) onShowLead(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
+	t, ok := targetOf(cb, a.Value)
+	if !ok {
+		return
+	}
+	rep, err := s.st.RepBySlackID(ctx, cb.User.ID)
+	if err != nil {
+		s.tell(ctx, cb.User.ID, t, "I don't know you yet: ask your leadbot admin to import you as a rep.")
+		return
+	}
+	l, err := s.st.LeadByID(ctx, t.Lead)
+	if errors.Is(err, store.ErrNotFound) {
+		s.tell(ctx, cb.User.ID, t, "That lead is no longer in leadbot.")
+		return
+	}
+	if err != nil || !s.canSee(ctx, rep, l) {
+		s.tell(ctx, cb.User.ID, t, ":lock: That lead belongs to another team.")
+		return
+	}
+	blocks, err := s.leadDetail(ctx, rep, l)
+	if err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return
+	}
+	if err := s.sl.Respond(ctx, cb.ResponseURL, slack.MsgOptionText("Lead "+Escape(orDefault(l.Name, l.ExternalID)), false),
+		slack.MsgOptionBlocks(blocks...), slack.MsgOptionReplaceOriginal(cb.ResponseURL)); err != nil {
+		s.log.Error("show lead", "err", err)
+	}
+}
+
+// leadDetail is the /lead answer: the card (with what changed since the previous score), the
+// feedback history and the outcome.
+func (s *Service) leadDetail(ctx context.Context, viewer store.Rep, l store.Lead) ([]slack.Block, error) {
+	blocks, _, err := s.listBlocks(ctx, viewer, []store.Lead{l}, "", false)
+	if err != nil {
+		return nil, err
+	}
+	if scores, err := s.st.LatestScores(ctx, l.ID, 2); err == nil && len(scores) == 2 && l.Score != nil {
+		if ch := Changed(scores[1], *l.Score, scores[0].Factors()); ch != "" {
+			blocks = append(blocks, slack.NewContextBlock("changed", mrkdwn(":arrows_counterclockwise: Since the previous score: "+ch)))
+		}
+	}
+	history, err := s.lk.FeedbackOnLead(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for _, f := range history[:min(8, len(history))] {
+		who := "someone"
+		if r, err := s.st.RepByID(ctx, f.RepID); err == nil {
+			who = Escape(orDefault(r.Name, r.Email))
+		}
+		v := ":+1:"
+		if f.Verdict < 0 {
+			v = ":-1:"
+			if rc := f.Reason(); rc != "" {
+				if c, err := s.st.ReasonCode(ctx, rc); err == nil {
+					rc = c.Label
+				}
+				v += " " + Escape(rc)
+			}
+		}
+		line := fmt.Sprintf("%s %s by %s", date(f.CreatedAt), v, who)
+		if f.UndoneAt != nil {
+			line = "~" + line + "~ (undone)"
+		}
+		if f.Note != "" && f.UndoneAt == nil && (f.RepID == viewer.ID || s.judgeable(ctx, viewer, l)) {
+			line += ": _" + Escape(truncate(f.Note, 200)) + "_"
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		lines = []string{"No feedback yet."}
+	}
+	blocks = append(blocks, slack.NewDividerBlock(),
+		slack.NewSectionBlock(mrkdwn("*Feedback history*\n"+strings.Join(lines, "\n")), nil, nil, slack.SectionBlockOptionBlockID("history")))
+	return blocks, nil
+}

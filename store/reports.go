@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// RepActivity is one rep's part of a team report.
+type RepActivity struct {
+	RepID         int64      `db:"rep_id"`
+	Name          string     `db:"name"`
+	Email         string     `db:"email"`
+	SlackUserID   *string    `db:"slack_user_id"`
+	Delivered     int        `db:"delivered"`
+	Judged        int        `db:"judged"` // delivered leads the rep judged
+	Up            int        `db:"up"`
+	Down          int        `db:"down"`
+	LastDelivery  *time.Time `db:"last_delivery"`
+	FirstDelivery *time.Time `db:"first_delivery"`
+	LastFeedback  *time.Time `db:"last_feedback"`
+}
+
+// TeamActivity returns, for each rep of the manager's team (and the manager), what was delivered
+// and judged in [since, until).
+func (s *Store) TeamActivity(ctx context.Context, managerID int64, since, until time.Time) ([]RepActivity, error) {
+	var out []RepActivity
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT r.id AS rep_id, r.name, r.email, r.slack_user_id,
+		       (SELECT count(*) FROM deliveries d WHERE d.rep_id = r.id AND d.created_at >= $2 AND d.created_at < $3) AS delivered,
+		       (SELECT count(DISTINCT d.lead_id) FROM deliveries d JOIN feedback f ON f.lead_id = d.lead_id AND f.rep_id = r.id
+		         WHERE d.rep_id = r.id AND d.created_at >= $2 AND d.created_at < $3) AS judged,
+		       (SELECT count(*) FROM feedback f WHERE f.rep_id = r.id AND f.undone_at IS NULL AND f.verdict = 1
+		         AND f.created_at >= $2 AND f.created_at < $3) AS up,
+		       (SELECT count(*) FROM feedback f WHERE f.rep_id = r.id AND f.undone_at IS NULL AND f.verdict = -1
+		         AND f.created_at >= $2 AND f.created_at < $3) AS down,
+		       (SELECT max(d.created_at) FROM deliveries d WHERE d.rep_id = r.id AND d.created_at < $3) AS last_delivery,
+		       (SELECT min(d.created_at) FROM deliveries d WHERE d.rep_id = r.id) AS first_delivery,
+		       (SELECT max(f.created_at) FROM feedback f WHERE f.rep_id = r.id AND f.created_at < $3) AS last_feedback
+		FROM reps r WHERE r.manager_id = $1 OR r.id = $1
+		ORDER BY r.id = $1, r.name, r.email`, managerID, since, until)
+	return out, translate(err)
+}
+
+// ReasonCount is how often a reason code was given.
+type ReasonCount struct {
+	Code        string `db:"code"`
+	Label       string `db:"label"`
+	DataQuality bool   `db:"data_quality"`
+	Source      string `db:"source"`
+	Count       int    `db:"count"`
+}
+
+// TeamReasons counts the reason codes the team gave in [since, until), most frequent first;
+// bySource splits each count by the leads' source (for data-quality reports).
+func (s *Store) TeamReasons(ctx context.Context, managerID int64, since, until time.Time, bySource bool) ([]ReasonCount, error) {
+	var out []ReasonCount
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT c.code, c.label, c.data_quality, CASE WHEN $4 THEN l.source ELSE '' END AS source, count(*) AS count
+		FROM feedback f
+		JOIN reason_codes c ON c.code = f.reason_code
+		JOIN reps r ON r.id = f.rep_id
+		JOIN leads l ON l.id = f.lead_id
+		WHERE (r.manager_id = $1 OR r.id = $1) AND f.undone_at IS NULL AND f.created_at >= $2 AND f.created_at < $3
+		GROUP BY 1, 2, 3, 4
+		ORDER BY count(*) DESC, c.code, 4`, managerID, since, until, bySource)
+	return out, translate(err)
+}
+
+// Conflict is a verdict that disagrees with the score the rep saw: 👎 on a high score or 👍 on a
+// low one, with the outcome when it has arrived.
+type Conflict struct {
+	FeedbackID  int64      `db:"feedback_id"`
+	LeadID      int64      `db:"lead_id"`
+	LeadName    string     `db:"lead_name"`
+	Company     string     `db:"company"`
+	RepName     string     `db:"rep_name"`
+	Verdict     int        `db:"verdict"`
+	Reason      *string    `db:"reason"`
+	Probability float64    `db:"probability"`
+	Outcome     *string    `db:"outcome"`
+	OccurredAt  *time.Time `db:"occurred_at"`
+	CreatedAt   time.Time  `db:"created_at"`
+}
+
+// Positive reports whether the conflict's outcome was a success; ok is false while there is none.
+func (c Conflict) Positive() (positive, ok bool) {
+	if c.Outcome == nil {
+		return false, false
+	}
+	return *c.Outcome == "won" || *c.Outcome == "converted", true
+}
+
+// TeamConflicts returns the team's conflicts (every one, for the running tally), newest first:
+// 👎 at probability ≥ high, or 👍 at probability < low. Data-quality reports are not judgements
+// and are left out.
+func (s *Store) TeamConflicts(ctx context.Context, managerID int64, high, low float64) ([]Conflict, error) {
+	var out []Conflict
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT f.id AS feedback_id, l.id AS lead_id, l.name AS lead_name, l.company, r.name AS rep_name,
+		       f.verdict, c.label AS reason, f.probability, o.outcome, o.occurred_at, f.created_at
+		FROM feedback f
+		JOIN reps r ON r.id = f.rep_id
+		JOIN leads l ON l.id = f.lead_id
+		LEFT JOIN reason_codes c ON c.code = f.reason_code
+		LEFT JOIN outcomes o ON o.lead_id = f.lead_id
+		WHERE (r.manager_id = $1 OR r.id = $1) AND f.undone_at IS NULL AND f.probability IS NOT NULL
+		  AND NOT COALESCE(c.data_quality, false)
+		  AND ((f.verdict = -1 AND f.probability >= $2) OR (f.verdict = 1 AND f.probability < $3))
+		ORDER BY f.created_at DESC, f.id DESC`, managerID, high, low)
+	return out, translate(err)
+}
+
+// ScoredOutcome pairs a lead's score with its outcome (for model health on recent outcomes).
+type ScoredOutcome struct {
+	Probability float64 `db:"probability"`
+	Positive    bool    `db:"positive"`
+}
+
+// RecentScoredOutcomes returns, for outcomes since a time, the lead's latest score recorded before
+// the outcome (what the model said before it knew).
+func (s *Store) RecentScoredOutcomes(ctx context.Context, since time.Time) ([]ScoredOutcome, error) {
+	var out []ScoredOutcome
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT sc.probability, o.outcome IN ('won', 'converted') AS positive
+		FROM outcomes o
+		JOIN LATERAL (SELECT probability FROM scores s WHERE s.lead_id = o.lead_id AND s.scored_at <= o.occurred_at
+		              ORDER BY s.scored_at DESC LIMIT 1) sc ON true
+		WHERE o.occurred_at >= $1`, since)
+	return out, translate(err)
+}
+
+// ScoreSample returns the probabilities of the scores recorded in [since, until).
+func (s *Store) ScoreSample(ctx context.Context, since, until time.Time) ([]float64, error) {
+	var out []float64
+	err := s.db.SelectContext(ctx, &out, `SELECT probability FROM scores WHERE scored_at >= $1 AND scored_at < $2`, since, until)
+	return out, translate(err)
+}
+
+// UnmatchedOwners counts open leads whose owner has no Slack account matched.
+func (s *Store) UnmatchedOwners(ctx context.Context, managerID int64) (reps, leads int, err error) {
+	err = s.db.QueryRowxContext(ctx, `
+		SELECT count(DISTINCT r.id), count(l.id)
+		FROM reps r JOIN leads l ON l.owner_id = r.id AND l.status = 'open'
+		WHERE (r.manager_id = $1 OR r.id = $1) AND r.slack_user_id IS NULL`, managerID).Scan(&reps, &leads)
+	return reps, leads, translate(err)
+}
+
+// Managers returns the reps who manage someone or are flagged as managers.
+func (s *Store) Managers(ctx context.Context) ([]Rep, error) {
+	var rs []Rep
+	err := s.db.SelectContext(ctx, &rs, `SELECT `+repColumns+` FROM reps r
+		WHERE is_manager OR EXISTS (SELECT 1 FROM reps m WHERE m.manager_id = r.id) ORDER BY email`)
+	return rs, translate(err)
+}
