@@ -66,19 +66,27 @@ func (a *app) newRuntime(st *store.Store, t slackTarget) (*runtime, error) {
 
 // scheduleJobs adds the scheduled jobs to s.
 func (a *app) scheduleJobs(s *bot.Scheduler, rt *runtime) error {
-	return s.Add("digest", a.cfg.File.Schedules.Digest, func(ctx context.Context) (any, error) {
+	if err := s.Add("digest", a.cfg.File.Schedules.Digest, func(ctx context.Context) (any, error) {
 		return rt.service.RunDigests(ctx, handlers.DigestOptions{})
+	}); err != nil {
+		return err
+	}
+	// Manager digests follow schedules.manager_digest in each manager's own timezone, so the job
+	// ticks every 15 minutes and the service decides who is due.
+	return s.Add("manager_digest", "*/15 * * * *", func(ctx context.Context) (any, error) {
+		return rt.service.RunManagerDigests(ctx, handlers.ManagerDigestOptions{Spec: a.cfg.File.Schedules.ManagerDigest})
 	})
 }
 
 func runDigest(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlags("digest", "digest -now [-rep EMAIL]", `
+	fs := a.newFlags("digest", "digest -now [-rep EMAIL] [-managers]", `
 Sends the daily rep digests now, whatever the reps' local hour and work days, to every rep who
-has not had today's digest (or to one rep with -rep). It is the same job the scheduler runs, under
-the same lock, so it never sends a digest twice. Without Slack tokens it sends through the sandbox
-workspace of a running 'leadbot serve'.`)
+has not had today's digest (or to one rep with -rep); with -managers, the managers' team digests
+instead. It is the same job the scheduler runs, under the same lock, so it never sends a digest
+twice. Without Slack tokens it sends through the sandbox workspace of a running 'leadbot serve'.`)
 	now := fs.Bool("now", false, "send now (required: the scheduler sends at each rep's local hour)")
 	rep := fs.String("rep", "", "only this rep (email)")
+	managers := fs.Bool("managers", false, "send the managers' team digests")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -102,11 +110,19 @@ workspace of a running 'leadbot serve'.`)
 	}
 	sched := bot.NewScheduler(st, a.log)
 	var stats handlers.DigestStats
-	ran, err := sched.RunNow(ctx, "digest", func(ctx context.Context) (any, error) {
+	job, run := "digest", func(ctx context.Context) (any, error) {
 		var err error
 		stats, err = rt.service.RunDigests(ctx, handlers.DigestOptions{Force: true, RepEmail: *rep})
 		return stats, err
-	})
+	}
+	if *managers {
+		job, run = "manager_digest", func(ctx context.Context) (any, error) {
+			var err error
+			stats, err = rt.service.RunManagerDigests(ctx, handlers.ManagerDigestOptions{Force: true})
+			return stats, err
+		}
+	}
+	ran, err := sched.RunNow(ctx, job, run)
 	if !ran && err == nil {
 		return fmt.Errorf("a digest run is in progress elsewhere (another leadbot holds its lock): try again in a minute")
 	}
