@@ -341,8 +341,12 @@ type encoded struct {
 func (e *Encoding) encode(f *Frame) *encoded {
 	out := &encoded{n: f.n, vals: make([][]float64, len(e.Columns))}
 	tokens := map[string]bool{}
+	numericToken := false // a missing token that looks like a number ("-1") must be checked per value
 	for _, t := range e.MissingTokens {
 		tokens[t] = true
+		if _, err := strconv.ParseFloat(t, 64); err == nil {
+			numericToken = true
+		}
 	}
 	parallelFor(len(e.Columns), func(k int) {
 		s := &e.Columns[k]
@@ -365,12 +369,23 @@ func (e *Encoding) encode(f *Frame) *encoded {
 			ref = float64(f.Now) / 86400
 		}
 		switch {
-		case s.Type == TypeNumber && c.numeric && len(tokens) == 0:
+		case s.Type == TypeNumber && c.numeric && !numericToken:
 			out.vals[k] = c.nums // shared, read-only: no copy for the common case
 		case c.numeric:
+			// Encode each distinct number once: formatting a million floats is slow.
+			memo := map[float64]float64{}
 			v := make([]float64, f.n)
 			for i, x := range c.nums {
-				v[i] = s.fromString(strconv.FormatFloat(x, 'g', -1, 64), math.IsNaN(x), tokens, ref)
+				if math.IsNaN(x) {
+					v[i] = s.fromString("", true, tokens, ref)
+					continue
+				}
+				e, ok := memo[x]
+				if !ok {
+					e = s.fromString(strconv.FormatFloat(x, 'g', -1, 64), false, tokens, ref)
+					memo[x] = e
+				}
+				v[i] = e
 			}
 			out.vals[k] = v
 		default:

@@ -39,11 +39,11 @@ type GBDT struct {
 	fast *compiledTrees
 }
 
-// binStat accumulates one histogram bin.
-type binStat struct{ g, h, c, w float64 }
+// binStat accumulates one histogram bin: gradient, hessian and row count.
+type binStat struct{ g, h, c float64 }
 
-func (a *binStat) add(b binStat) { a.g += b.g; a.h += b.h; a.c += b.c; a.w += b.w }
-func (a *binStat) sub(b binStat) { a.g -= b.g; a.h -= b.h; a.c -= b.c; a.w -= b.w }
+func (a *binStat) add(b binStat) { a.g += b.g; a.h += b.h; a.c += b.c }
+func (a *binStat) sub(b binStat) { a.g -= b.g; a.h -= b.h; a.c -= b.c }
 
 type split struct {
 	gain    float64
@@ -65,17 +65,20 @@ type leafCand struct {
 
 // gbdtTrainer holds the binned training data and scratch space of one fit.
 type gbdtTrainer struct {
-	p      GBDTParams
-	bins   [][]uint8
-	isCat  []bool
-	nb     []int
-	off    []int // offset of each column's bins in a histogram
-	nbTot  int
-	ghw    []binStat // per row: gradient, hessian, 1, weight
-	perm   []int32
-	tmp    []int32
-	active []bool // columns sampled for this tree
-	pool   [][]binStat
+	p           GBDTParams
+	bins        [][]uint8
+	isCat       []bool
+	nb          []int
+	off         []int // offset of each column's bins in a histogram
+	nbTot       int
+	ghw         []binStat // per row: gradient, hessian, 1
+	w           []float64 // sample weights, for the covers TreeSHAP needs
+	unitWeights bool
+	perm        []int32 // rows of the tree's sample, grouped by node
+	tmp         []int32
+	rowBins     []uint8 // bins row-major: row r's bins are rowBins[r·K : (r+1)·K]
+	active      []bool  // columns sampled for this tree
+	pool        [][]binStat
 }
 
 // fitGBDT trains on binned columns; valid (may be nil) drives early stopping.
@@ -109,6 +112,20 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 	t.ghw = make([]binStat, n)
 	t.perm = make([]int32, 0, n)
 	t.tmp = make([]int32, n)
+	K := len(bins)
+	t.rowBins = make([]uint8, n*K)
+	parallelChunks(n, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for k := range K {
+				t.rowBins[i*K+k] = bins[k][i]
+			}
+		}
+	})
+	t.w = w
+	t.unitWeights = true
+	for _, v := range w {
+		t.unitWeights = t.unitWeights && v == 1
+	}
 	t.active = make([]bool, len(bins))
 	bestLoss, bestIter := math.Inf(1), -1
 	var valCurve []float64
@@ -116,10 +133,12 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		for i := range n {
-			q := sigmoid(f[i])
-			t.ghw[i] = binStat{w[i] * (q - y[i]), w[i] * q * (1 - q), 1, w[i]}
-		}
+		parallelChunks(n, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				q := sigmoid(f[i])
+				t.ghw[i] = binStat{w[i] * (q - y[i]), w[i] * q * (1 - q), 1}
+			}
+		})
 		rng := rand.New(rand.NewPCG(p.Seed, uint64(it)))
 		t.perm = t.perm[:0]
 		for i := range n {
@@ -214,31 +233,51 @@ func (t *gbdtTrainer) getHist() []binStat {
 	return make([]binStat, t.nbTot)
 }
 
-// buildHist accumulates the histogram of rows perm[lo:hi], one column per goroutine.
+// buildHist accumulates the histogram of rows perm[lo:hi]. It walks rows, not columns: each row's
+// bins are contiguous (rowBins), so one pass reads each gradient and row once. Large nodes are split
+// in two fixed halves summed in a fixed order, which uses both cores and stays deterministic.
 func (t *gbdtTrainer) buildHist(h []binStat, lo, hi int) {
-	rows := t.perm[lo:hi]
-	one := func(k int) {
-		if !t.active[k] {
-			return
+	if hi-lo < 8192 {
+		t.histRows(h, lo, hi)
+		return
+	}
+	mid := lo + (hi-lo)/2
+	h2 := t.getHist()
+	parallelFor(2, func(part int) {
+		if part == 0 {
+			t.histRows(h, lo, mid)
+		} else {
+			t.histRows(h2, mid, hi)
 		}
-		hk := h[t.off[k] : t.off[k]+t.nb[k]]
-		b := t.bins[k]
-		for _, r := range rows {
-			s := &hk[b[r]]
-			g := &t.ghw[r]
+	})
+	for k := range h {
+		h[k].add(h2[k])
+	}
+	t.pool = append(t.pool, h2)
+}
+
+// histTotal sums one column's bins: every row falls in exactly one bin of each column.
+func (t *gbdtTrainer) histTotal(h []binStat) binStat {
+	var s binStat
+	for _, b := range h[:t.nb[0]] {
+		s.add(b)
+	}
+	return s
+}
+
+func (t *gbdtTrainer) histRows(h []binStat, lo, hi int) {
+	K := len(t.bins)
+	off := t.off
+	for _, r := range t.perm[lo:hi] {
+		g := t.ghw[r]
+		rb := t.rowBins[int(r)*K : int(r)*K+K]
+		for k, b := range rb {
+			s := &h[off[k]+int(b)]
 			s.g += g.g
 			s.h += g.h
 			s.c += g.c
-			s.w += g.w
 		}
 	}
-	if len(rows) < 2048 {
-		for k := range t.bins {
-			one(k)
-		}
-		return
-	}
-	parallelFor(len(t.bins), one)
 }
 
 // grow builds one tree best-first and returns it with its leaves (row ranges in perm).
@@ -246,10 +285,8 @@ func (t *gbdtTrainer) grow() (Tree, []*leafCand) {
 	p := t.p
 	root := &leafCand{lo: 0, hi: len(t.perm), hist: t.getHist()}
 	t.buildHist(root.hist, 0, len(t.perm))
-	for _, r := range t.perm {
-		root.total.add(t.ghw[r])
-	}
-	tree := Tree{Nodes: []Node{{Feature: -1, Cover: root.total.w}}}
+	root.total = t.histTotal(root.hist)
+	tree := Tree{Nodes: []Node{{Feature: -1}}}
 	root.best = t.bestSplit(root)
 	leaves := []*leafCand{root}
 	for len(leaves) < max(2, p.MaxLeaves) {
@@ -291,15 +328,13 @@ func (t *gbdtTrainer) grow() (Tree, []*leafCand) {
 		for k := range large.hist {
 			large.hist[k].sub(small.hist[k])
 		}
-		for _, r := range t.perm[small.lo:small.hi] {
-			small.total.add(t.ghw[r])
-		}
+		small.total = t.histTotal(small.hist)
 		large.total = l.total
 		large.total.sub(small.total)
 		left.node = int32(len(tree.Nodes))
 		right.node = left.node + 1
 		nd.Left, nd.Right = left.node, right.node
-		tree.Nodes = append(tree.Nodes, Node{Feature: -1, Cover: left.total.w}, Node{Feature: -1, Cover: right.total.w})
+		tree.Nodes = append(tree.Nodes, Node{Feature: -1}, Node{Feature: -1})
 		left.best = t.bestSplit(left)
 		right.best = t.bestSplit(right)
 		leaves[bi] = left
@@ -309,10 +344,27 @@ func (t *gbdtTrainer) grow() (Tree, []*leafCand) {
 		t.pool = append(t.pool, l.hist)
 		l.hist = nil
 	}
-	// Leaf values from the leaf totals (the totals of internal nodes are not kept).
+	// Leaf values from the leaf totals; covers (weighted rows) from the leaves up.
 	for _, l := range leaves {
-		tree.Nodes[l.node].Value = -l.total.g / (l.total.h + p.L2) * p.LearningRate
+		nd := &tree.Nodes[l.node]
+		nd.Value = -l.total.g / (l.total.h + p.L2) * p.LearningRate
+		if t.unitWeights {
+			nd.Cover = l.total.c
+			continue
+		}
+		for _, r := range t.perm[l.lo:l.hi] {
+			nd.Cover += t.w[r]
+		}
 	}
+	var cover func(i int32) float64
+	cover = func(i int32) float64 {
+		nd := &tree.Nodes[i]
+		if nd.Feature >= 0 {
+			nd.Cover = cover(nd.Left) + cover(nd.Right)
+		}
+		return nd.Cover
+	}
+	cover(0)
 	return tree, leaves
 }
 
