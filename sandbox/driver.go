@@ -200,11 +200,13 @@ func (w *Workspace) blockActions(u *User, ref surfaceRef, actionID string, in In
 	return &envelope{typ: "interactive", subtype: "block_actions", payload: payload, user: u.ID}, nil
 }
 
-func stateValues(v *View) obj {
+// stateValues is a frozen copy of a view's state.values.
+func stateValues(v *View) any {
 	if v.state == nil {
 		return obj{}
 	}
-	return v.state
+	frozen, _ := json.Marshal(v.state)
+	return json.RawMessage(frozen)
 }
 
 func setState(v *View, blockID, actionID string, st obj) {

@@ -62,7 +62,10 @@ func (w *Workspace) viewJSON(v *View) obj {
 	}
 	state := obj{"values": obj{}}
 	if len(v.state) > 0 {
-		state = obj{"values": v.state}
+		// Frozen now: payloads are marshalled after the lock is released,
+		// while the live state may still change.
+		frozen, _ := json.Marshal(v.state)
+		state = obj{"values": json.RawMessage(frozen)}
 	}
 	var prev any
 	if v.PreviousViewID != "" {
