@@ -175,11 +175,9 @@ func (s *Service) sendDigest(ctx context.Context, r store.Rep, slackID string, d
 	if err != nil {
 		return 0, err
 	}
-	channel, err := s.sl.DM(ctx, slackID)
-	if err != nil {
-		return 0, err
-	}
-	ch, ts, err := s.sl.Post(ctx, channel, slack.MsgOptionText(DigestText(cards), false),
+	// Posting to the user id opens the DM and returns its D… id (which chat.update needs), so a
+	// digest costs one call, not a conversations.open (Tier 3) plus a post.
+	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText(DigestText(cards), false),
 		slack.MsgOptionBlocks(DigestBlocks(r.Name, cards, s.now())...))
 	if err != nil {
 		return 0, err

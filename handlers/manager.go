@@ -423,11 +423,7 @@ func (s *Service) managerDigest(ctx context.Context, m store.Rep, sched cron.Sch
 	if err != nil {
 		return err
 	}
-	ch, err := s.sl.DM(ctx, slackID)
-	if err != nil {
-		return err
-	}
-	ch, ts, err := s.sl.Post(ctx, ch, slack.MsgOptionText("Your team's week with leadbot", false), slack.MsgOptionBlocks(TeamBlocks(m.Name, r)...))
+	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText("Your team's week with leadbot", false), slack.MsgOptionBlocks(TeamBlocks(m.Name, r)...))
 	if err != nil {
 		_ = s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error())
 		return err

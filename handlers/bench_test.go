@@ -1,0 +1,206 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/internal/pgtest"
+	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/store"
+)
+
+// benchEnv is newEnv for benchmarks (testing.TB has no Run of its own here).
+func benchEnv(b *testing.B, cfg sandbox.Config) *env {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	b.Cleanup(cancel)
+	sb := sandbox.StartTest(b, cfg)
+	st := store.New(pgtest.NewDB(b))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	bcfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Log: log}
+	api := bot.NewClient(bcfg)
+	sender := bot.NewSender(api, bot.SenderConfig{Log: log})
+	clk := &clock{t: monday0930}
+	svc := handlers.New(st, sender, handlers.Config{ResendDays: 7}, log, clk.Now)
+	router := bot.NewRouter()
+	svc.Register(router)
+	bt := bot.New(bcfg, api, router)
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = bt.Run(runCtx) }()
+	b.Cleanup(func() { stop(); <-done })
+	if err := sb.WaitConnected(ctx, 1); err != nil {
+		b.Fatal(err)
+	}
+	return &env{ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log)}
+}
+
+// seedTeam makes reps reps (in Paris) with perRep scored leads each, directly in the database.
+func seedTeam(b *testing.B, e *env, reps, perRep int) []sandbox.User {
+	boss, err := e.st.UpsertRep(e.ctx, store.NewRep{Email: "boss@example.com", Name: "Boss", IsManager: true, Timezone: "Europe/Paris"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var users []sandbox.User
+	for i := range reps {
+		name := fmt.Sprintf("rep%04d", i)
+		u := e.sb.AddUser(sandbox.User{Name: name, Email: name + "@example.com", TZ: "Europe/Paris"})
+		r, err := e.st.UpsertRep(e.ctx, store.NewRep{Email: u.Email, Name: name, SlackUserID: u.ID, ManagerEmail: boss.Email, Timezone: "Europe/Paris"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var scores []store.NewScore
+		for j := range perRep {
+			l, err := e.st.UpsertLead(e.ctx, store.NewLead{ExternalID: fmt.Sprintf("%s-%d", name, j), Name: fmt.Sprintf("Lead %d of %s", j, name), Company: "Co", OwnerID: &r.ID, Source: "Web"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			scores = append(scores, store.NewScore{LeadID: l.ID, Probability: 0.1 + 0.05*float64(j), Factors: store.Factors{Base: -1,
+				Factors: []store.Factor{{Column: "Source", Label: "Lead Source: Web", Value: 0.4}, {Column: "Country", Label: "Country: missing", Value: -0.2}}}})
+		}
+		if err := e.st.RecordScores(e.ctx, scores); err != nil {
+			b.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	return users
+}
+
+// BenchmarkAckLatencyClickBurst fires 1,000 👍 clicks at once (50 users clicking concurrently on
+// distinct leads of their digests) and reports the bot's ack latency as the sandbox measures it:
+// from the envelope frame written to the ack frame read. The work (recording the verdict and
+// redrawing the digest) runs after each ack, concurrently with the burst.
+func BenchmarkAckLatencyClickBurst(b *testing.B) {
+	e := benchEnv(b, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
+	const reps, perRep = 200, 5 // 1,000 clickable leads, five per digest
+	users := seedTeam(b, e, reps, perRep)
+	if _, err := e.svc.RunDigests(e.ctx, handlers.DigestOptions{Force: true, Workers: 16}); err != nil {
+		b.Fatal(err)
+	}
+	type click struct {
+		u  sandbox.User
+		m  sandbox.Message
+		id string
+	}
+	var clicks []click
+	for _, u := range users {
+		m, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == u.DM })
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Action blocks are "actions_<lead id>".
+		for _, part := range strings.Split(string(m.RawBlocks), `"block_id":"actions_`)[1:] {
+			id := part[:strings.IndexByte(part, '"')]
+			clicks = append(clicks, click{u, m, "actions_" + id + "/" + handlers.ActionUp})
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		before := len(e.sb.Acks())
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(clicks) {
+						return
+					}
+					c := clicks[i]
+					if _, err := e.sb.ClickButton(e.ctx, c.u, c.m, c.id); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		acks := e.sb.Acks()[before:]
+		var lat []time.Duration
+		failed := 0
+		for _, a := range acks {
+			lat = append(lat, a.Latency)
+			if a.Failed() {
+				failed++
+			}
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(len(lat)), "clicks")
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(failed), "failed")
+		b.StopTimer()
+		// Wait for the verdicts to be recorded before the next round (clicks on shown verdicts
+		// would not be possible in Slack).
+		for {
+			var n int
+			_ = e.st.DB().GetContext(e.ctx, &n, `SELECT count(*) FROM feedback`)
+			if n >= len(clicks) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if _, err := e.st.DB().ExecContext(e.ctx, `DELETE FROM feedback`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
+
+// BenchmarkDigestThousandReps sends a digest of 5 leads to each of 1,000 reps under the
+// sandbox's realistic rate limits (chat.postMessage: 1/s per channel, 10/s burst 30
+// workspace-wide) and reports the time against the least time those limits allow, with lost and
+// duplicated messages counted.
+func BenchmarkDigestThousandReps(b *testing.B) {
+	const reps = 1000
+	e := benchEnv(b, sandbox.Config{})
+	seedTeam(b, e, reps, 5)
+	limit := e.sb.Config().RateLimits.PostMessageWorkspace
+	ideal := time.Duration(float64(reps-limit.Burst) / limit.Rate * float64(time.Second))
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		st, err := e.svc.RunDigests(e.ctx, handlers.DigestOptions{Force: true, Workers: 32})
+		took := time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		perChannel := map[string]int{}
+		for _, m := range e.sb.Messages() {
+			perChannel[m.Channel]++
+		}
+		dup, lost := 0, 0
+		for _, n := range perChannel {
+			dup += max(0, n-1)
+		}
+		lost = reps - len(perChannel)
+		var limited int
+		for _, c := range e.sb.Calls() {
+			if c.Status == 429 {
+				limited++
+			}
+		}
+		b.ReportMetric(float64(st.Sent), "sent")
+		b.ReportMetric(float64(lost), "lost")
+		b.ReportMetric(float64(dup), "duplicated")
+		b.ReportMetric(float64(limited), "429s")
+		b.ReportMetric(took.Seconds(), "s")
+		b.ReportMetric(ideal.Seconds()/took.Seconds(), "of-limit")
+		if _, err := e.st.DB().ExecContext(e.ctx, `DELETE FROM digests`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
