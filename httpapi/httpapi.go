@@ -109,18 +109,23 @@ func (a *api) route(name string, h func(http.ResponseWriter, *http.Request) resp
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(resp.status)
-		json.NewEncoder(w).Encode(resp.body)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false) // "<LEADBOT_API_TOKEN>" stays readable
+		enc.Encode(resp.body)
 		if a.Metrics != nil {
 			a.Metrics.Webhook(name, resp.status)
 		}
 		attrs := []any{"route", name, "method", r.Method, "path", r.URL.Path, "status", resp.status, "remote", r.RemoteAddr}
-		switch {
-		case resp.status >= 500:
-			a.Log.Error("webhook request failed", append(attrs, "err", resp.cause)...)
-		case resp.status >= 400:
-			a.Log.Warn("webhook request rejected", append(attrs, "answer", resp.body)...)
-		default:
-			a.Log.Info("webhook request", append(attrs, "result", resp.body)...)
+		switch body := resp.body.(type) {
+		case Counts:
+			a.Log.Info("webhook batch", append(attrs, "created", body.Created, "updated", body.Updated, "unchanged", body.Unchanged)...)
+		case errorBody:
+			attrs = append(attrs, "error", body.Error, "bad_items", len(body.Details))
+			if resp.status >= 500 {
+				a.Log.Error("webhook request failed", append(attrs, "err", resp.cause)...)
+			} else {
+				a.Log.Warn("webhook request rejected", attrs...)
+			}
 		}
 	})
 }

@@ -321,3 +321,27 @@ func TestBatchIsAllOrNothing(t *testing.T) {
 		t.Errorf("metrics %v, want %v", e.metrics.calls, want)
 	}
 }
+
+// failing is a Store whose database is down.
+type failing struct{}
+
+func (failing) UpsertLeadBatch(context.Context, []store.LeadPatch) (store.BatchResult, error) {
+	return store.BatchResult{}, errors.New("dial tcp 10.0.0.5:5432: connection refused")
+}
+
+func (failing) UpsertOutcomeBatch(context.Context, []store.OutcomePatch) (store.BatchResult, error) {
+	return store.BatchResult{}, errors.New("dial tcp 10.0.0.5:5432: connection refused")
+}
+
+// A database failure is a 500 that says to retry; the cause goes to the log, not to the caller.
+func TestStoreFailure(t *testing.T) {
+	var logs strings.Builder
+	h := httpapi.New(httpapi.Deps{Store: failing{}, Token: token, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	a := post(t, h, "/api/v1/leads", `{"id": "L1"}`)
+	if a.code != 500 || strings.Contains(a.Error, "10.0.0.5") || !strings.Contains(a.Error, "try again") {
+		t.Errorf("got %d %q", a.code, a.Error)
+	}
+	if !strings.Contains(logs.String(), "connection refused") || strings.Contains(logs.String(), token) {
+		t.Errorf("log: %s", logs.String())
+	}
+}
