@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Factor is one reason behind a score: a source column's contribution in log-odds, with the
@@ -51,34 +52,50 @@ type NewScore struct {
 }
 
 // RecordScores appends the scores to the history and makes them the leads' current scores, in
-// one transaction (a reader never sees half a rescoring).
+// one transaction (a reader never sees half a rescoring). The rows go through COPY into a
+// temporary table and two set-based statements, so rescoring 200,000 leads is seconds, not the
+// minutes 400,000 single statements would take.
 func (s *Store) RecordScores(ctx context.Context, scores []NewScore) error {
+	if len(scores) == 0 {
+		return nil
+	}
 	return s.Tx(ctx, func(tx *sqlx.Tx) error {
-		ins, err := tx.PreparexContext(ctx, `
-			INSERT INTO scores (lead_id, model_version, probability, factors) VALUES ($1, $2, $3, $4)`)
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE new_scores (
+			lead_id bigint, model_version int, probability double precision, factors jsonb) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, pq.CopyIn("new_scores", "lead_id", "model_version", "probability", "factors"))
 		if err != nil {
 			return err
 		}
-		defer ins.Close()
-		upd, err := tx.PreparexContext(ctx, `
-			UPDATE leads SET score = $2, score_model = $3, scored_at = now() WHERE id = $1`)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
 		for _, sc := range scores {
 			b, err := json.Marshal(sc.Factors)
 			if err != nil {
+				stmt.Close()
 				return err
 			}
-			if _, err := ins.ExecContext(ctx, sc.LeadID, sc.ModelVersion, sc.Probability, b); err != nil {
-				return translate(err)
-			}
-			if _, err := upd.ExecContext(ctx, sc.LeadID, sc.Probability, sc.ModelVersion); err != nil {
+			if _, err := stmt.ExecContext(ctx, sc.LeadID, sc.ModelVersion, sc.Probability, string(b)); err != nil {
+				stmt.Close()
 				return translate(err)
 			}
 		}
-		return nil
+		if _, err := stmt.ExecContext(ctx); err != nil {
+			stmt.Close()
+			return translate(err)
+		}
+		if err := stmt.Close(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO scores (lead_id, model_version, probability, factors)
+			SELECT n.lead_id, n.model_version, n.probability, n.factors FROM new_scores n
+			JOIN leads l ON l.id = n.lead_id`); err != nil {
+			return translate(err)
+		}
+		_, err = tx.ExecContext(ctx, `
+			UPDATE leads l SET score = n.probability, score_model = n.model_version, scored_at = now()
+			FROM new_scores n WHERE l.id = n.lead_id`)
+		return translate(err)
 	})
 }
 

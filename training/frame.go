@@ -1,0 +1,128 @@
+// Package training is the glue between the database and the pure scoring engine: it builds the
+// engine's frames from stored leads, outcomes and feedback, trains challengers, decides promotion
+// on a recent hold-out, and writes scores with their reasons. It knows the store's types and the
+// scoring package; it knows nothing of Slack.
+package training
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/leadbot/leadbot/scoring"
+	"github.com/leadbot/leadbot/store"
+)
+
+// Columns leadbot derives from a lead's standard fields; every CRM attribute is a column too.
+const (
+	ColSource    = "Lead Source"
+	ColEmailType = "Email"
+	// colAccount carries the account key for account-wide feedback; it is never a feature.
+	colAccount = "_account"
+	// colOccurred orders labelled leads by when their outcome happened; Train drops it as a feature.
+	colOccurred = "_occurred"
+)
+
+// freeMail are consumer mailbox domains: a lead writing from one is not a company address.
+var freeMail = map[string]bool{"gmail.com": true, "yahoo.com": true, "hotmail.com": true, "outlook.com": true,
+	"aol.com": true, "icloud.com": true, "gmx.de": true, "web.de": true, "live.com": true, "proton.me": true,
+	"protonmail.com": true, "yandex.ru": true, "mail.ru": true, "qq.com": true, "163.com": true}
+
+func emailType(email string) string {
+	_, domain, ok := strings.Cut(strings.ToLower(strings.TrimSpace(email)), "@")
+	switch {
+	case !ok || domain == "":
+		return ""
+	case freeMail[domain]:
+		return "personal address"
+	default:
+		return "company address"
+	}
+}
+
+// record flattens a lead into the engine's raw values.
+func record(id int64, account, email, source string, attrs json.RawMessage) map[string]string {
+	rec := map[string]string{colOccurred: "", colAccount: account, ColSource: source, ColEmailType: emailType(email)}
+	var raw map[string]any
+	_ = json.Unmarshal(attrs, &raw)
+	for k, v := range raw {
+		if k == colAccount || k == colOccurred || k == ColSource || k == ColEmailType {
+			k = "CRM " + k // never let an attribute shadow a derived column
+		}
+		switch v := v.(type) {
+		case nil:
+			rec[k] = ""
+		case string:
+			rec[k] = v
+		case float64:
+			rec[k] = fmt.Sprint(v)
+		default:
+			rec[k] = fmt.Sprint(v)
+		}
+	}
+	return rec
+}
+
+// label maps an outcome to the engine's label: 1 won or converted, 0 lost or disqualified, NaN
+// when there is none yet.
+func label(outcome *string) float64 {
+	if outcome == nil {
+		return math.NaN()
+	}
+	switch *outcome {
+	case "won", "converted":
+		return 1
+	default:
+		return 0
+	}
+}
+
+// dataset is every lead as a frame, with labels, the rows of open leads and feedback by row.
+type dataset struct {
+	frame  *scoring.Frame
+	leads  []store.TrainingLead
+	labels []float64
+	row    map[int64]int
+	fb     []scoring.Feedback
+}
+
+func buildDataset(leads []store.TrainingLead, fb []store.TrainingFeedback, missing []string) dataset {
+	d := dataset{frame: scoring.NewFrame(nil, missing...), leads: leads, labels: make([]float64, len(leads)), row: make(map[int64]int, len(leads))}
+	for i, l := range leads {
+		rec := record(l.ID, l.Account, l.Email, l.Source, l.Attributes)
+		if l.OccurredAt != nil {
+			rec[colOccurred] = l.OccurredAt.UTC().Format(time.RFC3339)
+		}
+		d.frame.AppendRecord(rec)
+		d.labels[i] = label(l.Outcome)
+		d.row[l.ID] = i
+	}
+	for _, f := range fb {
+		i, ok := d.row[f.LeadID]
+		if !ok {
+			continue
+		}
+		reason := ""
+		if f.ReasonCode != nil {
+			reason = *f.ReasonCode
+		}
+		d.fb = append(d.fb, scoring.Feedback{Lead: i, Vote: f.Verdict, Reason: reason, DataQuality: f.DataQuality,
+			Account: leads[i].Account, AccountWide: f.AccountWide})
+	}
+	d.frame = scoring.WithFeedback(d.frame, d.fb, colAccount)
+	return d
+}
+
+// factors turns an explanation into what the store keeps with a score.
+func factors(e scoring.Explanation, prior bool) store.Factors {
+	f := store.Factors{Base: e.Base, Prior: prior}
+	for _, c := range e.Contributions {
+		if c.Effect == 0 {
+			continue
+		}
+		f.Factors = append(f.Factors, store.Factor{Column: c.Column, Label: c.String(), Value: c.Effect})
+	}
+	return f
+}
