@@ -291,7 +291,7 @@ func fitLevels(spec *ColumnSpec, vals []string, counts []int, n int, cfg EncodeC
 		minCount = max(3, min(30, n/1000))
 	}
 	maxLevels := cfg.MaxLevels
-	if maxLevels <= 0 || maxLevels > 250 {
+	if maxLevels <= 0 || maxLevels > 126 { // 128 levels with the two reserved: tree scoring packs them in 128 bits
 		maxLevels = 100
 	}
 	idx := make([]int, len(vals))

@@ -59,7 +59,7 @@ func fitPrior(f *Frame, cfg PriorConfig, baseRate float64) (*Encoding, *Prior) {
 			drop = append(drop, c)
 		}
 	}
-	enc := fitEncoding(f.Drop(drop...), EncodeConfig{MinCount: 1, MaxLevels: 250})
+	enc := fitEncoding(f.Drop(drop...), EncodeConfig{MinCount: 1, MaxLevels: 126})
 	// A column that is constant or absent today (no feedback yet) must still be scored later.
 	have := map[string]bool{}
 	for _, s := range enc.Columns {

@@ -74,8 +74,9 @@ func (s *session) specs() []candSpec {
 	return out
 }
 
-// searchLR is the learning rate of the tree search.
-var searchLR = 0.05
+// searchLR is the learning rate of the tree search. 0.05 gained about 0.001 ROC AUC on the
+// benchmark data but needs twice the trees, so twice the time to train, score and explain.
+const searchLR = 0.1
 
 func gbdtName(p GBDTParams) string {
 	return fmt.Sprintf("gbdt leaves=%d depth=%d min_leaf=%d lr=%g", p.MaxLeaves, p.MaxDepth, p.MinSamplesLeaf, p.LearningRate)
