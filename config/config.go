@@ -66,6 +66,26 @@ type ScoringConfig struct {
 	Types           map[string]string `yaml:"types"`
 	PromotionMargin float64           `yaml:"promotion_margin"`
 	Model           string            `yaml:"model"` // auto | logreg | gbdt
+	// Prior ranks leads until there are enough outcomes to train a model.
+	Prior PriorConfig `yaml:"prior"`
+}
+
+// PriorConfig is the transparent rule-based ranking used before there are enough outcomes.
+type PriorConfig struct {
+	Rules []PriorRule `yaml:"rules"`
+	// VoteWeight is the log-odds one net 👍 adds (default 1).
+	VoteWeight float64 `yaml:"vote_weight"`
+	// ReasonWeights gives log-odds per reason code, e.g. no_budget: -1.
+	ReasonWeights map[string]float64 `yaml:"reason_weights"`
+}
+
+// PriorRule is one engagement or fit rule: a number column with a weight (log-odds between the
+// lowest and the highest lead), or a category column with log-odds per value.
+type PriorRule struct {
+	Column string             `yaml:"column"`
+	Kind   string             `yaml:"kind"` // engagement | fit
+	Weight float64            `yaml:"weight"`
+	Values map[string]float64 `yaml:"values"`
 }
 
 // DigestConfig configures the rep digest.
@@ -91,6 +111,10 @@ func Defaults() File {
 		Scoring: ScoringConfig{
 			PromotionMargin: 0.005,
 			Model:           "auto",
+			Prior: PriorConfig{ReasonWeights: map[string]float64{
+				"no_budget": -1, "bad_timing": -0.5, "competitor": -1, "leadership_change": -0.7,
+				"no_authority": -0.5, "not_a_fit": -1.5, "already_customer": -2,
+			}},
 		},
 		Digest: DigestConfig{
 			LeadsPerDay:  5,
@@ -173,6 +197,12 @@ func (c Config) validate() error {
 	}
 	if _, err := time.LoadLocation(d.DefaultTZ); err != nil {
 		errs = append(errs, fmt.Errorf("digest.default_timezone %q: %v", d.DefaultTZ, err))
+	}
+	for _, r := range c.File.Scoring.Prior.Rules {
+		if r.Column == "" || (r.Weight == 0 && len(r.Values) == 0) {
+			errs = append(errs, fmt.Errorf("scoring.prior.rules: each rule needs a column and a weight (numbers) or values (categories)"))
+			break
+		}
 	}
 	switch c.File.Scoring.Model {
 	case "auto", "logreg", "gbdt":

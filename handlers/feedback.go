@@ -138,11 +138,13 @@ func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *sl
 	if !ok {
 		return
 	}
-	if _, _, err := s.st.RecordFeedback(ctx, store.NewFeedback{LeadID: id, RepID: rep.ID, Verdict: 1,
-		Channel: t.Channel, MessageTS: t.TS}); err != nil {
+	_, created, err := s.st.RecordFeedback(ctx, store.NewFeedback{LeadID: id, RepID: rep.ID, Verdict: 1,
+		Channel: t.Channel, MessageTS: t.TS})
+	if err != nil {
 		s.fail(ctx, cb.User.ID, t, err)
 		return
 	}
+	s.counted(created, 1)
 	s.refresh(ctx, cb.User.ID, t)
 }
 
@@ -304,13 +306,14 @@ func (s *Service) onReasonSubmit(ctx context.Context, cb *slack.InteractionCallb
 		return
 	}
 	accountWide := len(vals[blockScope][actionScope].SelectedOptions) > 0
-	_, _, err := s.st.RecordFeedback(ctx, store.NewFeedback{LeadID: t.Lead, RepID: rep.ID, Verdict: -1,
+	_, created, err := s.st.RecordFeedback(ctx, store.NewFeedback{LeadID: t.Lead, RepID: rep.ID, Verdict: -1,
 		ReasonCode: code, Note: strings.TrimSpace(vals[blockNote][actionNote].Value), AccountWide: accountWide,
 		Channel: t.Channel, MessageTS: t.TS})
 	if err != nil {
 		s.fail(ctx, cb.User.ID, t, err)
 		return
 	}
+	s.counted(created, -1)
 	s.refresh(ctx, cb.User.ID, t)
 }
 
@@ -374,4 +377,11 @@ func (s *Service) redrawDigest(ctx context.Context, d store.Digest) error {
 	}
 	return s.sl.Update(ctx, d.Channel, d.MessageTS, slack.MsgOptionText(DigestText(cards), false),
 		slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, s.now())...))
+}
+
+// counted tells the metrics about a newly recorded verdict.
+func (s *Service) counted(created bool, verdict int) {
+	if created && s.cfg.Metrics != nil {
+		s.cfg.Metrics.Feedback(verdict)
+	}
 }

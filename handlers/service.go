@@ -67,6 +67,8 @@ type Config struct {
 	CRMURLTemplate string         // "https://crm.example.com/leads/{id}"; "" for no link
 	// LookupEvery is how long a failed Slack lookup by email is cached before it is tried again.
 	LookupEvery time.Duration
+	// Metrics counts recorded feedback (nil: not counted).
+	Metrics interface{ Feedback(verdict int) }
 }
 
 // Service implements the rep loop's surfaces over a Store and Slack.

@@ -276,3 +276,33 @@ func moves(old, cur *scoring.Model, f *scoring.Frame) []Move {
 	})
 	return ms[:min(5, len(ms))]
 }
+
+// Rescore scores every open lead with the current champion (leadbot score) and returns how many
+// and the champion's version.
+func Rescore(ctx context.Context, st Store, cfg Config) (int, int, error) {
+	champ, err := st.Champion(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, 0, errors.New("there is no model yet: run `leadbot train` first (it uses the rule-based prior until there are enough outcomes)")
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	art, err := st.ModelArtifact(ctx, champ.Version)
+	if err != nil {
+		return 0, 0, err
+	}
+	m, err := scoring.Unmarshal(art)
+	if err != nil {
+		return 0, 0, fmt.Errorf("champion v%d cannot be loaded (%w): promote another version with `leadbot models promote VERSION`", champ.Version, err)
+	}
+	leads, err := st.TrainingLeads(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	fb, err := st.TrainingFeedback(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := scoreOpen(ctx, st, m, champ.Version, buildDataset(leads, fb, cfg.Missing))
+	return n, champ.Version, err
+}

@@ -33,10 +33,17 @@ func commands() []command {
 		{"migrate", "apply pending database migrations and exit", runMigrate},
 		{"import", "import leads, outcomes or reps from a CRM export (CSV)", runImport},
 		{"digest", "send the daily rep digests now", runDigest},
+		{"train", "train a new model version; promote it only if it is better", runTrain},
+		{"score", "score every open lead with the champion model", runScore},
+		{"explain", "print one lead's score and the reasons behind it", runExplain},
+		{"models", "list model versions; promote or roll back", runModels},
+		{"manifest", "print the Slack app manifest (create the app from it at api.slack.com/apps)", runManifest},
 		{"eval", "evaluate the scoring models on any CSV (no database needed)", func(ctx context.Context, a *app, args []string) error {
 			return runEval(ctx, args, a.stdout, a.stderr)
 		}},
-		// LATER-WIRING: sandbox joins here as its file lands.
+		{"sandbox", "run a local Slack workspace alone, for pointing a bot at it", func(ctx context.Context, a *app, args []string) error {
+			return runSandbox(ctx, args, a.stdout, a.stderr)
+		}},
 	}
 }
 
@@ -117,6 +124,7 @@ Environment:
   LEADBOT_HTTP_ADDR   health, metrics and sandbox page (default 127.0.0.1:8080)
   LEADBOT_CONFIG      YAML file with column mappings, schedules, reason codes
   LEADBOT_DATA_DIR    embedded database and local state (default ./.leadbot)
+  LEADBOT_API_TOKEN   bearer token for the CRM webhooks under /api/v1/ (unset: webhooks off)
   LOG_FORMAT          text or json (default: text on a terminal, json otherwise)
   LOG_LEVEL           debug, info, warn, error (default info)
 Secrets also accept NAME_FILE (a file holding the value).

@@ -7,7 +7,9 @@ import (
 
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/internal/metrics"
 	"github.com/leadbot/leadbot/store"
+	"github.com/leadbot/leadbot/training"
 )
 
 // slackTarget is where leadbot's Slack traffic goes: real Slack, or a sandbox workspace.
@@ -37,9 +39,10 @@ type runtime struct {
 	sender  *bot.Sender
 	service *handlers.Service
 	router  *bot.Router
+	metrics *metrics.Metrics // nil outside serve: every method is a no-op then
 }
 
-func (a *app) newRuntime(st *store.Store, t slackTarget) (*runtime, error) {
+func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*runtime, error) {
 	f := a.cfg.File
 	loc, err := time.LoadLocation(f.Digest.DefaultTZ)
 	if err != nil {
@@ -50,32 +53,61 @@ func (a *app) newRuntime(st *store.Store, t slackTarget) (*runtime, error) {
 		days = append(days, time.Weekday(d))
 	}
 	bcfg := bot.Config{BotToken: t.botToken, AppToken: t.appToken, APIURL: t.apiURL, Log: a.log.With("component", "bot")}
+	scfg := bot.SenderConfig{Log: a.log.With("component", "sender")}
+	if m != nil { // not a typed nil in the interfaces
+		bcfg.Metrics, scfg.Metrics = m, m
+	}
 	api := bot.NewClient(bcfg)
-	sender := bot.NewSender(api, bot.SenderConfig{Log: a.log.With("component", "sender")})
+	sender := bot.NewSender(api, scfg)
 	svc := handlers.New(st, sender, handlers.Config{
 		LeadsPerDay:    f.Digest.LeadsPerDay,
 		ResendDays:     f.Digest.ResendDays,
 		Workdays:       days,
 		DefaultTZ:      loc,
 		CRMURLTemplate: f.CRMURLTemplate,
+		Metrics:        feedbackMetrics(m),
 	}, a.log.With("component", "handlers"), time.Now)
 	router := bot.NewRouter()
 	svc.Register(router)
-	return &runtime{botCfg: bcfg, sender: sender, service: svc, router: router}, nil
+	return &runtime{botCfg: bcfg, sender: sender, service: svc, router: router, metrics: m}, nil
 }
 
 // scheduleJobs adds the scheduled jobs to s.
-func (a *app) scheduleJobs(s *bot.Scheduler, rt *runtime) error {
-	if err := s.Add("digest", a.cfg.File.Schedules.Digest, func(ctx context.Context) (any, error) {
-		return rt.service.RunDigests(ctx, handlers.DigestOptions{})
-	}); err != nil {
+func (a *app) scheduleJobs(s *bot.Scheduler, st *store.Store, rt *runtime) error {
+	if err := s.Add("digest", a.cfg.File.Schedules.Digest, rt.metrics.WrapJob("digest", func(ctx context.Context) (any, error) {
+		stats, err := rt.service.RunDigests(ctx, handlers.DigestOptions{})
+		rt.metrics.DigestSent(stats.Sent)
+		rt.metrics.DigestFailed(stats.Failed)
+		rt.metrics.LeadsDelivered(stats.Leads)
+		return stats, err
+	})); err != nil {
 		return err
 	}
 	// Manager digests follow schedules.manager_digest in each manager's own timezone, so the job
 	// ticks every 15 minutes and the service decides who is due.
-	return s.Add("manager_digest", "*/15 * * * *", func(ctx context.Context) (any, error) {
+	if err := s.Add("manager_digest", "*/15 * * * *", rt.metrics.WrapJob("manager_digest", func(ctx context.Context) (any, error) {
 		return rt.service.RunManagerDigests(ctx, handlers.ManagerDigestOptions{Spec: a.cfg.File.Schedules.ManagerDigest})
-	})
+	})); err != nil {
+		return err
+	}
+	return s.Add("retrain", a.cfg.File.Schedules.Retrain, rt.metrics.WrapJob("retrain", func(ctx context.Context) (any, error) {
+		return a.retrainAndAnnounce(ctx, st, rt)
+	}))
+}
+
+// retrainAndAnnounce is the scheduled retrain: train, gate, rescore, then tell the managers.
+func (a *app) retrainAndAnnounce(ctx context.Context, st *store.Store, rt *runtime) (training.Result, error) {
+	r, err := training.Retrain(ctx, st, a.trainingConfig(), a.log.With("component", "training"))
+	if err != nil {
+		return r, err
+	}
+	if r.Promoted {
+		rt.metrics.ModelVersion(r.Version)
+	}
+	if err := rt.service.Announce(ctx, a.cfg.File.ManagersChannel, announcement(r)); err != nil {
+		a.log.Warn("retrain not announced", "err", err)
+	}
+	return r, nil
 }
 
 func runDigest(ctx context.Context, a *app, args []string) error {
@@ -99,7 +131,7 @@ twice. Without Slack tokens it sends through the sandbox workspace of a running 
 		return err
 	}
 	t := a.slackFor()
-	rt, err := a.newRuntime(st, t)
+	rt, err := a.newRuntime(st, t, nil)
 	if err != nil {
 		return err
 	}
@@ -129,4 +161,12 @@ twice. Without Slack tokens it sends through the sandbox workspace of a running 
 	fmt.Fprintf(a.stdout, "sent %d digests with %d leads (%d reps had no leads to send, %d already had today's, %d paused, %d not matched in Slack, %d failed)\n",
 		stats.Sent, stats.Leads, stats.NoLeads, stats.AlreadySent, stats.Paused, stats.Unmatched, stats.Failed)
 	return err
+}
+
+// feedbackMetrics avoids a typed nil in the handlers' interface.
+func feedbackMetrics(m *metrics.Metrics) interface{ Feedback(int) } {
+	if m == nil {
+		return nil
+	}
+	return m
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/httpapi"
+	"github.com/leadbot/leadbot/internal/metrics"
 	"github.com/leadbot/leadbot/sandbox"
 )
 
@@ -47,6 +49,17 @@ HTTP server, close the database.`)
 		w.Write([]byte("ok\n"))
 	})
 
+	m := metrics.New()
+	if c, err := st.Champion(ctx); err == nil {
+		m.ModelVersion(c.Version)
+	}
+	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("/api/v1/", httpapi.New(httpapi.Deps{Store: st, Token: a.cfg.File.APIToken,
+		Log: a.log.With("component", "webhooks"), Metrics: m}))
+	if a.cfg.File.APIToken == "" {
+		a.log.Info("the CRM webhook API (/api/v1/) is off: set LEADBOT_API_TOKEN to turn it on")
+	}
+
 	target := a.slackFor()
 	if a.cfg.Sandbox() {
 		sb := sandbox.New(sandbox.Config{BotToken: sandboxBotToken, AppToken: sandboxAppToken, BaseURL: base,
@@ -63,7 +76,7 @@ HTTP server, close the database.`)
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 
-	rt, err := a.newRuntime(st, target)
+	rt, err := a.newRuntime(st, target, m)
 	if err != nil {
 		return err
 	}
@@ -75,7 +88,7 @@ HTTP server, close the database.`)
 
 	sched := bot.NewScheduler(st, a.log.With("component", "scheduler"))
 	if !*noScheduler {
-		if err := a.scheduleJobs(sched, rt); err != nil {
+		if err := a.scheduleJobs(sched, st, rt); err != nil {
 			return err
 		}
 		sched.Start()

@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/slack-go/slack"
+)
+
+// Announcement is what the managers are told after a retrain or a rollback.
+type Announcement struct {
+	Version         int
+	Kind            string
+	Promoted        bool
+	Rollback        bool
+	Decision        string
+	ChampionVersion int     // the champion before
+	AUCBefore       float64 // champion on the hold-out; NaN when none
+	AUCAfter        float64 // challenger on the hold-out; NaN when none
+	Holdout         int
+	Outcomes        int
+	FeedbackLabels  int
+	ReasonCodes     int
+	UsingPrior      bool
+	Moves           []FactorMove
+}
+
+// FactorMove is a factor whose average weight changed.
+type FactorMove struct {
+	Column        string
+	Before, After float64
+}
+
+// AnnouncementBlocks words a retrain for managers: what changed and how much came from the team.
+func AnnouncementBlocks(a Announcement) ([]slack.Block, string) {
+	var title, body string
+	switch {
+	case a.Rollback:
+		title = fmt.Sprintf("Model rolled back to v%d", a.Version)
+		body = fmt.Sprintf("Leads are scored by *v%d* again (it replaced v%d). %s", a.Version, a.ChampionVersion, Escape(a.Decision))
+	case a.Promoted:
+		title = fmt.Sprintf("New model v%d is live", a.Version)
+		body = Escape(a.Decision)
+	default:
+		title = fmt.Sprintf("Model v%d was trained but not promoted", a.Version)
+		body = Escape(a.Decision)
+	}
+	var lines []string
+	if !a.Rollback {
+		if !math.IsNaN(a.AUCBefore) && !math.IsNaN(a.AUCAfter) {
+			lines = append(lines, fmt.Sprintf("Ranking quality (ROC AUC) on the %d latest outcomes: v%d *%.3f* → v%d *%.3f*", a.Holdout, a.ChampionVersion, a.AUCBefore, a.Version, a.AUCAfter))
+		} else if !math.IsNaN(a.AUCAfter) {
+			lines = append(lines, fmt.Sprintf("Ranking quality (ROC AUC) on the %d latest outcomes: *%.3f*", a.Holdout, a.AUCAfter))
+		}
+		if a.UsingPrior {
+			lines = append(lines, fmt.Sprintf("Only %d outcomes so far: leads are ranked by transparent rules plus your team's feedback until there are enough to learn from.", a.Outcomes))
+		}
+		lines = append(lines, fmt.Sprintf("From the team: *%d* :+1:/:-1: used as labels, *%d* reason codes used as lead features, next to %d CRM outcomes.", a.FeedbackLabels, a.ReasonCodes, a.Outcomes))
+		if len(a.Moves) > 0 && a.Promoted {
+			var ms []string
+			for _, m := range a.Moves {
+				dir := "more"
+				if m.After < m.Before {
+					dir = "less"
+				}
+				ms = append(ms, fmt.Sprintf("%s counts %s (%.2f → %.2f)", Escape(m.Column), dir, m.Before, m.After))
+			}
+			lines = append(lines, "What moved most: "+strings.Join(ms, "; "))
+		}
+	}
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(title)), slack.NewSectionBlock(mrkdwn(truncate(body, 3000)), nil, nil)}
+	if len(lines) > 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate(strings.Join(lines, "\n"), 3000)), nil, nil))
+	}
+	return blocks, title
+}
+
+// Announce posts an announcement to the managers' channel or, when none is configured, to each
+// manager by DM. A channel the bot is not in is reported once, with what to do.
+func (s *Service) Announce(ctx context.Context, channel string, a Announcement) error {
+	blocks, title := AnnouncementBlocks(a)
+	opts := []slack.MsgOption{slack.MsgOptionText(title, false), slack.MsgOptionBlocks(blocks...)}
+	if channel != "" {
+		_, _, err := s.sl.Post(ctx, channel, opts...)
+		if code := errCode(err); code == "not_in_channel" || code == "channel_not_found" || code == "is_archived" {
+			return fmt.Errorf("cannot post to the managers' channel %s (%s): invite the bot there with /invite @leadbot, or change managers_channel", channel, code)
+		}
+		return err
+	}
+	if s.rs == nil {
+		return nil
+	}
+	managers, err := s.rs.Managers(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range managers {
+		if id, err := s.slackUser(ctx, &m); err != nil || id == "" {
+			continue
+		} else if _, _, err := s.sl.Post(ctx, id, opts...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
