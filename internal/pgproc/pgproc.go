@@ -93,6 +93,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		opts.Database = "leadbot"
 	}
 	bin := opts.BinDir
+	if bin != "" && (!isExec(filepath.Join(bin, "initdb")) || !isExec(filepath.Join(bin, "pg_ctl"))) {
+		return nil, fmt.Errorf("%s has no initdb and pg_ctl: %w", bin, ErrNoBinaries)
+	}
 	if bin == "" {
 		var err error
 		if bin, err = FindBinDir(); err != nil {
@@ -168,6 +171,9 @@ func (c *Cluster) prepareDirs() error {
 		}
 	}
 	if c.cred != nil {
+		if err := searchable(c.opts.Dir); err != nil {
+			return err
+		}
 		return filepath.Walk(c.opts.Dir, func(p string, _ os.FileInfo, err error) error {
 			if err != nil {
 				return err
@@ -312,3 +318,21 @@ func (c *Cluster) Remove() error {
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// searchable checks that every ancestor of dir lets others through (o+x): PostgreSQL runs as the
+// postgres user and must reach its data directory.
+func searchable(dir string) error {
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("PostgreSQL runs as the postgres user (we are root), which cannot enter %s (mode %v): "+
+				"choose a data directory elsewhere (LEADBOT_DATA_DIR), or `chmod o+x %s`", d, st.Mode().Perm(), d)
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
+}
