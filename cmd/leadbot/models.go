@@ -158,6 +158,10 @@ LEAD is the CRM id, an email, or a name.`)
 		return err
 	}
 	if len(scores) == 0 {
+		if o, err := st.OutcomeOf(ctx, l.ID); err == nil {
+			fmt.Fprintf(a.stdout, "closed: %s on %s (leads with an outcome are training data, not scored)\n", o.Outcome, o.OccurredAt.Format("2006-01-02"))
+			return nil
+		}
 		fmt.Fprintln(a.stdout, "not scored yet: run `leadbot train` (or `leadbot score`)")
 		return nil
 	}

@@ -70,6 +70,9 @@ HTTP server, close the database.`)
 		mux.Handle("/link/", h)
 		mux.Handle("/hooks/", h)
 		target.apiURL = base + "/api/"
+		if err := a.prepareSandbox(ctx, st, sb); err != nil {
+			return err
+		}
 	}
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
