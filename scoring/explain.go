@@ -44,14 +44,12 @@ func (m *Model) ExplainRows(f *Frame, rows []int) []Explanation {
 	x := m.Encoding.encode(f)
 	out := make([]Explanation, len(rows))
 	K := len(m.Encoding.Columns)
-	var buf0 []pathElem
 	depth := 0
 	if m.GBDT != nil {
 		for t := range m.GBDT.Trees {
 			depth = max(depth, m.GBDT.Trees[t].depth())
 		}
 	}
-	_ = buf0
 	parallelChunks(len(rows), func(_, lo, hi int) {
 		phi := make([]float64, K)
 		row := make([]float64, K)

@@ -1,9 +1,6 @@
 package scoring
 
-import (
-	"slices"
-	"strconv"
-)
+import "slices"
 
 // Feedback is one rep's judgement of a lead: 👍 (+1) / 👎 (−1) and an optional reason code.
 type Feedback struct {
@@ -132,5 +129,3 @@ func sign(v int) int {
 	}
 	return 0
 }
-
-func formatCount(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -480,12 +480,3 @@ func (m *GBDT) finish(enc *Encoding) {
 		}
 	}
 }
-
-// raw returns the log-odds for one row of encoded values.
-func (m *GBDT) raw(row []float64) float64 {
-	z := m.Init
-	for i := range m.Trees {
-		z += m.Trees[i].predict(row)
-	}
-	return z
-}

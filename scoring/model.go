@@ -65,7 +65,6 @@ func Unmarshal(data []byte) (*Model, error) {
 // rawRows computes log-odds for every row of an encoded frame, in parallel.
 func (m *Model) rawRows(x *encoded) []float64 {
 	out := make([]float64, x.n)
-	K := len(m.Encoding.Columns)
 	parallelChunks(x.n, func(_, lo, hi int) {
 		switch m.Kind {
 		case KindLogReg:
@@ -80,7 +79,6 @@ func (m *Model) rawRows(x *encoded) []float64 {
 			}
 		}
 	})
-	_ = K
 	return out
 }
 

@@ -44,22 +44,6 @@ func (nd *Node) goesLeftBin(b uint8) bool {
 	return int(b) <= nd.bin
 }
 
-// predict returns the tree's output for one row of encoded values (one per column).
-func (t *Tree) predict(row []float64) float64 {
-	i := int32(0)
-	for {
-		nd := &t.Nodes[i]
-		if nd.Feature < 0 {
-			return nd.Value
-		}
-		if nd.goesLeft(row[nd.Feature]) {
-			i = nd.Left
-		} else {
-			i = nd.Right
-		}
-	}
-}
-
 // expected is the cover-weighted mean output: the base value of TreeSHAP.
 func (t *Tree) expected() float64 {
 	var s float64
