@@ -36,7 +36,7 @@ type GBDT struct {
 	Trees  []Tree     `json:"trees"`
 	Base   float64    `json:"base"` // Init + Σ expected tree outputs: the TreeSHAP base value
 
-	fast *compiledTrees
+	fast compiledTrees // built once on first use; safe for concurrent Predict calls
 }
 
 // binStat accumulates one histogram bin: gradient, hessian and row count.

@@ -31,9 +31,6 @@ type compiledTrees struct {
 }
 
 func (g *GBDT) compile() *compiled {
-	if g.fast == nil {
-		g.fast = &compiledTrees{}
-	}
 	g.fast.once.Do(func() {
 		c := &compiled{}
 		for ti := range g.Trees {
