@@ -167,8 +167,13 @@ func (w *Workspace) writeLoop(c *conn) {
 		select {
 		case f := <-c.out:
 			if f.p != nil {
+				// Latency and the ack deadline both count from the write, as
+				// Slack's clock starts when it sends.
 				w.sock.mu.Lock()
 				f.p.sent = time.Now()
+				if !f.p.expired {
+					f.p.timer.Reset(w.cfg.AckDeadline)
+				}
 				w.sock.mu.Unlock()
 			}
 			_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
