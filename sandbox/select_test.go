@@ -96,10 +96,12 @@ func TestClickButtonByValueOrBlock(t *testing.T) {
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	got := make(chan slack.BlockAction, 3)
 	b := startBot(t, sb, func(b *testBot, evt socketmode.Event) {
-		_ = b.sm.Ack(*evt.Request)
+		// Record before acking: the click returns on the ack, so the
+		// records keep the order of the clicks.
 		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
 			got <- *cb.ActionCallback.BlockActions[0]
 		}
+		_ = b.sm.Ack(*evt.Request)
 	})
 	_, _, err := b.api.PostMessage(alice.DM, slack.MsgOptionBlocks(
 		slack.NewActionBlock("lead_1", button("lead_up", "1")),
