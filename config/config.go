@@ -48,6 +48,17 @@ type File struct {
 	ManagersChannel string `yaml:"managers_channel"`
 	// APIToken protects the webhook endpoints (also LEADBOT_API_TOKEN).
 	APIToken string `yaml:"api_token"`
+	// Teams sets where each team's daily digest goes; a team is a manager and the reps who
+	// report to them. Teams not listed get DMs.
+	Teams []TeamConfig `yaml:"teams"`
+}
+
+// TeamConfig is one team's digest delivery.
+type TeamConfig struct {
+	Manager  string `yaml:"manager"`  // the manager's email
+	Name     string `yaml:"name"`     // "EMEA", shown in the channel post
+	Delivery string `yaml:"delivery"` // dm | channel | both
+	Channel  string `yaml:"channel"`  // channel id (C…), for channel and both
 }
 
 // ImportConfig configures CSV import.
@@ -202,6 +213,16 @@ func (c Config) validate() error {
 		if r.Column == "" || (r.Weight == 0 && len(r.Values) == 0) {
 			errs = append(errs, fmt.Errorf("scoring.prior.rules: each rule needs a column and a weight (numbers) or values (categories)"))
 			break
+		}
+	}
+	for _, t := range c.File.Teams {
+		switch {
+		case t.Manager == "":
+			errs = append(errs, errors.New("teams: each team needs the manager's email (manager: maya@example.com)"))
+		case t.Delivery != "dm" && t.Delivery != "channel" && t.Delivery != "both":
+			errs = append(errs, fmt.Errorf("teams %s: delivery %q: use dm, channel or both", t.Manager, t.Delivery))
+		case t.Delivery != "dm" && !strings.HasPrefix(t.Channel, "C") && !strings.HasPrefix(t.Channel, "G"):
+			errs = append(errs, fmt.Errorf("teams %s: delivery %s needs the channel's id (C…; in Slack: channel details → About)", t.Manager, t.Delivery))
 		}
 	}
 	switch c.File.Scoring.Model {

@@ -46,12 +46,15 @@ type Card struct {
 	Prev *store.Score
 	// Verdict is the viewer's active verdict on the lead, if any.
 	Verdict     *store.Feedback
+	VerdictBy   string // who gave it, when not the viewer
 	ReasonLabel string
 	Snoozed     *time.Time
 	Outcome     *store.Outcome
 	CRMURL      string
 	// ReadOnly hides the feedback buttons (someone else's lead shown to a manager, a shared card).
 	ReadOnly bool
+	// Shared is a card posted for a channel to discuss: no buttons and no private notes.
+	Shared bool
 	// List, on cards of a private list (/leads, /lead), is every lead id of the list, carried in
 	// the buttons' values so that a click can redraw the whole list, not just one card.
 	List []int64
@@ -204,7 +207,7 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 	case c.Snoozed != nil:
 		blocks = append(blocks, slack.NewContextBlock("snoozed_"+id,
 			mrkdwn(":zzz: Snoozed until "+date(*c.Snoozed)+": it will not be in your digests until then.")))
-	case !c.ReadOnly:
+	case !c.ReadOnly && !c.Shared:
 		blocks = append(blocks, actionsBlock(c, id))
 	}
 	return blocks
@@ -218,11 +221,14 @@ func verdictBlock(c Card, id string) slack.Block {
 			text += " _(whole account)_"
 		}
 	}
-	if c.Verdict.Note != "" {
+	if c.VerdictBy != "" {
+		text += " · by " + Escape(c.VerdictBy)
+	}
+	if c.Verdict.Note != "" && !c.Shared {
 		text += "\n> " + Escape(truncate(c.Verdict.Note, 300))
 	}
 	var undo *slack.Accessory
-	if !c.ReadOnly {
+	if !c.ReadOnly && !c.Shared && c.VerdictBy == "" {
 		undo = slack.NewAccessory(slack.NewButtonBlockElement(ActionUndo, c.value(""), plain("Undo")))
 	}
 	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, undo,

@@ -35,6 +35,7 @@ type DigestStats struct {
 	NotDue      int `json:"not_due"`
 	AlreadySent int `json:"already_sent"`
 	Unmatched   int `json:"unmatched"`
+	Blocked     int `json:"blocked"` // channel digests waiting for the bot to be invited
 	Failed      int `json:"failed"`
 }
 
@@ -46,6 +47,10 @@ func (s *Service) RunDigests(ctx context.Context, opt DigestOptions) (DigestStat
 	reps, err := s.st.Reps(ctx)
 	if err != nil {
 		return DigestStats{}, err
+	}
+	byID := make(map[int64]store.Rep, len(reps))
+	for _, r := range reps {
+		byID[r.ID] = r
 	}
 	if opt.RepEmail != "" {
 		reps = slices.DeleteFunc(reps, func(r store.Rep) bool { return r.Email != opt.RepEmail })
@@ -65,21 +70,45 @@ func (s *Service) RunDigests(ctx context.Context, opt DigestOptions) (DigestStat
 		next     atomic.Int64
 	)
 	count := func(f func(*DigestStats)) { mu.Lock(); f(&stats); mu.Unlock() }
-	for range min(workers, len(reps)) {
+	// The units of work: one rep by DM, or one team whose digest goes to its channel (a team is
+	// one unit because its replies hang under one parent post).
+	type unit struct {
+		who string
+		run func() error
+	}
+	var units []unit
+	teams := map[int64][]store.Rep{}
+	var order []int64
+	for _, r := range reps {
+		if _, m, ok := s.teamOf(r, byID); ok {
+			if _, seen := teams[m.ID]; !seen {
+				order = append(order, m.ID)
+			}
+			teams[m.ID] = append(teams[m.ID], r)
+			continue
+		}
+		units = append(units, unit{r.Email, func() error { return s.digestFor(ctx, r, opt.Force, count) }})
+	}
+	for _, mid := range order {
+		m := byID[mid]
+		td := s.cfg.Teams[m.Email]
+		units = append(units, unit{"team of " + m.Email, func() error { return s.runTeam(ctx, td, m, teams[mid], opt.Force, count) }})
+	}
+	for range min(workers, len(units)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(reps) || ctx.Err() != nil {
+				if i >= len(units) || ctx.Err() != nil {
 					return
 				}
-				if err := s.digestFor(ctx, reps[i], opt.Force, count); err != nil {
+				if err := units[i].run(); err != nil {
 					count(func(st *DigestStats) { st.Failed++ })
 					mu.Lock()
-					failures = append(failures, fmt.Errorf("%s: %w", reps[i].Email, err))
+					failures = append(failures, fmt.Errorf("%s: %w", units[i].who, err))
 					mu.Unlock()
-					s.log.Warn("digest not delivered; it will be retried", "rep", reps[i].Email, "err", err)
+					s.log.Warn("digest not delivered; it will be retried", "to", units[i].who, "err", err)
 				}
 			}
 		}()
@@ -92,61 +121,17 @@ func (s *Service) RunDigests(ctx context.Context, opt DigestOptions) (DigestStat
 }
 
 func (s *Service) digestFor(ctx context.Context, r store.Rep, force bool, count func(func(*DigestStats))) error {
-	if r.IsManager && r.ManagerID == nil && !s.ownsLeads(ctx, r) {
-		// A manager who owns no leads gets the manager digest, not a rep digest.
-		return nil
-	}
-	slackID, err := s.slackUser(ctx, &r)
-	if err != nil {
+	slackID, d, ok, err := s.dueDigest(ctx, r, force, "rep", nil, count)
+	if err != nil || !ok {
 		return err
 	}
-	if slackID == "" {
-		count(func(st *DigestStats) { st.Unmatched++ })
-		return nil
-	}
-	loc := s.location(r)
-	now := s.now()
-	local := now.In(loc)
-	day := localDay(now, loc)
-	if r.Paused(day) {
-		count(func(st *DigestStats) { st.Paused++ })
-		return nil
-	}
-	if !force && (!slices.Contains(s.cfg.Workdays, local.Weekday()) || local.Hour() < r.DeliveryHour) {
-		count(func(st *DigestStats) { st.NotDue++ })
-		return nil
-	}
-	d, err := s.st.DigestFor(ctx, r.ID, day, "rep")
-	switch {
-	case err == nil && d.Status == "sent":
-		count(func(st *DigestStats) { st.AlreadySent++ })
-		return nil
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return err
-	case errors.Is(err, store.ErrNotFound):
-		limit := r.LeadsPerDay
-		if limit <= 0 {
-			limit = s.cfg.LeadsPerDay
-		}
-		leads, err := s.st.DigestCandidates(ctx, store.CandidateQuery{RepID: r.ID, Day: day,
-			Limit: min(limit, MaxCardsPerMessage), ResendDays: s.cfg.ResendDays})
-		if err != nil {
-			return err
-		}
-		if len(leads) == 0 {
-			count(func(st *DigestStats) { st.NoLeads++ })
-			return nil
-		}
-		if d, _, err = s.st.ReserveDigest(ctx, r.ID, day, "rep", leads); err != nil {
-			return err
-		}
-		if d.Status == "sent" { // another process got there between our read and our reserve
-			count(func(st *DigestStats) { st.AlreadySent++ })
-			return nil
-		}
-	}
+	return s.deliver(ctx, d, count, func() (int, error) { return s.sendDigest(ctx, r, slackID, d) })
+}
+
+// deliver sends a reserved digest and records the outcome.
+func (s *Service) deliver(ctx context.Context, d store.Digest, count func(func(*DigestStats)), send func() (int, error)) error {
 	count(func(st *DigestStats) { st.Due++ })
-	n, err := s.sendDigest(ctx, r, slackID, d)
+	n, err := send()
 	if err != nil {
 		if merr := s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error()); merr != nil {
 			s.log.Error("record failed digest", "digest", d.ID, "err", merr)
@@ -155,6 +140,74 @@ func (s *Service) digestFor(ctx context.Context, r store.Rep, force bool, count 
 	}
 	count(func(st *DigestStats) { st.Sent++; st.Leads += n })
 	return nil
+}
+
+// dueDigest decides whether rep r gets a digest of kind today and reserves it. ok is false (and
+// the reason counted) when there is nothing to send: no Slack account, paused, not yet their
+// hour, already sent, or no leads. from, for a channel copy of a DM digest, is that digest.
+func (s *Service) dueDigest(ctx context.Context, r store.Rep, force bool, kind string, from *store.Digest,
+	count func(func(*DigestStats))) (slackID string, d store.Digest, ok bool, err error) {
+	if r.IsManager && r.ManagerID == nil && !s.ownsLeads(ctx, r) {
+		// A manager who owns no leads gets the manager digest, not a rep digest.
+		return "", d, false, nil
+	}
+	if slackID, err = s.slackUser(ctx, &r); err != nil {
+		return "", d, false, err
+	}
+	if slackID == "" {
+		count(func(st *DigestStats) { st.Unmatched++ })
+		return "", d, false, nil
+	}
+	loc := s.location(r)
+	now := s.now()
+	local := now.In(loc)
+	day := localDay(now, loc)
+	if r.Paused(day) {
+		count(func(st *DigestStats) { st.Paused++ })
+		return "", d, false, nil
+	}
+	if !force && (!slices.Contains(s.cfg.Workdays, local.Weekday()) || local.Hour() < r.DeliveryHour) {
+		count(func(st *DigestStats) { st.NotDue++ })
+		return "", d, false, nil
+	}
+	d, err = s.st.DigestFor(ctx, r.ID, day, kind)
+	switch {
+	case err == nil && d.Status == "sent":
+		count(func(st *DigestStats) { st.AlreadySent++ })
+		return "", d, false, nil
+	case err == nil:
+		return slackID, d, true, nil // reserved earlier but not sent: send it now
+	case !errors.Is(err, store.ErrNotFound):
+		return "", d, false, err
+	}
+	err = nil // not found: reserve it below
+	created := false
+	if from != nil {
+		d, created, err = s.st.ReserveLinkedDigest(ctx, r.ID, day, kind, from.ID)
+	} else {
+		limit := r.LeadsPerDay
+		if limit <= 0 {
+			limit = s.cfg.LeadsPerDay
+		}
+		leads, err := s.st.DigestCandidates(ctx, store.CandidateQuery{RepID: r.ID, Day: day,
+			Limit: min(limit, MaxCardsPerMessage), ResendDays: s.cfg.ResendDays})
+		if err != nil {
+			return "", d, false, err
+		}
+		if len(leads) == 0 {
+			count(func(st *DigestStats) { st.NoLeads++ })
+			return "", d, false, nil
+		}
+		d, created, err = s.st.ReserveDigest(ctx, r.ID, day, kind, leads)
+	}
+	if err != nil {
+		return "", d, false, err
+	}
+	if !created && d.Status == "sent" { // another process got there between our read and our reserve
+		count(func(st *DigestStats) { st.AlreadySent++ })
+		return "", d, false, nil
+	}
+	return slackID, d, true, nil
 }
 
 // ownsLeads reports whether a rep owns any lead (managers sometimes do).
@@ -206,8 +259,8 @@ func (s *Service) cards(ctx context.Context, viewer store.Rep, leads []store.Lea
 				c.Prev = &prev
 			}
 		}
-		if fb, err := s.st.ActiveFeedback(ctx, viewer.ID, l.ID); err == nil {
-			c.Verdict = &fb
+		if fb, by, ok := s.verdictOn(ctx, viewer, l); ok {
+			c.Verdict, c.VerdictBy = &fb, by
 			if fb.ReasonCode != nil {
 				if rc, err := s.st.ReasonCode(ctx, *fb.ReasonCode); err == nil {
 					c.ReasonLabel = rc.Label
@@ -268,4 +321,31 @@ func errCode(err error) string {
 		return se.Err
 	}
 	return ""
+}
+
+// verdictOn returns the verdict a card shows: the viewer's own or, failing that, the other person
+// entitled to judge the lead (the owner's manager, or the owner when a manager looks), named.
+func (s *Service) verdictOn(ctx context.Context, viewer store.Rep, l store.Lead) (store.Feedback, string, bool) {
+	if fb, err := s.st.ActiveFeedback(ctx, viewer.ID, l.ID); err == nil {
+		return fb, "", true
+	}
+	var other *int64
+	switch {
+	case l.OwnerID != nil && *l.OwnerID == viewer.ID:
+		other = viewer.ManagerID
+	case l.OwnerID != nil:
+		other = l.OwnerID
+	}
+	if other == nil {
+		return store.Feedback{}, "", false
+	}
+	fb, err := s.st.ActiveFeedback(ctx, *other, l.ID)
+	if err != nil {
+		return store.Feedback{}, "", false
+	}
+	who, err := s.st.RepByID(ctx, *other)
+	if err != nil {
+		return fb, "", true
+	}
+	return fb, orDefault(who.Name, who.Email), true
 }

@@ -42,14 +42,14 @@ type env struct {
 // monday0930 is a Monday, 09:30 UTC (10:30 in Paris, 01:30 in Los Angeles).
 var monday0930 = time.Date(2030, 3, 4, 9, 30, 0, 0, time.UTC)
 
-func newEnv(t *testing.T, sbcfg ...sandbox.Config) *env {
+// envOption adjusts the handlers' configuration of a test world.
+type envOption func(*handlers.Config)
+
+func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	cfg := sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}}
-	if len(sbcfg) > 0 {
-		cfg = sbcfg[0]
-	}
 	sb := sandbox.StartTest(t, cfg)
 	st := store.New(pgtest.NewDB(t))
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -57,7 +57,11 @@ func newEnv(t *testing.T, sbcfg ...sandbox.Config) *env {
 	api := bot.NewClient(bcfg)
 	sender := bot.NewSender(api, bot.SenderConfig{Log: log, PerChannel: 50, Burst: 50})
 	clk := &clock{t: monday0930}
-	svc := handlers.New(st, sender, handlers.Config{ResendDays: 7, CRMURLTemplate: "https://crm.example.com/lead/{id}"}, log, clk.Now)
+	hcfg := handlers.Config{ResendDays: 7, CRMURLTemplate: "https://crm.example.com/lead/{id}"}
+	for _, o := range opts {
+		o(&hcfg)
+	}
+	svc := handlers.New(st, sender, hcfg, log, clk.Now)
 	router := bot.NewRouter()
 	svc.Register(router)
 	b := bot.New(bcfg, api, router)

@@ -30,6 +30,10 @@ type Store interface {
 	OutcomeOf(ctx context.Context, leadID int64) (store.Outcome, error)
 
 	ReserveDigest(ctx context.Context, repID int64, day time.Time, kind string, leads []store.Lead) (store.Digest, bool, error)
+	ReserveLinkedDigest(ctx context.Context, repID int64, day time.Time, kind string, from int64) (store.Digest, bool, error)
+	ReserveTeamPost(ctx context.Context, managerID int64, day time.Time, channel string) (store.TeamPost, error)
+	MarkTeamPost(ctx context.Context, id int64, ts, status, errText string) error
+	NoticeOnce(ctx context.Context, key string) (bool, error)
 	DigestFor(ctx context.Context, repID int64, day time.Time, kind string) (store.Digest, error)
 	DigestByMessage(ctx context.Context, channel, ts string) (store.Digest, error)
 	DigestLeads(ctx context.Context, digestID int64) ([]store.Lead, error)
@@ -67,6 +71,8 @@ type Config struct {
 	CRMURLTemplate string         // "https://crm.example.com/leads/{id}"; "" for no link
 	// LookupEvery is how long a failed Slack lookup by email is cached before it is tried again.
 	LookupEvery time.Duration
+	// Teams configures delivery per team, keyed by the manager's email (default: DMs only).
+	Teams map[string]TeamDelivery
 	// Metrics counts recorded feedback (nil: not counted).
 	Metrics interface{ Feedback(verdict int) }
 }
@@ -124,6 +130,8 @@ func (s *Service) Register(r *bot.Router) {
 	r.Action(ActionEditSettings, s.onEditSettings)
 	r.ViewSubmission(CallbackSettings, bot.ViewHandler{Validate: validateSettings, Submit: s.onSettingsSubmit})
 	r.Event("app_home_opened", s.onHomeOpened)
+	r.Event("app_mention", s.onMention)
+	r.Action(ActionShare, s.onShare)
 	r.ViewSubmission(CallbackReason, bot.ViewHandler{Validate: validateReason, Submit: s.onReasonSubmit})
 	r.ViewClosed(CallbackReason, func(ctx context.Context, cb *slack.InteractionCallback) {
 		s.log.Debug("reason modal closed; nothing recorded", "user", cb.User.ID)

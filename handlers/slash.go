@@ -301,6 +301,7 @@ func (s *Service) leadDetail(ctx context.Context, viewer store.Rep, l store.Lead
 		lines = []string{"No feedback yet."}
 	}
 	blocks = append(blocks, slack.NewDividerBlock(),
-		slack.NewSectionBlock(mrkdwn("*Feedback history*\n"+strings.Join(lines, "\n")), nil, nil, slack.SectionBlockOptionBlockID("history")))
+		slack.NewSectionBlock(mrkdwn("*Feedback history*\n"+strings.Join(lines, "\n")), nil, nil, slack.SectionBlockOptionBlockID("history")),
+		shareBlock(l.ID))
 	return blocks, nil
 }

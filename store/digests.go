@@ -22,9 +22,12 @@ type Digest struct {
 	LastError string     `db:"last_error"`
 	CreatedAt time.Time  `db:"created_at"`
 	SentAt    *time.Time `db:"sent_at"`
+	// LeadsFrom, on a channel digest of a team delivered both ways, is the DM digest whose leads
+	// it shows.
+	LeadsFrom *int64 `db:"leads_from"`
 }
 
-const digestColumns = `id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at`
+const digestColumns = `id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from`
 
 // Delivery is one lead in one digest.
 type Delivery struct {
@@ -106,7 +109,7 @@ func (s *Store) DigestLeads(ctx context.Context, digestID int64) ([]Lead, error)
 	var ls []Lead
 	err := s.db.SelectContext(ctx, &ls, `
 		SELECT `+leadColumns+` FROM deliveries d JOIN leads l ON l.id = d.lead_id
-		WHERE d.digest_id = $1 ORDER BY d.position`, digestID)
+		WHERE d.digest_id = (SELECT COALESCE(leads_from, id) FROM digests WHERE id = $1) ORDER BY d.position`, digestID)
 	return ls, translate(err)
 }
 
@@ -141,4 +144,58 @@ func (s *Store) LastSentDigest(ctx context.Context, repID int64, kind string) (D
 	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests
 		WHERE rep_id = $1 AND kind = $2 AND status = 'sent' ORDER BY day DESC LIMIT 1`, repID, kind)
 	return d, translate(err)
+}
+
+// ReserveLinkedDigest records a digest that shows the leads of another digest (a team channel
+// copy of a rep's DM digest), or returns the existing one with created false.
+func (s *Store) ReserveLinkedDigest(ctx context.Context, repID int64, day time.Time, kind string, from int64) (d Digest, created bool, err error) {
+	var rows []Digest
+	err = s.db.SelectContext(ctx, &rows, `
+		INSERT INTO digests (rep_id, day, kind, leads_from) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING `+digestColumns, repID, day, kind, from)
+	if err != nil {
+		return d, false, translate(err)
+	}
+	if len(rows) == 1 {
+		return rows[0], true, nil
+	}
+	d, err = s.DigestFor(ctx, repID, day, kind)
+	return d, false, err
+}
+
+// TeamPost is the parent message of a team's channel digest on one day.
+type TeamPost struct {
+	ID        int64     `db:"id"`
+	ManagerID int64     `db:"manager_id"`
+	Day       time.Time `db:"day"`
+	Channel   string    `db:"channel"`
+	MessageTS string    `db:"message_ts"`
+	Status    string    `db:"status"`
+	LastError string    `db:"last_error"`
+}
+
+// ReserveTeamPost records the team's parent post for day, or returns the existing one.
+func (s *Store) ReserveTeamPost(ctx context.Context, managerID int64, day time.Time, channel string) (TeamPost, error) {
+	var p TeamPost
+	err := s.db.GetContext(ctx, &p, `
+		INSERT INTO team_posts (manager_id, day, channel) VALUES ($1, $2, $3)
+		ON CONFLICT (manager_id, day) DO UPDATE SET channel = team_posts.channel
+		RETURNING id, manager_id, day, channel, message_ts, status, last_error`, managerID, day, channel)
+	return p, translate(err)
+}
+
+// MarkTeamPost records the outcome of posting a team's parent message.
+func (s *Store) MarkTeamPost(ctx context.Context, id int64, ts, status, errText string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE team_posts SET message_ts = $2, status = $3, last_error = $4 WHERE id = $1`, id, ts, status, errText)
+	return translate(err)
+}
+
+// NoticeOnce reports whether key is new, and remembers it: for telling people something once.
+func (s *Store) NoticeOnce(ctx context.Context, key string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO app_state (key, value) VALUES ($1, 'true') ON CONFLICT (key) DO NOTHING`, "notice:"+key)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/leadbot/leadbot/bot"
@@ -52,6 +53,10 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 	for _, d := range f.Digest.Workdays {
 		days = append(days, time.Weekday(d))
 	}
+	teams := map[string]handlers.TeamDelivery{}
+	for _, t := range f.Teams {
+		teams[strings.ToLower(strings.TrimSpace(t.Manager))] = handlers.TeamDelivery{Name: t.Name, Mode: t.Delivery, Channel: t.Channel}
+	}
 	bcfg := bot.Config{BotToken: t.botToken, AppToken: t.appToken, APIURL: t.apiURL, Log: a.log.With("component", "bot")}
 	scfg := bot.SenderConfig{Log: a.log.With("component", "sender")}
 	if m != nil { // not a typed nil in the interfaces
@@ -66,6 +71,7 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 		DefaultTZ:      loc,
 		CRMURLTemplate: f.CRMURLTemplate,
 		Metrics:        feedbackMetrics(m),
+		Teams:          teams,
 	}, a.log.With("component", "handlers"), time.Now)
 	router := bot.NewRouter()
 	svc.Register(router)

@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/leadbot/leadbot/store"
+)
+
+// ActionShare posts a lead card from a private /lead answer to the channel for discussion.
+const ActionShare = "lead_share"
+
+// shareBlock is the "Share in channel" button under a private lead card.
+func shareBlock(leadID int64) slack.Block {
+	id := strconv.FormatInt(leadID, 10)
+	return slack.NewActionBlock("share_"+id, slack.NewButtonBlockElement(ActionShare, id, plain("Share in channel")))
+}
+
+// sharedCard renders a lead for everyone in a channel: score and reasons, no buttons, no notes.
+func (s *Service) sharedCard(ctx context.Context, viewer store.Rep, l store.Lead) ([]slack.Block, error) {
+	cards, err := s.cards(ctx, viewer, []store.Lead{l}, localDay(s.now(), s.location(viewer)))
+	if err != nil {
+		return nil, err
+	}
+	cards[0].Shared = true
+	return CardBlocks(cards[0], s.now()), nil
+}
+
+func (s *Service) onShare(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
+	t, ok := targetOf(cb, a.Value)
+	if !ok {
+		return
+	}
+	rep, err := s.st.RepBySlackID(ctx, cb.User.ID)
+	if err != nil {
+		s.tell(ctx, cb.User.ID, t, "I don't know you yet: ask your leadbot admin to import you as a rep.")
+		return
+	}
+	l, err := s.st.LeadByID(ctx, t.Lead)
+	if errors.Is(err, store.ErrNotFound) {
+		s.tell(ctx, cb.User.ID, t, "That lead is no longer in leadbot.")
+		return
+	}
+	if err != nil || !s.canSee(ctx, rep, l) {
+		s.tell(ctx, cb.User.ID, t, ":lock: That lead belongs to another team.")
+		return
+	}
+	blocks, err := s.sharedCard(ctx, rep, l)
+	if err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return
+	}
+	intro := fmt.Sprintf("<@%s> shared a lead:", cb.User.ID)
+	blocks = append([]slack.Block{slack.NewContextBlock("shared_by", mrkdwn(intro))}, blocks...)
+	if _, _, err := s.sl.Post(ctx, t.Channel, slack.MsgOptionText(intro+" "+Escape(orDefault(l.Name, l.ExternalID)), false),
+		slack.MsgOptionBlocks(blocks...)); err != nil {
+		if setupError(err) {
+			s.tell(ctx, cb.User.ID, t, "I can't post in this conversation: invite me with `/invite @leadbot`, then share again.")
+			return
+		}
+		s.fail(ctx, cb.User.ID, t, err)
+	}
+}
+
+var mentionRE = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
+
+// onMention answers "@leadbot <name | email | company>" in a thread with the lead card, under the
+// rules of /lead: what the asker may not see is not posted. "@leadbot help" answers with help.
+func (s *Service) onMention(ctx context.Context, ev slackevents.EventsAPIEvent) {
+	e, ok := ev.InnerEvent.Data.(*slackevents.AppMentionEvent)
+	if !ok {
+		return
+	}
+	// Slack retries an event it thinks we missed; answer each mention once.
+	if first, err := s.st.NoticeOnce(ctx, "mention:"+e.Channel+":"+e.TimeStamp); err != nil || !first {
+		return
+	}
+	thread := e.ThreadTimeStamp
+	if thread == "" {
+		thread = e.TimeStamp
+	}
+	say := func(text string, blocks ...slack.Block) {
+		opts := []slack.MsgOption{slack.MsgOptionTS(thread), slack.MsgOptionText(text, false)}
+		if len(blocks) > 0 {
+			opts = append(opts, slack.MsgOptionBlocks(blocks...))
+		}
+		if _, _, err := s.sl.Post(ctx, e.Channel, opts...); err != nil {
+			s.log.Error("could not answer a mention", "channel", e.Channel, "err", err)
+		}
+	}
+	q := strings.TrimSpace(mentionRE.ReplaceAllString(e.Text, " "))
+	if q == "" || strings.EqualFold(q, "help") {
+		say(mentionHelp, slack.NewSectionBlock(mrkdwn(mentionHelp), nil, nil))
+		return
+	}
+	rep, err := s.st.RepBySlackID(ctx, e.User)
+	if errors.Is(err, store.ErrNotFound) {
+		say("I don't know you yet: leadbot knows sales reps from the CRM's rep list, so I can't look leads up for you.")
+		return
+	}
+	if err != nil {
+		s.log.Error("mention: look up rep", "err", err)
+		return
+	}
+	found, err := s.lk.SearchLeads(ctx, q, 50)
+	if err != nil {
+		s.log.Error("mention: search", "err", err)
+		return
+	}
+	var visible []store.Lead
+	for _, l := range found {
+		if s.canSee(ctx, rep, l) {
+			visible = append(visible, l)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		say(fmt.Sprintf("No lead matches “%s”. Try part of the name, the company, an email or the CRM id.", Escape(q)))
+	case len(visible) == 0:
+		say(fmt.Sprintf(":lock: <@%s>, leads matching “%s” are not yours to share here.", e.User, Escape(q)))
+	case len(visible) == 1:
+		blocks, err := s.sharedCard(ctx, rep, visible[0])
+		if err != nil {
+			s.log.Error("mention: card", "err", err)
+			return
+		}
+		say("Lead "+Escape(orDefault(visible[0].Name, visible[0].ExternalID)), blocks...)
+	default:
+		var lines []string
+		for _, l := range visible[:min(10, len(visible))] {
+			lines = append(lines, "• *"+Escape(orDefault(l.Name, l.ExternalID))+"*"+companyOf(l.Company))
+		}
+		text := fmt.Sprintf("%d of your leads match “%s”; mention me with more of the name to see one:\n%s", len(visible), Escape(q), strings.Join(lines, "\n"))
+		say(text, slack.NewSectionBlock(mrkdwn(truncate(text, 3000)), nil, nil))
+	}
+}
+
+const mentionHelp = "Mention me with a lead's name, company, email or CRM id (`@leadbot acme`) and I'll answer in a thread with its score and reasons. " +
+	"Only leads you may see are shown. `/lead` does the same privately, and `/leadbot help` lists everything else."
