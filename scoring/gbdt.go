@@ -237,7 +237,7 @@ func (t *gbdtTrainer) getHist() []binStat {
 // bins are contiguous (rowBins), so one pass reads each gradient and row once. Large nodes are split
 // in two fixed halves summed in a fixed order, which uses both cores and stays deterministic.
 func (t *gbdtTrainer) buildHist(h []binStat, lo, hi int) {
-	if hi-lo < 8192 {
+	if hi-lo < 4096 {
 		t.histRows(h, lo, hi)
 		return
 	}
