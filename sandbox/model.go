@@ -9,7 +9,7 @@ import (
 
 // User is a member of the workspace.
 type User struct {
-	ID       string // "U…", assigned by AddUser
+	ID       string // "U…", assigned by AddUser unless preset
 	Name     string // handle, e.g. "alice"
 	RealName string // defaults to Name
 	Email    string

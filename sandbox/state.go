@@ -11,11 +11,22 @@ import (
 )
 
 // AddUser adds a user and their DM with the bot, and returns it with ID and
-// DM filled in.
+// DM filled in. A preset ID ("U…" or "W…", not yet taken) is kept, so a
+// workspace rebuilt after a restart can match ids stored elsewhere; the DM
+// id is derived from the user id, so it is stable too.
 func (w *Workspace) AddUser(u User) User {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	u.ID = w.newID('U')
+	if !validUserID(u.ID) || w.usersByID[u.ID] != nil {
+		u.ID = w.newID('U')
+		for w.usersByID[u.ID] != nil {
+			u.ID = w.newID('U')
+		}
+	}
+	dmID := "D" + u.ID[1:]
+	for w.channels[dmID] != nil {
+		dmID = w.newID('D')
+	}
 	if u.RealName == "" {
 		u.RealName = u.Name
 	}
@@ -25,7 +36,7 @@ func (w *Workspace) AddUser(u User) User {
 	if u.IsManager && u.Title == "" {
 		u.Title = "Sales Manager"
 	}
-	dm := &Channel{ID: w.newID('D'), IsIM: true, User: u.ID, BotMember: true}
+	dm := &Channel{ID: dmID, IsIM: true, User: u.ID, BotMember: true}
 	u.DM = dm.ID
 	w.channels[dm.ID] = dm
 	w.chanOrder = append(w.chanOrder, dm.ID)
@@ -34,6 +45,20 @@ func (w *Workspace) AddUser(u User) User {
 	w.usersByID[u.ID] = &p
 	w.emit(Event{Kind: EvUserAdded, User: u.ID, Channel: dm.ID})
 	return u
+}
+
+// validUserID accepts ids shaped like Slack's: U or W, then upper-case
+// letters and digits.
+func validUserID(id string) bool {
+	if len(id) < 2 || (id[0] != 'U' && id[0] != 'W') {
+		return false
+	}
+	for _, r := range id[1:] {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // AddChannel adds a channel ("C…"). Set BotMember for a channel the bot was

@@ -164,3 +164,17 @@ func TestResponseURLUsesAndFeed(t *testing.T) {
 		t.Errorf("feed = %v", kinds)
 	}
 }
+
+func TestPresetUserIDsAreKept(t *testing.T) {
+	sb := sandbox.StartTest(t)
+	a := sb.AddUser(sandbox.User{ID: "U0ALICE01", Name: "alice"})
+	b := sb.AddUser(sandbox.User{ID: "U0ALICE01", Name: "dup"})
+	c := sb.AddUser(sandbox.User{Name: "carol"})
+	if a.ID != "U0ALICE01" || a.DM != "D0ALICE01" || b.ID == a.ID || b.DM == a.DM || c.ID == "" || c.DM[0] != 'D' {
+		t.Errorf("ids: %+v %+v %+v", a, b, c)
+	}
+	u, err := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL())).GetUserInfo("U0ALICE01")
+	if err != nil || u.Name != "alice" {
+		t.Errorf("users.info = %+v, %v", u, err)
+	}
+}
