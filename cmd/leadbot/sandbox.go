@@ -50,8 +50,10 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprint(fs.Output(), `Usage: leadbot sandbox [flags]
 
 Runs a local Slack workspace (Web API + Socket Mode on loopback) so a bot can be
-tried without a Slack app. Point the bot at it with the printed SLACK_API_URL and
-tokens, e.g. run the printed lines in another shell, then 'leadbot serve'.
+tried without a Slack app. It prints SLACK_API_URL, SLACK_BOT_TOKEN and
+SLACK_APP_TOKEN: set them in the bot's environment (any slack-go bot works),
+e.g. 'leadbot sandbox > sb.env' and, in another shell,
+'env $(grep = sb.env) leadbot serve'.
 
 Flags:
 `)
