@@ -21,29 +21,21 @@ func (s sandboxPeople) AddPerson(p demo.Person) string {
 }
 
 // prepareSandbox makes the sandbox workspace match the database. An empty database gets the demo
-// team, leads, outcomes and a first model; otherwise the reps are added back to the workspace in
-// the order they were created, which gives them the same Slack ids as before (the workspace
-// itself lives in memory and starts empty on every run).
+// team, leads, outcomes and a first model; otherwise the reps are added back to the workspace with
+// their stored Slack ids (the workspace lives in memory and starts empty on every run, so earlier
+// messages are gone but everything in the database still lines up).
 func (a *app) prepareSandbox(ctx context.Context, st *store.Store, sb *sandbox.Workspace) error {
 	reps, err := st.Reps(ctx)
 	if err != nil {
 		return err
 	}
 	if len(reps) > 0 {
-		byID := make([]store.Rep, len(reps))
-		copy(byID, reps)
-		sortRepsByID(byID)
-		for _, r := range byID {
+		for _, r := range reps {
 			if r.SlackID() == "" {
 				continue
 			}
-			p := demo.Person{Name: orName(r), Email: r.Email, TZ: r.Timezone, Manager: r.IsManager}
-			if id := (sandboxPeople{sb}).AddPerson(p); id != r.SlackID() {
-				a.log.Warn("sandbox user id differs from the one stored; their old messages are gone", "rep", r.Email, "stored", r.SlackID(), "sandbox", id)
-				if err := st.SetSlackMatch(ctx, r.ID, id, "", ""); err != nil {
-					return err
-				}
-			}
+			handle := strings.ToLower(strings.Fields(orName(r) + " x")[0])
+			sb.AddUser(sandbox.User{ID: r.SlackID(), Name: handle, RealName: orName(r), Email: r.Email, TZ: r.Timezone, IsManager: r.IsManager})
 		}
 		return nil
 	}
@@ -68,12 +60,4 @@ func orName(r store.Rep) string {
 		return r.Name
 	}
 	return r.Email
-}
-
-func sortRepsByID(rs []store.Rep) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && rs[j].ID < rs[j-1].ID; j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
 }
