@@ -103,6 +103,16 @@ func (s *Service) judge(ctx context.Context, userID string, t clickTarget) (stor
 	return store.Rep{}, store.Lead{}, false
 }
 
+// judgeClick reads a feedback button's value and checks the clicker may judge the lead.
+func (s *Service) judgeClick(ctx context.Context, cb *slack.InteractionCallback, value string) (store.Rep, clickTarget, bool) {
+	t, ok := targetOf(cb, value)
+	if !ok {
+		return store.Rep{}, t, false
+	}
+	rep, _, ok := s.judge(ctx, cb.User.ID, t)
+	return rep, t, ok
+}
+
 // tell answers the user privately where they clicked.
 func (s *Service) tell(ctx context.Context, userID string, t clickTarget, text string) {
 	var err error
@@ -129,15 +139,11 @@ func (s *Service) fail(ctx context.Context, userID string, t clickTarget, err er
 }
 
 func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	t, ok := targetOf(cb, a.Value)
+	rep, t, ok := s.judgeClick(ctx, cb, a.Value)
 	if !ok {
 		return
 	}
 	id := t.Lead
-	rep, _, ok := s.judge(ctx, cb.User.ID, t)
-	if !ok {
-		return
-	}
 	_, created, err := s.st.RecordFeedback(ctx, store.NewFeedback{LeadID: id, RepID: rep.ID, Verdict: 1,
 		Channel: t.Channel, MessageTS: t.TS})
 	if err != nil {
@@ -149,15 +155,11 @@ func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *sl
 }
 
 func (s *Service) onUndo(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	t, ok := targetOf(cb, a.Value)
+	rep, t, ok := s.judgeClick(ctx, cb, a.Value)
 	if !ok {
 		return
 	}
 	id := t.Lead
-	rep, _, ok := s.judge(ctx, cb.User.ID, t)
-	if !ok {
-		return
-	}
 	if _, err := s.st.UndoFeedback(ctx, rep.ID, id); err != nil {
 		s.fail(ctx, cb.User.ID, t, err)
 		return
@@ -166,7 +168,7 @@ func (s *Service) onUndo(ctx context.Context, cb *slack.InteractionCallback, a *
 }
 
 func (s *Service) onSnooze(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	t, ok := targetOf(cb, a.SelectedOption.Value)
+	rep, t, ok := s.judgeClick(ctx, cb, a.SelectedOption.Value)
 	if !ok {
 		return
 	}
@@ -174,10 +176,6 @@ func (s *Service) onSnooze(ctx context.Context, cb *slack.InteractionCallback, a
 	_, days, _, _ := parseValue(a.SelectedOption.Value)
 	if days <= 0 || days > 365 {
 		days = 7
-	}
-	rep, _, ok := s.judge(ctx, cb.User.ID, t)
-	if !ok {
-		return
 	}
 	until := localDay(s.now(), s.location(rep)).AddDate(0, 0, days)
 	if err := s.st.Snooze(ctx, rep.ID, id, until); err != nil {

@@ -33,23 +33,33 @@ func (s *Service) sharedCard(ctx context.Context, viewer store.Rep, l store.Lead
 	return CardBlocks(cards[0], s.now()), nil
 }
 
-func (s *Service) onShare(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	t, ok := targetOf(cb, a.Value)
+// visibleLead resolves a button's lead for the clicking user, who must be a rep allowed to see
+// it; otherwise it tells them why privately and returns ok false.
+func (s *Service) visibleLead(ctx context.Context, cb *slack.InteractionCallback, value string) (store.Rep, store.Lead, clickTarget, bool) {
+	t, ok := targetOf(cb, value)
 	if !ok {
-		return
+		return store.Rep{}, store.Lead{}, t, false
 	}
 	rep, err := s.st.RepBySlackID(ctx, cb.User.ID)
 	if err != nil {
 		s.tell(ctx, cb.User.ID, t, "I don't know you yet: ask your leadbot admin to import you as a rep.")
-		return
+		return rep, store.Lead{}, t, false
 	}
 	l, err := s.st.LeadByID(ctx, t.Lead)
 	if errors.Is(err, store.ErrNotFound) {
 		s.tell(ctx, cb.User.ID, t, "That lead is no longer in leadbot.")
-		return
+		return rep, l, t, false
 	}
 	if err != nil || !s.canSee(ctx, rep, l) {
 		s.tell(ctx, cb.User.ID, t, ":lock: That lead belongs to another team.")
+		return rep, l, t, false
+	}
+	return rep, l, t, true
+}
+
+func (s *Service) onShare(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
+	rep, l, t, ok := s.visibleLead(ctx, cb, a.Value)
+	if !ok {
 		return
 	}
 	blocks, err := s.sharedCard(ctx, rep, l)

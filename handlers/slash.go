@@ -227,22 +227,8 @@ func pickList(q string, leads []store.Lead) []slack.Block {
 }
 
 func (s *Service) onShowLead(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	t, ok := targetOf(cb, a.Value)
+	rep, l, t, ok := s.visibleLead(ctx, cb, a.Value)
 	if !ok {
-		return
-	}
-	rep, err := s.st.RepBySlackID(ctx, cb.User.ID)
-	if err != nil {
-		s.tell(ctx, cb.User.ID, t, "I don't know you yet: ask your leadbot admin to import you as a rep.")
-		return
-	}
-	l, err := s.st.LeadByID(ctx, t.Lead)
-	if errors.Is(err, store.ErrNotFound) {
-		s.tell(ctx, cb.User.ID, t, "That lead is no longer in leadbot.")
-		return
-	}
-	if err != nil || !s.canSee(ctx, rep, l) {
-		s.tell(ctx, cb.User.ID, t, ":lock: That lead belongs to another team.")
 		return
 	}
 	blocks, err := s.leadDetail(ctx, rep, l)
