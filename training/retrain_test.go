@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/internal/pgtest"
 	"github.com/leadbot/leadbot/scoring"
 	"github.com/leadbot/leadbot/store"
@@ -137,5 +138,41 @@ func TestRetrainOnThePriorWithFewOutcomes(t *testing.T) {
 	sc, _ := st.LatestScores(ctx, open[0].ID, 1)
 	if !sc[0].Factors().Prior {
 		t.Fatal("scores from the prior are not marked as such")
+	}
+}
+
+func TestTwoSchedulersRetrainOnce(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(pgtest.NewDB(t))
+	world(t, st, 600, 500, true, 4)
+	cfg := training.Config{Kind: scoring.KindLogReg, Seed: 1}
+	// Two replicas tick at the same moment; the job's advisory lock lets one of them train.
+	a, b := bot.NewScheduler(st, nil), bot.NewScheduler(st, nil)
+	gate := make(chan struct{})
+	done := make(chan bool, 2)
+	for _, s := range []*bot.Scheduler{a, b} {
+		go func() {
+			ran, err := s.RunNow(ctx, "retrain", func(ctx context.Context) (any, error) {
+				<-gate // hold the lock until the other replica has given up
+				return training.Retrain(ctx, st, cfg, nil)
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			done <- ran
+		}()
+	}
+	// The replica that did not get the lock returns at once; only then is the winner let go, so the
+	// loser cannot have come second after the winner finished.
+	if first := <-done; first {
+		t.Fatal("a replica ran the retrain while the other held the lock")
+	}
+	close(gate)
+	if second := <-done; !second {
+		t.Fatal("neither replica retrained")
+	}
+	ms, _ := st.Models(ctx)
+	if len(ms) != 1 {
+		t.Fatalf("%d model versions after two simultaneous ticks, want 1", len(ms))
 	}
 }
