@@ -178,7 +178,9 @@ func TestShareInChannelAndMentions(t *testing.T) {
 	if _, err := e.sb.ClickButton(e.ctx, w.annU, card, handlers.ActionShare); err != nil {
 		t.Fatal(err)
 	}
-	shared, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == w.room.ID && strings.Contains(m.Text, "shared a lead") })
+	shared, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool {
+		return m.Channel == w.room.ID && strings.Contains(m.Text, "shared a lead")
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
