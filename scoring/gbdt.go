@@ -166,11 +166,13 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 			for _, r := range t.perm {
 				seen[r] = true
 			}
-			for i := range n {
-				if !seen[i] {
-					f[i] += tree.predictBins(bins, i)
+			parallelChunks(n, func(_, lo, hi int) {
+				for i := lo; i < hi; i++ {
+					if !seen[i] {
+						f[i] += tree.predictBins(bins, i)
+					}
 				}
-			}
+			})
 		}
 		m.Trees = append(m.Trees, tree)
 		if vbins != nil {
@@ -305,17 +307,7 @@ func (t *gbdtTrainer) grow() (Tree, []*leafCand) {
 		nd.Feature, nd.bin, nd.MissingLeft, nd.Cats, nd.Gain = sp.feature, sp.bin, sp.missL, sp.cats, sp.gain
 		// Stable partition of the node's rows.
 		b := t.bins[sp.feature]
-		nl, nr := l.lo, 0
-		for _, r := range t.perm[l.lo:l.hi] {
-			if nd.goesLeftBin(b[r]) {
-				t.perm[nl] = r
-				nl++
-			} else {
-				t.tmp[nr] = r
-				nr++
-			}
-		}
-		copy(t.perm[nl:l.hi], t.tmp[:nr])
+		nl := t.partition(nd, b, l.lo, l.hi)
 		left := &leafCand{lo: l.lo, hi: nl, depth: l.depth + 1}
 		right := &leafCand{lo: nl, hi: l.hi, depth: l.depth + 1}
 		small, large := left, right
@@ -335,8 +327,15 @@ func (t *gbdtTrainer) grow() (Tree, []*leafCand) {
 		right.node = left.node + 1
 		nd.Left, nd.Right = left.node, right.node
 		tree.Nodes = append(tree.Nodes, Node{Feature: -1}, Node{Feature: -1})
-		left.best = t.bestSplit(left)
-		right.best = t.bestSplit(right)
+		if small.hi-small.lo >= 1024 {
+			parallelFor(2, func(c int) { // the two children are independent
+				l := []*leafCand{left, right}[c]
+				l.best = t.bestSplit(l)
+			})
+		} else {
+			left.best = t.bestSplit(left)
+			right.best = t.bestSplit(right)
+		}
 		leaves[bi] = left
 		leaves = append(leaves, right)
 	}
@@ -366,6 +365,45 @@ func (t *gbdtTrainer) grow() (Tree, []*leafCand) {
 	}
 	cover(0)
 	return tree, leaves
+}
+
+// partition reorders perm[lo:hi] stably into the rows going left, then right, and returns where
+// the right ones start. Large nodes are done as two halves in parallel and stitched, which gives
+// exactly the serial result.
+func (t *gbdtTrainer) partition(nd *Node, b []uint8, lo, hi int) int {
+	half := func(lo, hi int) (nl, nr int) {
+		nl = lo
+		for _, r := range t.perm[lo:hi] {
+			if nd.goesLeftBin(b[r]) {
+				t.perm[nl] = r
+				nl++
+			} else {
+				t.tmp[lo+nr] = r
+				nr++
+			}
+		}
+		return nl - lo, nr
+	}
+	if hi-lo < 8192 {
+		nl, nr := half(lo, hi)
+		copy(t.perm[lo+nl:hi], t.tmp[lo:lo+nr])
+		return lo + nl
+	}
+	mid := lo + (hi-lo)/2
+	var nl, nr [2]int
+	parallelFor(2, func(c int) {
+		if c == 0 {
+			nl[0], nr[0] = half(lo, mid)
+		} else {
+			nl[1], nr[1] = half(mid, hi)
+		}
+	})
+	// [left A | right A → tmp][left B | right B → tmp] → [left A, left B, right A, right B]
+	copy(t.perm[lo+nl[0]:], t.perm[mid:mid+nl[1]])
+	split := lo + nl[0] + nl[1]
+	copy(t.perm[split:], t.tmp[lo:lo+nr[0]])
+	copy(t.perm[split+nr[0]:hi], t.tmp[mid:mid+nr[1]])
+	return split
 }
 
 func (t *gbdtTrainer) score(g, h float64) float64 { return g * g / (h + t.p.L2) }
