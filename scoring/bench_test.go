@@ -130,7 +130,9 @@ func BenchmarkTrainBankFull(b *testing.B) {
 	p := GBDTParams{Trees: 300, LearningRate: 0.05, MaxDepth: 6, MaxLeaves: 64, MinSamplesLeaf: 1, MinHessian: 1, L2: 1, Subsample: 0.8, ColSample: 0.8}
 	b.ResetTimer()
 	cpu := cpuSeconds()
+	best := math.Inf(1)
 	for range b.N {
+		start := time.Now()
 		// Encoding is included: XGBoost's timing includes building its DMatrix.
 		enc := fitEncoding(f, EncodeConfig{})
 		x := enc.encode(f)
@@ -138,7 +140,9 @@ func BenchmarkTrainBankFull(b *testing.B) {
 		if _, _, err := fitGBDT(context.Background(), enc, bins, y, ones(len(y)), nil, nil, nil, p); err != nil {
 			b.Fatal(err)
 		}
+		best = min(best, time.Since(start).Seconds())
 	}
+	b.ReportMetric(best, "best-s/train")
 	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/train")
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/train")
 }
