@@ -75,11 +75,18 @@ func seedTeam(b *testing.B, e *env, reps, perRep int) []sandbox.User {
 	return users
 }
 
-// BenchmarkAckLatencyClickBurst fires 1,000 👍 clicks at once (50 users clicking concurrently on
-// distinct leads of their digests) and reports the bot's ack latency as the sandbox measures it:
+// BenchmarkAckLatencyClickBurst fires 1,000 👍 clicks (10 or 50 users clicking concurrently, each
+// as fast as the acks come back, on distinct leads of their digests) and reports the bot's ack
+// latency as the sandbox measures it:
 // from the envelope frame written to the ack frame read. The work (recording the verdict and
 // redrawing the digest) runs after each ack, concurrently with the burst.
 func BenchmarkAckLatencyClickBurst(b *testing.B) {
+	for _, users := range []int{10, 50} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) { benchClicks(b, users) })
+	}
+}
+
+func benchClicks(b *testing.B, users int) {
 	e := benchEnv(b, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
 	const reps, perRep = 200, 5 // 1,000 clickable leads, five per digest
 	users := seedTeam(b, e, reps, perRep)
@@ -108,7 +115,7 @@ func BenchmarkAckLatencyClickBurst(b *testing.B) {
 		before := len(e.sb.Acks())
 		var wg sync.WaitGroup
 		var next atomic.Int64
-		for range 50 {
+		for range users {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
