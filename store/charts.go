@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// TeamWeek is one week of a manager's chart: how much the team answered, how often the rep and
+// the model agreed, and how the model's hot leads turned out.
+type TeamWeek struct {
+	Start time.Time // the week's first instant (Monday 00:00 in the manager's zone)
+	// Judged counts the team's active 👍/👎 given that week; data-quality reports are not
+	// judgements and are left out (as in TeamConflicts).
+	Judged int `db:"judged"`
+	// Scored is the part of Judged given on a scored lead, Agreed the part of that where the rep
+	// and the model agreed: 👍 on a lead scored ≥ 50 %, 👎 on one scored below (as in StatsFor).
+	Scored int `db:"scored"`
+	Agreed int `db:"agreed"`
+	// Hot counts outcomes that occurred that week on the team's leads whose latest score before
+	// the outcome was ≥ the hot threshold; HotWon those that were won or converted.
+	Hot    int `db:"hot"`
+	HotWon int `db:"hot_won"`
+}
+
+// Agreement is Agreed/Scored, NaN when nothing scored was judged.
+func (w TeamWeek) Agreement() float64 {
+	if w.Scored == 0 {
+		return math.NaN()
+	}
+	return float64(w.Agreed) / float64(w.Scored)
+}
+
+// Precision is the share of hot leads that converted, NaN when no hot lead had an outcome.
+func (w TeamWeek) Precision() float64 {
+	if w.Hot == 0 {
+		return math.NaN()
+	}
+	return float64(w.HotWon) / float64(w.Hot)
+}
+
+// WeekStart returns the Monday 00:00 in loc of the ISO week that contains t.
+func WeekStart(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	back := (int(l.Weekday()) + 6) % 7 // days since Monday
+	return time.Date(l.Year(), l.Month(), l.Day()-back, 0, 0, 0, 0, loc)
+}
+
+// TeamWeekly returns the manager's team (the reps who report to them, and the manager) week by
+// week for the n complete ISO weeks before the week that contains until, oldest first, weeks
+// read in loc. Every week is present, empty ones with zeros. hot is the top band's threshold.
+//
+// The week boundaries are computed here, in Go, and handed to PostgreSQL as instants, so the
+// buckets are exact in any zone (DST weeks included) without the database knowing the zone.
+func (s *Store) TeamWeekly(ctx context.Context, managerID int64, until time.Time, n int, loc *time.Location, hot float64) ([]TeamWeek, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	end := WeekStart(until, loc)
+	bounds := make([]string, n+1)
+	weeks := make([]TeamWeek, n)
+	for i := range bounds {
+		b := time.Date(end.Year(), end.Month(), end.Day()-7*(n-i), 0, 0, 0, 0, loc)
+		bounds[i] = b.Format(time.RFC3339Nano)
+		if i < n {
+			weeks[i].Start = b
+		}
+	}
+	var rows []struct {
+		Week int `db:"week"`
+		TeamWeek
+	}
+	// width_bucket over the sorted boundaries numbers the weeks 1..n; the range filters keep
+	// everything else out.
+	err := s.db.SelectContext(ctx, &rows, `
+		WITH b AS (SELECT $2::timestamptz[] AS t),
+		team AS (SELECT id FROM reps WHERE manager_id = $1 OR id = $1),
+		fb AS (
+			SELECT width_bucket(f.created_at, b.t) AS week, count(*) AS judged,
+			       count(*) FILTER (WHERE f.probability IS NOT NULL) AS scored,
+			       count(*) FILTER (WHERE f.probability IS NOT NULL AND (f.verdict = 1) = (f.probability >= 0.5)) AS agreed
+			FROM b, feedback f
+			JOIN team ON team.id = f.rep_id
+			LEFT JOIN reason_codes c ON c.code = f.reason_code
+			WHERE f.undone_at IS NULL AND NOT COALESCE(c.data_quality, false)
+			  AND f.created_at >= b.t[1] AND f.created_at < b.t[$3 + 1]
+			GROUP BY 1),
+		oc AS (
+			SELECT width_bucket(o.occurred_at, b.t) AS week, count(*) AS hot,
+			       count(*) FILTER (WHERE o.outcome IN ('won', 'converted')) AS hot_won
+			FROM b, outcomes o
+			JOIN leads l ON l.id = o.lead_id
+			JOIN team ON team.id = l.owner_id
+			JOIN LATERAL (SELECT probability FROM scores s WHERE s.lead_id = o.lead_id AND s.scored_at <= o.occurred_at
+			              ORDER BY s.scored_at DESC LIMIT 1) sc ON true
+			WHERE sc.probability >= $4 AND o.occurred_at >= b.t[1] AND o.occurred_at < b.t[$3 + 1]
+			GROUP BY 1)
+		SELECT week, COALESCE(fb.judged, 0) AS judged, COALESCE(fb.scored, 0) AS scored, COALESCE(fb.agreed, 0) AS agreed,
+		       COALESCE(oc.hot, 0) AS hot, COALESCE(oc.hot_won, 0) AS hot_won
+		FROM fb FULL JOIN oc USING (week)
+		ORDER BY week`, managerID, pq.Array(bounds), n, hot)
+	if err != nil {
+		return nil, translate(err)
+	}
+	for _, r := range rows {
+		if r.Week >= 1 && r.Week <= n {
+			start := weeks[r.Week-1].Start
+			weeks[r.Week-1] = r.TeamWeek
+			weeks[r.Week-1].Start = start
+		}
+	}
+	return weeks, nil
+}
