@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"log/slog"
 	"time"
 )
@@ -54,6 +55,20 @@ type Config struct {
 
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
+
+	// Controls are buttons the sandbox page at / shows besides the
+	// workspace, supplied by the program that embeds it (e.g. "Send today's
+	// digests now"); the page runs one on click and shows what it returns.
+	Controls []Control
+}
+
+// Control is a button of the sandbox page that runs something in the
+// embedding program.
+type Control struct {
+	// Label is the button's text; Help a one-line explanation shown with it.
+	Label, Help string
+	// Run does the work; its message (or error) is shown on the page.
+	Run func(ctx context.Context) (string, error)
 }
 
 // Limit is a token bucket: Rate requests per second on average, Burst at once.

@@ -153,12 +153,18 @@ func (w *Workspace) Close() {
 }
 
 // Handler serves the Web API under /api/, Socket Mode under /link/ and
-// response_url hooks under /hooks/. Mount it at the root of a server.
+// response_url hooks under /hooks/, and the sandbox page: the page at /,
+// its assets, JSON endpoints and event stream under /sandbox/. Mount it at
+// the root of a server.
 func (w *Workspace) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", w.serveAPI)
 	mux.HandleFunc("/link/", w.serveLink)
 	mux.HandleFunc("/hooks/", w.serveHook)
+	mux.HandleFunc("/", w.servePage)
+	mux.HandleFunc("/sandbox/page/", w.serveAsset)
+	mux.Handle("/sandbox/api/", w.pageAPI())
+	mux.HandleFunc("/sandbox/events", w.serveEvents)
 	return mux
 }
 
