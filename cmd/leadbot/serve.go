@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/httpapi"
 	"github.com/leadbot/leadbot/internal/metrics"
 	"github.com/leadbot/leadbot/sandbox"
@@ -61,14 +63,21 @@ HTTP server, close the database.`)
 	}
 
 	target := a.slackFor()
+	// rt and sched are made after the sandbox (the bot needs its URL); the page's controls use them
+	// once they are set.
+	var rt *runtime
+	var sched *bot.Scheduler
+	started := make(chan struct{}) // closed once rt and sched are set
 	if a.cfg.Sandbox() {
 		sb := sandbox.New(sandbox.Config{BotToken: sandboxBotToken, AppToken: sandboxAppToken, BaseURL: base,
-			Logger: a.log.With("component", "sandbox")})
+			Logger: a.log.With("component", "sandbox"), Controls: sandboxControls(&rt, &sched, started)})
 		a.onClose(sb.Close)
 		h := sb.Handler()
 		mux.Handle("/api/", h)
 		mux.Handle("/link/", h)
 		mux.Handle("/hooks/", h)
+		mux.Handle("/sandbox/", h) // the sandbox page's assets, JSON and event stream
+		mux.Handle("/{$}", h)      // the sandbox page
 		target.apiURL = base + "/api/"
 		if err := a.prepareSandbox(ctx, st, sb); err != nil {
 			return err
@@ -79,7 +88,7 @@ HTTP server, close the database.`)
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 
-	rt, err := a.newRuntime(st, target, m)
+	rt, err = a.newRuntime(st, target, m)
 	if err != nil {
 		return err
 	}
@@ -89,7 +98,8 @@ HTTP server, close the database.`)
 	botDone := make(chan error, 1)
 	go func() { botDone <- b.Run(botCtx) }()
 
-	sched := bot.NewScheduler(st, a.log.With("component", "scheduler"))
+	sched = bot.NewScheduler(st, a.log.With("component", "scheduler"))
+	close(started)
 	if !*noScheduler {
 		if err := a.scheduleJobs(sched, st, rt); err != nil {
 			return err
@@ -126,6 +136,70 @@ HTTP server, close the database.`)
 		runErr = err
 	}
 	return runErr
+}
+
+// sandboxControls are the sandbox page's buttons. They run the digest jobs now, through the
+// scheduler's lock as `leadbot digest -now` does, so a click never doubles a scheduled run.
+// A click while leadbot is still starting waits for started.
+func sandboxControls(rt **runtime, sched **bot.Scheduler, started <-chan struct{}) []sandbox.Control {
+	run := func(ctx context.Context, job string, send func(context.Context, *runtime) (handlers.DigestStats, error)) (string, error) {
+		select {
+		case <-started:
+		case <-ctx.Done():
+			return "", errors.New("leadbot is still starting: try again in a moment")
+		}
+		r, s := *rt, *sched
+		var stats handlers.DigestStats
+		ran, err := s.RunNow(ctx, job, func(ctx context.Context) (any, error) {
+			var err error
+			stats, err = send(ctx, r)
+			return stats, err
+		})
+		if !ran && err == nil {
+			return "", errors.New("this digest is being sent right now (a scheduled run holds its lock): try again in a minute")
+		}
+		return digestSummary(stats), err
+	}
+	return []sandbox.Control{
+		{Label: "Send today's digests now", Help: "Every rep who has not had today's digest gets it now, whatever their local hour.",
+			Run: func(ctx context.Context) (string, error) {
+				return run(ctx, "digest", func(ctx context.Context, r *runtime) (handlers.DigestStats, error) {
+					return r.service.RunDigests(ctx, handlers.DigestOptions{Force: true})
+				})
+			}},
+		{Label: "Send the manager digest now", Help: "Each manager gets their team report now.",
+			Run: func(ctx context.Context) (string, error) {
+				return run(ctx, "manager_digest", func(ctx context.Context, r *runtime) (handlers.DigestStats, error) {
+					return r.service.RunManagerDigests(ctx, handlers.ManagerDigestOptions{Force: true})
+				})
+			}},
+	}
+}
+
+// digestSummary says what a digest run did, in one line.
+func digestSummary(s handlers.DigestStats) string {
+	msg := fmt.Sprintf("Sent %d %s with %d %s", s.Sent, plural(s.Sent, "digest", "digests"), s.Leads, plural(s.Leads, "lead", "leads"))
+	var more []string
+	for _, x := range []struct {
+		n    int
+		what string
+	}{{s.AlreadySent, "already had today's"}, {s.NoLeads, "had no leads to send"}, {s.Paused, "paused"},
+		{s.Unmatched, "not found in Slack"}, {s.Blocked, "waiting for the bot in their channel"}, {s.Failed, "failed"}} {
+		if x.n > 0 {
+			more = append(more, fmt.Sprintf("%d %s", x.n, x.what))
+		}
+	}
+	if len(more) > 0 {
+		msg += " (" + strings.Join(more, ", ") + ")"
+	}
+	return msg + "."
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func runMigrate(ctx context.Context, a *app, args []string) error {
