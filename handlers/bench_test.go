@@ -81,12 +81,12 @@ func seedTeam(b *testing.B, e *env, reps, perRep int) []sandbox.User {
 // from the envelope frame written to the ack frame read. The work (recording the verdict and
 // redrawing the digest) runs after each ack, concurrently with the burst.
 func BenchmarkAckLatencyClickBurst(b *testing.B) {
-	for _, users := range []int{10, 50} {
-		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) { benchClicks(b, users) })
+	for _, clickers := range []int{10, 50} {
+		b.Run(fmt.Sprintf("users=%d", clickers), func(b *testing.B) { benchClicks(b, clickers) })
 	}
 }
 
-func benchClicks(b *testing.B, users int) {
+func benchClicks(b *testing.B, clickers int) {
 	e := benchEnv(b, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
 	const reps, perRep = 200, 5 // 1,000 clickable leads, five per digest
 	users := seedTeam(b, e, reps, perRep)
@@ -115,7 +115,7 @@ func benchClicks(b *testing.B, users int) {
 		before := len(e.sb.Acks())
 		var wg sync.WaitGroup
 		var next atomic.Int64
-		for range users {
+		for range clickers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
