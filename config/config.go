@@ -144,6 +144,14 @@ func Defaults() File {
 
 // FromEnv reads the configuration from getenv (os.Getenv in production) and validates it.
 func FromEnv(getenv func(string) string) (Config, error) {
+	var fileErrs []error
+	secret := func(getenv func(string) string, name string) string {
+		v, err := readSecret(getenv, name)
+		if err != nil {
+			fileErrs = append(fileErrs, err)
+		}
+		return v
+	}
 	c := Config{
 		DatabaseURL: secret(getenv, "DATABASE_URL"),
 		DataDir:     or(getenv("LEADBOT_DATA_DIR"), ".leadbot"),
@@ -168,6 +176,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if t := secret(getenv, "LEADBOT_API_TOKEN"); t != "" {
 		c.File.APIToken = t
+	}
+	if len(fileErrs) > 0 {
+		return c, errors.Join(fileErrs...)
 	}
 	return c, c.validate()
 }
@@ -246,18 +257,20 @@ func (f *File) load(path string) error {
 	return nil
 }
 
-// secret reads NAME, or the contents of the file named by NAME_FILE (Docker and Kubernetes
-// secrets), trimmed.
-func secret(getenv func(string) string, name string) string {
+// readSecret reads NAME, or the contents of the file named by NAME_FILE (Docker and Kubernetes
+// secrets), trimmed. A NAME_FILE that cannot be read is an error, not an empty secret.
+func readSecret(getenv func(string) string, name string) (string, error) {
 	if v := getenv(name); v != "" {
-		return v
+		return v, nil
 	}
 	if p := getenv(name + "_FILE"); p != "" {
-		if b, err := os.ReadFile(p); err == nil {
-			return strings.TrimSpace(string(b))
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
 		}
+		return strings.TrimSpace(string(b)), nil
 	}
-	return ""
+	return "", nil
 }
 
 func or(v, def string) string {
