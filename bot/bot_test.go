@@ -1,0 +1,112 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/internal/pgtest"
+	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/store"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func TestSchedulerRecordsPanicsAndFailures(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(pgtest.NewDB(t))
+	s := bot.NewScheduler(st, nil)
+	ran, err := s.RunNow(ctx, "boom", func(context.Context) (any, error) { panic("kaboom") })
+	if !ran || err == nil || !strings.Contains(err.Error(), "kaboom") {
+		t.Fatalf("panicking job: ran=%v err=%v", ran, err)
+	}
+	runs, _ := st.JobRuns(ctx, "boom", 1)
+	if len(runs) != 1 || runs[0].Outcome != "failed" || !strings.Contains(runs[0].Error, "kaboom") {
+		t.Fatalf("recorded: %+v", runs)
+	}
+	// The scheduler goes on: the next run of another job works.
+	if ran, err := s.RunNow(ctx, "fine", func(context.Context) (any, error) { return map[string]int{"n": 1}, nil }); !ran || err != nil {
+		t.Fatalf("next job: %v %v", ran, err)
+	}
+	if err := s.Add("bad", "every now and then", func(context.Context) (any, error) { return nil, nil }); err == nil {
+		t.Fatal("a bad cron spec was accepted")
+	}
+}
+
+func TestSenderRetriesServerErrorsAndWaitsOut429(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n := calls.Add(1); n {
+		case 1:
+			http.Error(w, "upstream", http.StatusBadGateway)
+		case 2:
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "D1", "ts": "1.000001"})
+		}
+	}))
+	defer srv.Close()
+	api := slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/"))
+	s := bot.NewSender(api, bot.SenderConfig{})
+	start := time.Now()
+	ch, ts, err := s.Post(context.Background(), "U1", slack.MsgOptionText("hi", false))
+	if err != nil || ch != "D1" || ts != "1.000001" {
+		t.Fatalf("post: %q %q %v", ch, ts, err)
+	}
+	if calls.Load() != 3 || time.Since(start) < time.Second {
+		t.Fatalf("%d calls in %v: want a retry after the 502 and a 1 s wait after the 429", calls.Load(), time.Since(start))
+	}
+	// Slack's own errors are not retried: they would fail again.
+	calls.Store(100)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":false,"error":"channel_not_found"}`))
+	})
+	_, _, err = s.Post(context.Background(), "C404", slack.MsgOptionText("hi", false))
+	if bot.ErrorCode(err) != "channel_not_found" || calls.Load() != 101 {
+		t.Fatalf("permanent error: %v after %d calls", err, calls.Load()-100)
+	}
+}
+
+func TestHandlerPanicDoesNotStopTheBot(t *testing.T) {
+	sb := sandbox.StartTest(t)
+	u := sb.AddUser(sandbox.User{Name: "ann", Email: "ann@example.com"})
+	cfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL()}
+	api := bot.NewClient(cfg)
+	r := bot.NewRouter()
+	handled := make(chan string, 4)
+	r.Slash("/boom", func(context.Context, slack.SlashCommand) { panic("handler bug") })
+	r.Slash("/ok", func(_ context.Context, c slack.SlashCommand) { handled <- c.Text })
+	b := bot.New(cfg, api, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if ack, err := sb.SlashCommand(wctx, u, "/boom", ""); err != nil || ack.Failed() {
+		t.Fatalf("panicking command not acked: %v %+v", err, ack)
+	}
+	if ack, err := sb.SlashCommand(wctx, u, "/ok", "still alive"); err != nil || ack.Failed() {
+		t.Fatalf("after a panic: %v %+v", err, ack)
+	}
+	select {
+	case got := <-handled:
+		if got != "still alive" {
+			t.Fatalf("handled %q", got)
+		}
+	case <-wctx.Done():
+		t.Fatal("the bot stopped handling after a panic")
+	}
+}
