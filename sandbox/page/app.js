@@ -225,7 +225,11 @@
   function renderBlocks(blocks, ctx) {
     const wrap = h('div', { class: 'blocks' });
     for (const b of blocks || []) {
-      try { wrap.appendChild(renderBlock(b, ctx)); } catch (e) { wrap.appendChild(h('div', { class: 'muted' }, '[block could not be shown: ' + e.message + ']')); }
+      try {
+        const node = renderBlock(b, ctx);
+        if (b.block_id) node.dataset.block = b.block_id;
+        wrap.appendChild(node);
+      } catch (e) { wrap.appendChild(h('div', { class: 'muted' }, '[block could not be shown: ' + e.message + ']')); }
     }
     return wrap;
   }

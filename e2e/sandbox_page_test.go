@@ -1,0 +1,394 @@
+// Package e2e tests leadbot from the outside: the real binary, started with no configuration, and
+// its sandbox page driven in headless Chromium.
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/leadbot/leadbot/internal/pgproc"
+)
+
+// findChromium returns a locally installed Chromium or Chrome. The test never downloads one.
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	return ""
+}
+
+// needOrSkip skips the test when something it needs is not installed, except on CI, where it fails.
+func needOrSkip(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s not found (CI is set, so this is a failure: scripts/test.sh installs it)", what)
+	}
+	t.Skipf("%s not found: skipping the browser test (scripts/test.sh installs it; set CI to make this fail)", what)
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(file))
+}
+
+// artifactsDir is where screenshots go: $LEADBOT_ARTIFACTS, or artifacts/ in the repository.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("LEADBOT_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(repoRoot(t), "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("artifacts: %v", err)
+	}
+	return dir
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// leadbotProcess is a running `leadbot` with its log.
+type leadbotProcess struct {
+	cmd     *exec.Cmd
+	mu      sync.Mutex
+	log     []string
+	started time.Time
+	ready   chan struct{} // closed on the "running in sandbox mode" line
+	exited  chan error
+}
+
+func (p *leadbotProcess) logText() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.log, "\n")
+}
+
+// startLeadbot builds and starts the real binary with no configuration at all: no Slack tokens,
+// no DATABASE_URL, a fresh data directory.
+func startLeadbot(t *testing.T, addr string) *leadbotProcess {
+	t.Helper()
+	work := t.TempDir()
+	bin := filepath.Join(work, "leadbot")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/leadbot")
+	build.Dir = repoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// As root, the embedded PostgreSQL runs as the postgres user, who must reach the data dir.
+	data := filepath.Join(work, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{filepath.Dir(work), work, data} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "SLACK_") || strings.HasPrefix(k, "LEADBOT_") || k == "DATABASE_URL" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env, "LEADBOT_DATA_DIR="+data, "LEADBOT_HTTP_ADDR="+addr)
+
+	p := &leadbotProcess{ready: make(chan struct{}), exited: make(chan error, 1)}
+	p.cmd = exec.Command(bin)
+	p.cmd.Dir = work
+	p.cmd.Env = env
+	pr, pw := io.Pipe()
+	p.cmd.Stdout, p.cmd.Stderr = pw, pw
+	p.started = time.Now()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start leadbot: %v", err)
+	}
+	go func() {
+		err := p.cmd.Wait()
+		pw.Close()
+		p.exited <- err
+	}()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		once := sync.Once{}
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.log = append(p.log, line)
+			p.mu.Unlock()
+			if strings.Contains(line, "running in sandbox mode") {
+				once.Do(func() { close(p.ready) })
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(30 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+		if t.Failed() {
+			t.Logf("leadbot log:\n%s", p.logText())
+		}
+	})
+	return p
+}
+
+func (p *leadbotProcess) waitReady(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	select {
+	case <-p.ready:
+	case err := <-p.exited:
+		t.Fatalf("leadbot exited before it was ready: %v\n%s", err, p.logText())
+	case <-time.After(timeout):
+		t.Fatalf("leadbot not ready after %s\n%s", timeout, p.logText())
+	}
+}
+
+// userID looks a member up by real name through the page's own JSON.
+func userID(t *testing.T, base, realName string) string {
+	t.Helper()
+	res, err := http.Get(base + "/sandbox/api/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var st struct {
+		Users []struct {
+			ID       string `json:"id"`
+			RealName string `json:"real_name"`
+		} `json:"users"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range st.Users {
+		if u.RealName == realName {
+			return u.ID
+		}
+	}
+	t.Fatalf("no user %q in the workspace", realName)
+	return ""
+}
+
+// waitJS waits until the JavaScript expression is truthy and returns its value.
+func waitJS[T any](expr string) chromedp.Action[T] {
+	return chromedp.Poll[T](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(45*time.Second))
+}
+
+func screenshot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		png, err := chromedp.CaptureScreenshot()(ctx, tg)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(artifactsDir(t), name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			return err
+		}
+		t.Logf("screenshot: %s", path)
+		return nil
+	})
+}
+
+// TestSandboxPage is the first-run story: `leadbot` with no configuration, a browser on its page,
+// a rep who gets her digest, turns a lead down with a reason and finds it in the lead's history.
+func TestSandboxPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the browser test starts leadbot, PostgreSQL and Chromium")
+	}
+	chrome := findChromium()
+	if chrome == "" {
+		needOrSkip(t, "Chromium (chromium, chromium-browser or google-chrome)")
+	}
+	if _, err := pgproc.FindBinDir(); err != nil {
+		needOrSkip(t, "PostgreSQL server binaries")
+	}
+	addr := freeAddr(t)
+	base := "http://" + addr
+	p := startLeadbot(t, addr)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chrome),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer cancelBrowser()
+	// Start the browser while leadbot starts its database (no timeout on this first run: it would
+	// stop the browser).
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
+	defer cancel()
+
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			_ = chromedp.Do(bctx, screenshot(t, "sandbox-page-failure.png"))
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return s
+	}
+
+	p.waitReady(t, 90*time.Second)
+	do("open the page", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#user-list .user-card`)))
+	usable := time.Since(p.started)
+	t.Logf("from nothing to a usable page: %s (process start → page rendered with the user list; embedded PostgreSQL start and demo seeding included)", usable.Round(time.Millisecond))
+
+	ana := userID(t, base, "Ana Lima")
+	do("pick Ana Lima",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#user-list button[data-user=%q]`, ana))),
+		chromedp.WaitVisible(chromedp.CSS(`#composer-input`)),
+		waitJS[chromedp.Void](`document.querySelector('#conv-title').textContent === 'leadbot' && document.activeElement.id === 'composer-input'`),
+	)
+
+	do("send today's digests",
+		chromedp.Click(chromedp.CSS(`button[data-control="0"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#control-output.ok`)),
+	)
+	out := text(`#control-output`)
+	if !strings.HasPrefix(out, "Sent ") || strings.HasPrefix(out, "Sent 0 ") {
+		t.Fatalf("control said %q, want e.g. \"Sent 4 digests with 20 leads.\"", out)
+	}
+	t.Logf("control: %s", out)
+
+	// The digest arrives over SSE, rendered from its blocks: a reason line with ⬆️, the buttons.
+	leadBlock, err := chromedp.Run(ctx, waitJS[string](`(() => { const b = document.querySelector('#messages [data-block^="lead_"]');
+		return b && b.textContent.includes('⬆️') && !b.textContent.includes(':arrow_up:') && b.dataset.block; })()`))
+	if err != nil {
+		t.Fatalf("see the digest: %v", err)
+	}
+	leadID := strings.TrimPrefix(leadBlock, "lead_")
+	leadName := text(fmt.Sprintf(`[data-block=%q] strong`, leadBlock))
+	t.Logf("first lead: %s (id %s)", leadName, leadID)
+	do("mrkdwn and header rendered", waitJS[chromedp.Void](`(() => { const b = document.querySelector('[data-block="intro"]');
+		return b && b.textContent.includes('👍 / 👎') && document.querySelector('#messages .b-header') !== null; })()`))
+
+	// 👎 opens the reason modal; an empty submit gets the bot's validation error.
+	do("click 👎",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-block="actions_%s"] button[data-action="feedback_down"]`, leadID))),
+		chromedp.WaitVisible(chromedp.CSS(`.dialog[role="dialog"]`)),
+		waitJS[chromedp.Void](`document.querySelector('.dialog').contains(document.activeElement)`),
+	)
+	do("submit with no reason",
+		chromedp.Click(chromedp.CSS(`.dialog button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.dialog [data-block="reason_block"] .field-error`)),
+		waitJS[chromedp.Void](`document.querySelector('.dialog [data-input="reason_block/reason_code"]').getAttribute('aria-invalid') === 'true'`),
+		screenshot(t, "sandbox-page-modal.png"),
+	)
+	t.Logf("validation error shown: %q", strings.TrimSpace(text(`.dialog [data-block="reason_block"] .field-error`)))
+
+	reason, err := chromedp.Run(ctx, waitJS[struct{ Value, Label string }](`(() => {
+		const s = document.querySelector('.dialog select[data-input="reason_block/reason_code"]');
+		const o = s && [...s.options].find((o) => o.value);
+		return o && { Value: o.value, Label: o.textContent }; })()`))
+	if err != nil {
+		t.Fatalf("read the reasons: %v", err)
+	}
+	t.Logf("reason: %s (%s)", reason.Label, reason.Value)
+	do("submit with a reason",
+		chromedp.SetValue(chromedp.CSS(`.dialog select[data-input="reason_block/reason_code"]`), reason.Value),
+		chromedp.Click(chromedp.CSS(`.dialog button[type="submit"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`.dialog`)),
+	)
+	do("see the verdict in the message",
+		waitJS[chromedp.Void](fmt.Sprintf(`(() => { const b = document.querySelector('[data-block="verdict_%s"]');
+			return b && b.textContent.includes('👎') && b.textContent.includes(%q); })()`, leadID, reason.Label)),
+	)
+
+	// /lead shows the lead with the feedback in its history, only to Ana. When several leads have
+	// the name, it first asks which one (an ephemeral with Show buttons).
+	do("run /lead",
+		chromedp.SendKeys(chromedp.CSS(`#composer-input`), "/lead "+leadName),
+		chromedp.KeyEvent("\r"),
+	)
+	got, err := chromedp.Run(ctx, waitJS[string](fmt.Sprintf(`(() => {
+		const eph = [...document.querySelectorAll('#messages .msg.ephemeral')].pop();
+		if (!eph) return '';
+		if (eph.querySelector('[data-block="history"]')) return 'history';
+		return eph.querySelector('[data-block="pick_%s"] button') ? 'pick' : ''; })()`, leadID)))
+	if err != nil {
+		t.Fatalf("/lead answered nothing: %v", err)
+	}
+	if got == "pick" {
+		t.Logf("/lead %s: several leads match; clicking Show on lead %s", leadName, leadID)
+		do("pick the lead", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#messages .msg.ephemeral [data-block="pick_%s"] button`, leadID))))
+	}
+	do("see the feedback in the lead's history",
+		waitJS[chromedp.Void](fmt.Sprintf(`(() => { const e = [...document.querySelectorAll('#messages .msg.ephemeral')].find((m) => {
+			const h = m.querySelector('[data-block="history"]');
+			return h && h.textContent.includes('👎 ' + %q) && h.textContent.includes('Ana Lima'); });
+			return e && e.textContent.includes('Only visible to you'); })()`, reason.Label)),
+		screenshot(t, "sandbox-page.png"),
+	)
+
+	// The Home tab opens (app_home_opened) and renders what the bot publishes.
+	do("open Home",
+		chromedp.Click(chromedp.CSS(`button[data-conv="home"]`)),
+		waitJS[chromedp.Void](`document.querySelector('#home-body .blocks') !== null`),
+		screenshot(t, "sandbox-page-home.png"),
+	)
+	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#messages script, #home-body script`), chromedp.AtLeast(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes) > 0 {
+		t.Fatalf("rendered messages contain %d <script> elements", len(nodes))
+	}
+}
