@@ -158,7 +158,9 @@ func (w *Workspace) pageStateFor(user, conv string) pageState {
 	// DMs first, as in Slack's sidebar.
 	sort.SliceStable(st.Conversations, func(i, j int) bool { return st.Conversations[i].IsIM && !st.Conversations[j].IsIM })
 	if st.Conversation != nil {
-		st.Messages = w.pageMessagesLocked(st.Conversation.ID, me.ID)
+		if ms := w.pageMessagesLocked(st.Conversation.ID, me.ID); ms != nil {
+			st.Messages = ms
+		}
 	}
 	for _, id := range w.modals[me.ID] {
 		if v := w.views[id]; v != nil && v.Open {
