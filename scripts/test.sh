@@ -25,11 +25,24 @@ if [ -z "${TEST_DATABASE_URL:-}" ] && ! have_pg; then
 fi
 command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 
+# The browser test (e2e/) drives the sandbox page in a local headless Chromium; it never downloads
+# one. The emoji font makes its screenshots show 👍 rather than boxes.
+have_chromium() {
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
+    command -v google-chrome >/dev/null 2>&1 || command -v google-chrome-stable >/dev/null 2>&1
+}
+if ! have_chromium; then
+  apt_install chromium fonts-noto-color-emoji
+elif [ "$(id -u)" -eq 0 ] && command -v dpkg >/dev/null 2>&1 && ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then
+  apt_install fonts-noto-color-emoji || true
+fi
+
 echo "== go vet"
 go vet ./...
 
 echo "== go test"
 # -race on the packages that run goroutines; the rest plainly (the race detector is slow on 2 cores).
+# The plain run includes e2e/, which builds leadbot and runs it with Chromium (about 20 s).
 all_pkgs=$(go list ./...)
 race_re='/(bot|handlers|sandbox|internal/[a-z]+|migrations)$'
 race_pkgs=$(grep -E "$race_re" <<<"$all_pkgs" || true)
