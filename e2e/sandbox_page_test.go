@@ -94,15 +94,20 @@ func (p *leadbotProcess) logText() string {
 
 // startLeadbot builds and starts the real binary with no configuration at all: no Slack tokens,
 // no DATABASE_URL, a fresh data directory.
-func startLeadbot(t *testing.T, addr string) *leadbotProcess {
+func buildLeadbot(t *testing.T) string {
 	t.Helper()
-	work := t.TempDir()
-	bin := filepath.Join(work, "leadbot")
+	bin := filepath.Join(t.TempDir(), "leadbot")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/leadbot")
 	build.Dir = repoRoot(t)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+func startLeadbot(t *testing.T, bin, addr string) *leadbotProcess {
+	t.Helper()
+	work := t.TempDir()
 	// As root, the embedded PostgreSQL runs as the postgres user, who must reach the data dir.
 	data := filepath.Join(work, "data")
 	if err := os.Mkdir(data, 0o755); err != nil {
@@ -238,9 +243,9 @@ func TestSandboxPage(t *testing.T) {
 	if _, err := pgproc.FindBinDir(); err != nil {
 		needOrSkip(t, "PostgreSQL server binaries")
 	}
+	bin := buildLeadbot(t)
 	addr := freeAddr(t)
 	base := "http://" + addr
-	p := startLeadbot(t, addr)
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chrome),
@@ -262,11 +267,12 @@ func TestSandboxPage(t *testing.T) {
 	defer cancelAlloc()
 	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	defer cancelBrowser()
-	// Start the browser while leadbot starts its database (no timeout on this first run: it would
-	// stop the browser).
-	if err := chromedp.Do(bctx); err != nil {
+	// The browser is up first, as a user's would be (no timeout on this first run: it would stop
+	// the browser); then leadbot starts from nothing.
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 800)); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
+	p := startLeadbot(t, bin, addr)
 	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
 	defer cancel()
 
@@ -287,7 +293,7 @@ func TestSandboxPage(t *testing.T) {
 	}
 
 	p.waitReady(t, 90*time.Second)
-	do("open the page", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#user-list .user-card`)))
+	do("open the page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#user-list .user-card`)))
 	usable := time.Since(p.started)
 	t.Logf("from nothing to a usable page: %s (process start → page rendered with the user list; embedded PostgreSQL start and demo seeding included)", usable.Round(time.Millisecond))
 
@@ -383,6 +389,13 @@ func TestSandboxPage(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`button[data-conv="home"]`)),
 		waitJS[chromedp.Void](`document.querySelector('#home-body .blocks') !== null`),
 		screenshot(t, "sandbox-page-home.png"),
+	)
+	// Back to the DM at a smaller laptop width.
+	do("1024 px wide",
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.Click(chromedp.CSS(`button[data-conv="`+"D"+ana[1:]+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#messages .msg`)),
+		screenshot(t, "sandbox-page-1024.png"),
 	)
 	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#messages script, #home-body script`), chromedp.AtLeast(0)))
 	if err != nil {
