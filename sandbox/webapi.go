@@ -112,6 +112,9 @@ var apiMethods = map[string]apiHandler{
 }
 
 func (w *Workspace) serveAPI(rw http.ResponseWriter, r *http.Request) {
+	if w.serveFiles(rw, r) { // files.* and their upload URLs: files.go
+		return
+	}
 	w.learnBase(r)
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	a, err := parseAPIRequest(method, r)
