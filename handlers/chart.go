@@ -60,7 +60,7 @@ func ChartHasData(weeks []store.TeamWeek) bool {
 
 // teamChart renders the manager's chart for the weeks before now; ok is false when there is
 // nothing to show or this deployment cannot chart or upload.
-func (s *Service) teamChart(ctx context.Context, m store.Rep) (png []byte, ok bool, err error) {
+func (s *Service) teamChart(ctx context.Context, m store.Rep) (data []byte, ok bool, err error) {
 	cs, ok := s.rs.(ChartStore)
 	if !ok {
 		return nil, false, nil
@@ -72,13 +72,31 @@ func (s *Service) teamChart(ctx context.Context, m store.Rep) (png []byte, ok bo
 	if err != nil || !ChartHasData(weeks) {
 		return nil, false, err
 	}
-	png, err = ChartPNG(weeks)
-	return png, err == nil, err
+	data, err = ChartPNG(weeks)
+	return data, err == nil, err
 }
 
-// uploadTeamChart uploads the manager's chart into channel (their DM). It reports whether a
-// chart went up; every failure is logged here and never fails the caller.
+// uploadTeamChart uploads the manager's chart into channel (their DM) and reports whether a
+// chart went up. Every failure is logged here and never fails the caller.
 func (s *Service) uploadTeamChart(ctx context.Context, m store.Rep, channel string) bool {
+	return s.putTeamChart(ctx, m, func(context.Context) (string, error) { return channel, nil })
+}
+
+// chartToDM uploads the manager's chart into their DM for /leadbot team, whose answer is
+// ephemeral (files cannot be). The answer waits for it, to say truthfully where the chart is,
+// but not for long.
+func (s *Service) chartToDM(ctx context.Context, m store.Rep, userID string) bool {
+	ctx, cancel := context.WithTimeout(ctx, chartWait)
+	defer cancel()
+	return s.putTeamChart(ctx, m, func(ctx context.Context) (string, error) { return s.sl.DM(ctx, userID) })
+}
+
+// chartWait bounds how long /leadbot team's answer waits for the chart's upload.
+const chartWait = 20 * time.Second
+
+// putTeamChart renders the chart and, when there is one, uploads it into the conversation
+// channel returns (asked only then, so a new team costs no conversations.open).
+func (s *Service) putTeamChart(ctx context.Context, m store.Rep, channel func(context.Context) (string, error)) bool {
 	data, ok, err := s.teamChart(ctx, m)
 	if err != nil {
 		s.log.Error("team chart", "manager", m.Email, "err", err)
@@ -87,14 +105,21 @@ func (s *Service) uploadTeamChart(ctx context.Context, m store.Rep, channel stri
 	if !ok {
 		return false
 	}
-	title := "Model vs team, week by week"
+	ch, err := channel(ctx)
+	if err != nil {
+		s.log.Error("team chart: conversation", "manager", m.Email, "err", err)
+		return false
+	}
 	name := "leadbot-team-" + s.now().In(s.location(m)).Format("2006-01-02") + ".png"
-	if err := s.sl.(Uploader).UploadFile(ctx, channel, name, title, data, ""); err != nil {
-		s.log.Error("upload team chart", "manager", m.Email, "channel", channel, "err", err)
+	if err := s.sl.(Uploader).UploadFile(ctx, ch, name, ChartTitle, data, ""); err != nil {
+		s.log.Error("upload team chart", "manager", m.Email, "channel", ch, "err", err)
 		return false
 	}
 	return true
 }
+
+// ChartTitle is the chart's title, in the image and on the uploaded file.
+const ChartTitle = "Model vs team, week by week"
 
 // The palette: Okabe & Ito's, which reads the same for the common colour-vision deficiencies.
 // Each series also differs by line style and marker shape, so it survives a grey printout.
@@ -305,8 +330,12 @@ func ChartPNG(weeks []store.TeamWeek) ([]byte, error) {
 
 	// Title, period, legend.
 	first, last := weeks[0].Start, weeks[len(weeks)-1].Start.AddDate(0, 0, 6)
-	c.text(fs.title, colText, 24, 34, 0, "Model vs team, week by week")
-	period := fmt.Sprintf("%d weeks, %s – %s", len(weeks), first.Format("2 Jan"), last.Format("2 Jan 2006"))
+	c.text(fs.title, colText, 24, 34, 0, ChartTitle)
+	from := first.Format("2 Jan")
+	if first.Year() != last.Year() {
+		from = first.Format("2 Jan 2006")
+	}
+	period := fmt.Sprintf("%d weeks, %s – %s", len(weeks), from, last.Format("2 Jan 2006"))
 	c.text(fs.label, colMuted, 24, 56, 0, period)
 	lx := 24.0
 	legendY := 84.0

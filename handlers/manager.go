@@ -348,7 +348,12 @@ func (s *Service) onTeam(ctx context.Context, cmd slack.SlashCommand, rep store.
 		s.reply(ctx, cmd, ":warning: Sorry, leadbot could not build the report (logged for the admin).")
 		return
 	}
-	s.reply(ctx, cmd, "Your team's week with leadbot", TeamBlocks(rep.Name, r)...)
+	blocks := TeamBlocks(rep.Name, r)
+	// Files cannot be ephemeral: the chart goes to the manager's DM, and the answer says so.
+	if s.chartToDM(ctx, rep, cmd.UserID) {
+		blocks = append(blocks, slack.NewContextBlock("chart", mrkdwn(":chart_with_upwards_trend: The chart of the team's last weeks is in your DM with leadbot.")))
+	}
+	s.reply(ctx, cmd, "Your team's week with leadbot", blocks...)
 }
 
 // ManagerDigestOptions select what a manager digest run does.
@@ -429,5 +434,11 @@ func (s *Service) managerDigest(ctx context.Context, m store.Rep, sched cron.Sch
 		return err
 	}
 	stats.Sent++
-	return s.st.MarkDigestSent(context.WithoutCancel(ctx), d.ID, ch, ts)
+	if err := s.st.MarkDigestSent(context.WithoutCancel(ctx), d.ID, ch, ts); err != nil {
+		return err
+	}
+	// The chart follows the report in the DM: after it, not in its thread, where it would hide
+	// behind "1 reply". Best effort: a chart that fails is logged, the digest stands.
+	s.uploadTeamChart(ctx, m, ch)
+	return nil
 }
