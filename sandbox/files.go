@@ -8,13 +8,10 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"weak"
 )
 
 // Files: Slack's current upload flow, the one slack-go's UploadFileContext drives.
@@ -69,30 +66,8 @@ type fileState struct {
 	byKey map[string]*File
 }
 
-// The files live beside the workspace rather than in it, keyed by a weak pointer and dropped
-// with it, so this file adds the feature without touching the Workspace struct.
-var fileStates = struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[Workspace]]*fileState
-}{m: map[weak.Pointer[Workspace]]*fileState{}}
-
 // files returns the workspace's files. Caller holds mu.
-func (w *Workspace) files() *fileState {
-	key := weak.Make(w)
-	fileStates.mu.Lock()
-	defer fileStates.mu.Unlock()
-	fs := fileStates.m[key]
-	if fs == nil {
-		fs = &fileState{byID: map[string]*File{}, byKey: map[string]*File{}}
-		fileStates.m[key] = fs
-		runtime.AddCleanup(w, func(k weak.Pointer[Workspace]) {
-			fileStates.mu.Lock()
-			delete(fileStates.m, k)
-			fileStates.mu.Unlock()
-		}, key)
-	}
-	return fs
-}
+func (w *Workspace) files() *fileState { return &w.uploads }
 
 // Files returns the files the bot uploaded, in order, with their bytes.
 func (w *Workspace) Files() []File {
@@ -120,46 +95,6 @@ func (w *Workspace) WaitFile(ctx context.Context, pred func(File) bool) (File, e
 		return false
 	})
 	return got, err
-}
-
-// serveFiles serves the file methods of the Web API and the upload URLs; it reports whether
-// the request was one of them. The methods go through the same steps as every other: form or
-// JSON parsing, the token check, the rate limiter, the call record.
-func (w *Workspace) serveFiles(rw http.ResponseWriter, r *http.Request) bool {
-	if key, ok := strings.CutPrefix(r.URL.Path, uploadPath); ok {
-		w.serveUpload(rw, r, key)
-		return true
-	}
-	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	var h apiHandler
-	switch method {
-	case "files.getUploadURLExternal":
-		h = (*Workspace).apiGetUploadURLExternal
-	case "files.completeUploadExternal":
-		h = (*Workspace).apiCompleteUploadExternal
-	default:
-		return false
-	}
-	w.learnBase(r)
-	a, err := parseAPIRequest(method, r)
-	if err != nil {
-		w.reply(rw, a, http.StatusOK, nil, fail("invalid_form_data"))
-		return true
-	}
-	if e := w.checkToken(a); e != nil {
-		w.reply(rw, a, http.StatusOK, nil, e)
-		return true
-	}
-	if ok, retryAfter := w.limiter.allow(method, ""); !ok {
-		rw.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-		w.reply(rw, a, http.StatusTooManyRequests, nil, fail("ratelimited"))
-		return true
-	}
-	w.mu.Lock()
-	res, e := h(w, a)
-	w.mu.Unlock()
-	w.reply(rw, a, http.StatusOK, res, e)
-	return true
 }
 
 func (w *Workspace) apiGetUploadURLExternal(a *apiReq) (obj, *apiError) {

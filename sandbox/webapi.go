@@ -109,10 +109,14 @@ var apiMethods = map[string]apiHandler{
 	"views.push":            (*Workspace).apiViewsPush,
 	"views.update":          (*Workspace).apiViewsUpdate,
 	"views.publish":         (*Workspace).apiViewsPublish,
+	// files.go
+	"files.getUploadURLExternal":   (*Workspace).apiGetUploadURLExternal,
+	"files.completeUploadExternal": (*Workspace).apiCompleteUploadExternal,
 }
 
 func (w *Workspace) serveAPI(rw http.ResponseWriter, r *http.Request) {
-	if w.serveFiles(rw, r) { // files.* and their upload URLs: files.go
+	if key, ok := strings.CutPrefix(r.URL.Path, uploadPath); ok { // files.go
+		w.serveUpload(rw, r, key)
 		return
 	}
 	w.learnBase(r)

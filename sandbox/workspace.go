@@ -53,6 +53,7 @@ type Workspace struct {
 
 	limiter *limiter
 	sock    socketState
+	uploads fileState // files the bot uploaded (files.go)
 
 	pingsOff atomic.Bool
 	closed   chan struct{}
@@ -80,6 +81,7 @@ func New(cfg Config) *Workspace {
 		triggers:     map[string]*trigger{},
 		tickets:      map[string]bool{},
 		responseURLs: map[string]*responseURL{},
+		uploads:      fileState{byID: map[string]*File{}, byKey: map[string]*File{}},
 		baseURL:      strings.TrimSuffix(cfg.BaseURL, "/"),
 		closed:       make(chan struct{}),
 	}
