@@ -72,10 +72,16 @@ var (
 	countries  = []string{"United Kingdom", "Germany", "France", "United States", "India", "Brazil", "Portugal", ""}
 	titles     = []string{"CEO", "VP Sales", "Head of Operations", "IT Manager", "Analyst", "Procurement Lead", "CTO", ""}
 	titleEff   = []float64{0.5, 0.6, 0.3, 0.1, -0.5, 0.2, 0.4, -0.2}
-	firstNames = []string{"Alex", "Sam", "Jordan", "Taylor", "Morgan", "Riley", "Jamie", "Casey", "Robin", "Avery", "Noor", "Kenji", "Lucía", "Mateo", "Ines", "Olga", "Priya", "Tomás", "Zoe", "Yusuf"}
-	lastNames  = []string{"Smith", "Garcia", "Müller", "Rossi", "Kowalski", "Nguyen", "Silva", "Dubois", "Okoro", "Haddad", "Kim", "Novak", "Fischer", "Costa", "Ivanova", "Brown"}
-	coParts    = []string{"Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Soylent", "Tyrell", "Cyberdyne", "Aperture", "Wonka", "Gringotts", "Oscorp", "Monarch", "Nimbus", "Blue Harbor", "Northwind", "Fabrikam"}
-	coSuffix   = []string{"Ltd", "GmbH", "SA", "Inc", "Group", "Labs", "Systems", "Partners"}
+	firstNames = []string{"Alex", "Sam", "Jordan", "Taylor", "Morgan", "Riley", "Jamie", "Casey", "Robin", "Avery", "Noor", "Kenji",
+		"Lucía", "Mateo", "Ines", "Olga", "Priya", "Tomás", "Zoe", "Yusuf", "Amara", "Bjorn", "Chen", "Dalia", "Emeka", "Farah",
+		"Gustavo", "Hana", "Ivan", "Jana", "Kofi", "Leila", "Marta", "Nikhil", "Oren", "Paula", "Quinn", "Rosa", "Sven", "Tariq"}
+	lastNames = []string{"Smith", "Garcia", "Müller", "Rossi", "Kowalski", "Nguyen", "Silva", "Dubois", "Okoro", "Haddad", "Kim",
+		"Novak", "Fischer", "Costa", "Ivanova", "Brown", "Andersen", "Bakker", "Cohen", "Dimitrov", "Eriksson", "Fontaine", "Gupta",
+		"Horvat", "Ibrahim", "Jansen", "Kaya", "Larsen", "Moreau", "Nakamura", "Ortiz", "Petrov", "Quinlan", "Reyes", "Sato", "Tanaka"}
+	coAdj  = []string{"Blue", "North", "Bright", "Silver", "Rapid", "Green", "Iron", "Clear", "Red", "Summit", "Harbor", "Prime"}
+	coNoun = []string{"Acme", "Globex", "Initech", "Umbrella", "Wayne", "Hooli", "Vandelay", "Soylent", "Tyrell", "Cyberdyne", "Aperture",
+		"Wonka", "Oscorp", "Monarch", "Nimbus", "Falcon", "Northwind", "Fabrikam", "Pioneer", "Lattice"}
+	coSuffix = []string{"Ltd", "GmbH", "SA", "Inc", "Group", "Labs", "Systems", "Partners"}
 )
 
 type account struct {
@@ -118,16 +124,19 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 	stats.Reps = len(reps)
 
 	accounts := make([]account, opt.Leads/5)
+	// Distinct company names: a shuffled walk over adjective × name × suffix (1,920 of them).
+	names := rng.Perm(len(coAdj) * len(coNoun) * len(coSuffix))
 	for i := range accounts {
+		k := names[i%len(names)]
 		a := account{
-			name:             fmt.Sprintf("%s %s", coParts[rng.IntN(len(coParts))], coSuffix[rng.IntN(len(coSuffix))]),
+			name:             fmt.Sprintf("%s %s %s", coAdj[k%len(coAdj)], coNoun[k/len(coAdj)%len(coNoun)], coSuffix[k/(len(coAdj)*len(coNoun))]),
 			industry:         industries[rng.IntN(len(industries))],
 			size:             sizes[rng.IntN(len(sizes))],
 			country:          countries[rng.IntN(len(countries))],
 			leadershipChange: rng.Float64() < 0.12,
 		}
-		if i >= len(coParts)*len(coSuffix) {
-			a.name = fmt.Sprintf("%s %d", a.name, i)
+		if i >= len(names) {
+			a.name = fmt.Sprintf("%s %d", a.name, i/len(names)+1)
 		}
 		if a.leadershipChange {
 			stats.LeadershipChanges++
@@ -158,7 +167,8 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 			logit -= 2.0 // only reps know
 		}
 		first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
-		domain := strings.ToLower(strings.NewReplacer(" ", "", "ü", "u").Replace(strings.Fields(a.name)[0])) + ".example"
+		f := strings.Fields(a.name)
+		domain := strings.ToLower(f[0]+f[1]) + ".example"
 		if rng.Float64() < 0.15 {
 			domain = "gmail.com"
 		}
