@@ -46,6 +46,7 @@ type Store interface {
 	UpsertRep(ctx context.Context, r store.NewRep) (store.Rep, error)
 	UpsertLead(ctx context.Context, l store.NewLead) (store.Lead, error)
 	RecordOutcome(ctx context.Context, o store.Outcome, source string) error
+	RecordFeedback(ctx context.Context, f store.NewFeedback) (store.Feedback, bool, error)
 	Reps(ctx context.Context) ([]store.Rep, error)
 }
 
@@ -60,6 +61,7 @@ type Options struct {
 type Stats struct {
 	Reps, Leads, Outcomes, Open, Won int
 	LeadershipChanges                int // accounts with the hidden leadership change
+	Feedback                         int // past verdicts the reps gave
 }
 
 var (
@@ -87,6 +89,7 @@ var (
 type account struct {
 	name, industry, size, country string
 	leadershipChange              bool
+	told                          bool // a rep already said so (account-wide) on an earlier lead
 }
 
 // Seed fills an empty leadbot with the demo team, leads and outcomes. It refuses a database that
@@ -123,12 +126,12 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 	}
 	stats.Reps = len(reps)
 
-	accounts := make([]account, opt.Leads/5)
+	accounts := make([]*account, opt.Leads/5)
 	// Distinct company names: a shuffled walk over adjective × name × suffix (1,920 of them).
 	names := rng.Perm(len(coAdj) * len(coNoun) * len(coSuffix))
 	for i := range accounts {
 		k := names[i%len(names)]
-		a := account{
+		a := &account{
 			name:             fmt.Sprintf("%s %s %s", coAdj[k%len(coAdj)], coNoun[k/len(coAdj)%len(coNoun)], coSuffix[k/(len(coAdj)*len(coNoun))]),
 			industry:         industries[rng.IntN(len(industries))],
 			size:             sizes[rng.IntN(len(sizes))],
@@ -190,6 +193,16 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 			return stats, err
 		}
 		stats.Leads++
+		// The team's history: on most accounts that went through a leadership change, a rep said
+		// so once, for the whole account, on a lead a few days old (and reps are sometimes wrong).
+		if age >= 30 && !a.told && ((a.leadershipChange && rng.Float64() < 0.7) || (!a.leadershipChange && rng.Float64() < 0.02)) {
+			a.told = true
+			if _, _, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: l.ID, RepID: owner.ID, Verdict: -1,
+				ReasonCode: "leadership_change", AccountWide: true, CreatedAt: created.AddDate(0, 0, 3)}); err != nil {
+				return stats, err
+			}
+			stats.Feedback++
+		}
 		// Leads older than a month have an outcome; the month's leads are the open pipeline.
 		if age < 30 {
 			stats.Open++

@@ -52,3 +52,44 @@ func TestSeedIsDeterministicAndLearnable(t *testing.T) {
 		t.Fatalf("first model: promoted=%v AUC %.3f scored %d", r.Promoted, r.Challenger.AUC, r.Scored)
 	}
 }
+
+// The demo's point: a rep's account-wide "leadership change" moves the account's other leads down
+// at the next retrain, because past reasons taught the model what reps know and the CRM does not.
+func TestAccountWideReasonMovesTheAccount(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(pgtest.NewDB(t))
+	stats, err := demo.Seed(ctx, st, &fakeSlack{}, demo.Options{Seed: 1, Now: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Feedback == 0 {
+		t.Fatal("the demo has no feedback history")
+	}
+	if _, err := training.Retrain(ctx, st, training.Config{Seed: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	open, _ := st.OpenLeads(ctx)
+	var judged, other store.Lead
+	for i, a := range open {
+		for _, b := range open[i+1:] {
+			if a.Account == b.Account && judged.ID == 0 {
+				judged, other = a, b
+			}
+		}
+	}
+	if judged.ID == 0 {
+		t.Fatal("no account with two open leads")
+	}
+	if _, _, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: judged.ID, RepID: *judged.OwnerID, Verdict: -1,
+		ReasonCode: "leadership_change", AccountWide: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := training.Retrain(ctx, st, training.Config{Seed: 1, Force: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := st.LeadByID(ctx, other.ID)
+	t.Logf("%s at %q: %.3f → %.3f after a colleague's account-wide reason", other.ExternalID, other.Account, *other.Score, *after.Score)
+	if *after.Score > *other.Score*0.9 {
+		t.Fatalf("the other lead of the account moved from %.3f to %.3f; want a visible drop", *other.Score, *after.Score)
+	}
+}

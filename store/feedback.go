@@ -43,6 +43,8 @@ type NewFeedback struct {
 	AccountWide bool
 	Channel     string
 	MessageTS   string
+	// CreatedAt backdates a verdict (history brought in from elsewhere, the demo); zero is now.
+	CreatedAt time.Time
 }
 
 // RecordFeedback records a verdict with the lead's current score and model. A rep has at most one
@@ -52,11 +54,12 @@ func (s *Store) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback,
 	var rows []Feedback
 	err = s.db.SelectContext(ctx, &rows, `
 		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
-		                      probability, model_version)
-		SELECT l.id, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model FROM leads l WHERE l.id = $1
+		                      probability, model_version, created_at)
+		SELECT l.id, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
+		FROM leads l WHERE l.id = $1
 		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
 		RETURNING `+feedbackColumns,
-		f.LeadID, f.RepID, f.Verdict, f.ReasonCode, f.Note, f.AccountWide, f.Channel, f.MessageTS)
+		f.LeadID, f.RepID, f.Verdict, f.ReasonCode, f.Note, f.AccountWide, f.Channel, f.MessageTS, nullTime(f.CreatedAt))
 	if err != nil {
 		return fb, false, translate(err)
 	}
