@@ -244,34 +244,21 @@ func (s *Service) sendDigest(ctx context.Context, r store.Rep, slackID string, d
 // cards builds the lead cards as rep sees them on day: current score and reasons, what changed
 // since the rep last saw each lead, and the rep's verdict, snooze and the outcome.
 func (s *Service) cards(ctx context.Context, viewer store.Rep, leads []store.Lead, day time.Time) ([]Card, error) {
+	ids := make([]int64, len(leads))
+	for i, l := range leads {
+		ids[i] = l.ID
+	}
+	facts, err := s.st.CardFacts(ctx, viewer, ids, day)
+	if err != nil {
+		return nil, err
+	}
 	cards := make([]Card, 0, len(leads))
 	for _, l := range leads {
-		c := Card{Lead: l, CRMURL: s.crmURL(l)}
-		scores, err := s.st.LatestScores(ctx, l.ID, 1)
-		if err != nil {
-			return nil, err
-		}
-		if len(scores) > 0 {
-			c.Factors = scores[0].Factors()
-		}
-		if last, err := s.st.LastDelivery(ctx, viewer.ID, l.ID, day); err == nil {
-			if prev, err := s.st.ScoreBefore(ctx, l.ID, last.CreatedAt.Add(time.Second)); err == nil && len(scores) > 0 && prev.ID != scores[0].ID {
-				c.Prev = &prev
-			}
-		}
-		if fb, by, ok := s.verdictOn(ctx, viewer, l); ok {
-			c.Verdict, c.VerdictBy = &fb, by
-			if fb.ReasonCode != nil {
-				if rc, err := s.st.ReasonCode(ctx, *fb.ReasonCode); err == nil {
-					c.ReasonLabel = rc.Label
-				}
-			}
-		}
-		if until, err := s.st.SnoozedUntil(ctx, viewer.ID, l.ID, day); err == nil && until != nil {
-			c.Snoozed = until
-		}
-		if o, err := s.st.OutcomeOf(ctx, l.ID); err == nil {
-			c.Outcome = &o
+		f := facts[l.ID]
+		c := Card{Lead: l, CRMURL: s.crmURL(l), Prev: f.Prev, Verdict: f.Verdict, VerdictBy: f.VerdictBy,
+			ReasonLabel: f.ReasonLabel, Snoozed: f.Snoozed, Outcome: f.Outcome}
+		if f.Latest != nil {
+			c.Factors = f.Latest.Factors()
 		}
 		cards = append(cards, c)
 	}
@@ -321,31 +308,4 @@ func errCode(err error) string {
 		return se.Err
 	}
 	return ""
-}
-
-// verdictOn returns the verdict a card shows: the viewer's own or, failing that, the other person
-// entitled to judge the lead (the owner's manager, or the owner when a manager looks), named.
-func (s *Service) verdictOn(ctx context.Context, viewer store.Rep, l store.Lead) (store.Feedback, string, bool) {
-	if fb, err := s.st.ActiveFeedback(ctx, viewer.ID, l.ID); err == nil {
-		return fb, "", true
-	}
-	var other *int64
-	switch {
-	case l.OwnerID != nil && *l.OwnerID == viewer.ID:
-		other = viewer.ManagerID
-	case l.OwnerID != nil:
-		other = l.OwnerID
-	}
-	if other == nil {
-		return store.Feedback{}, "", false
-	}
-	fb, err := s.st.ActiveFeedback(ctx, *other, l.ID)
-	if err != nil {
-		return store.Feedback{}, "", false
-	}
-	who, err := s.st.RepByID(ctx, *other)
-	if err != nil {
-		return fb, "", true
-	}
-	return fb, orDefault(who.Name, who.Email), true
 }

@@ -356,3 +356,29 @@ func TestTwoSchedulersSendOneDigest(t *testing.T) {
 		t.Fatal("neither scheduler ran")
 	}
 }
+
+func TestNextDigestSaysWhatChanged(t *testing.T) {
+	e := newEnv(t)
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	ann, annRep := e.rep("Ann", "Europe/Paris", &boss)
+	l := e.lead("L1", "Lena Smith", "Acme", annRep, 0.42)
+	e.digest(handlers.DigestOptions{})
+	first := e.dmTo(ann)
+	// Overnight the lead visits the pricing page: rescored higher with a new factor.
+	if err := e.st.RecordScores(e.ctx, []store.NewScore{{LeadID: l.ID, Probability: 0.7, Factors: store.Factors{Base: -0.5,
+		Factors: []store.Factor{{Column: "Pricing page views", Label: "Pricing page views: 4 (top 5 %)", Value: 1.1},
+			{Column: "Lead Source", Label: "Lead Source: Reference", Value: 1.2}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(monday0930.AddDate(0, 0, 1))
+	if st := e.digest(handlers.DigestOptions{}); st.Sent != 1 {
+		t.Fatalf("next day: %+v (a lead whose score rose is sent again)", st)
+	}
+	second, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == ann.DM && m.TS != first.TS })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw := string(second.RawBlocks); !strings.Contains(raw, "Since you last saw it: 42% → 70% (+28 pts): Pricing page views: 4 (top 5 %) now helps") {
+		t.Fatalf("what changed is missing: %s", raw)
+	}
+}

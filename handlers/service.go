@@ -26,8 +26,7 @@ type Store interface {
 	LeadByID(ctx context.Context, id int64) (store.Lead, error)
 	DigestCandidates(ctx context.Context, q store.CandidateQuery) ([]store.Lead, error)
 	LatestScores(ctx context.Context, leadID int64, n int) ([]store.Score, error)
-	ScoreBefore(ctx context.Context, leadID int64, t time.Time) (store.Score, error)
-	OutcomeOf(ctx context.Context, leadID int64) (store.Outcome, error)
+	CardFacts(ctx context.Context, viewer store.Rep, leadIDs []int64, day time.Time) (map[int64]store.CardFacts, error)
 
 	ReserveDigest(ctx context.Context, repID int64, day time.Time, kind string, leads []store.Lead) (store.Digest, bool, error)
 	ReserveLinkedDigest(ctx context.Context, repID int64, day time.Time, kind string, from int64) (store.Digest, bool, error)
@@ -39,13 +38,11 @@ type Store interface {
 	DigestLeads(ctx context.Context, digestID int64) ([]store.Lead, error)
 	MarkDigestSent(ctx context.Context, id int64, channel, ts string) error
 	MarkDigestFailed(ctx context.Context, id int64, errText string) error
-	LastDelivery(ctx context.Context, repID, leadID int64, before time.Time) (store.Delivery, error)
 
 	RecordFeedback(ctx context.Context, f store.NewFeedback) (store.Feedback, bool, error)
 	ActiveFeedback(ctx context.Context, repID, leadID int64) (store.Feedback, error)
 	UndoFeedback(ctx context.Context, repID, leadID int64) (bool, error)
 	Snooze(ctx context.Context, repID, leadID int64, until time.Time) error
-	SnoozedUntil(ctx context.Context, repID, leadID int64, today time.Time) (*time.Time, error)
 	ReasonCodes(ctx context.Context) ([]store.ReasonCode, error)
 	ReasonCode(ctx context.Context, code string) (store.ReasonCode, error)
 }

@@ -113,24 +113,6 @@ func (s *Store) DigestLeads(ctx context.Context, digestID int64) ([]Lead, error)
 	return ls, translate(err)
 }
 
-// DeliveriesOf returns the deliveries of a digest in order.
-func (s *Store) DeliveriesOf(ctx context.Context, digestID int64) ([]Delivery, error) {
-	var ds []Delivery
-	err := s.db.SelectContext(ctx, &ds, `
-		SELECT id, rep_id, lead_id, day, digest_id, position, probability, created_at FROM deliveries
-		WHERE digest_id = $1 ORDER BY position`, digestID)
-	return ds, translate(err)
-}
-
-// LastDelivery returns the latest delivery of a lead to a rep before day, or ErrNotFound.
-func (s *Store) LastDelivery(ctx context.Context, repID, leadID int64, before time.Time) (Delivery, error) {
-	var d Delivery
-	err := s.db.GetContext(ctx, &d, `
-		SELECT id, rep_id, lead_id, day, digest_id, position, probability, created_at FROM deliveries
-		WHERE rep_id = $1 AND lead_id = $2 AND day < $3 ORDER BY day DESC LIMIT 1`, repID, leadID, before)
-	return d, translate(err)
-}
-
 // DigestByMessage returns the digest posted as message ts in channel, or ErrNotFound.
 func (s *Store) DigestByMessage(ctx context.Context, channel, ts string) (Digest, error) {
 	var d Digest

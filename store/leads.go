@@ -178,13 +178,3 @@ func (s *Store) Snooze(ctx context.Context, repID, leadID int64, until time.Time
 		repID, leadID, until)
 	return translate(err)
 }
-
-// SnoozedUntil returns the date until which repID snoozed leadID, or nil.
-func (s *Store) SnoozedUntil(ctx context.Context, repID, leadID int64, today time.Time) (*time.Time, error) {
-	var until []time.Time
-	err := s.db.SelectContext(ctx, &until, `SELECT until FROM snoozes WHERE rep_id = $1 AND lead_id = $2 AND until >= $3`, repID, leadID, today)
-	if err != nil || len(until) == 0 {
-		return nil, translate(err)
-	}
-	return &until[0], nil
-}

@@ -108,16 +108,6 @@ func (s *Store) LatestScores(ctx context.Context, leadID int64, n int) ([]Score,
 	return ss, translate(err)
 }
 
-// ScoreBefore returns the latest score of a lead recorded before t (for "what changed since the
-// last digest"), or ErrNotFound.
-func (s *Store) ScoreBefore(ctx context.Context, leadID int64, t time.Time) (Score, error) {
-	var sc Score
-	err := s.db.GetContext(ctx, &sc, `
-		SELECT id, lead_id, model_version, probability, factors, scored_at FROM scores
-		WHERE lead_id = $1 AND scored_at < $2 ORDER BY scored_at DESC, id DESC LIMIT 1`, leadID, t)
-	return sc, translate(err)
-}
-
 // Outcome is a CRM outcome of a lead.
 type Outcome struct {
 	LeadID     int64     `db:"lead_id"`
