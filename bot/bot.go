@@ -26,10 +26,11 @@ type Config struct {
 	APIURL   string // Web API base ending in "/": https://slack.com/api/ or a sandbox's
 	// PingInterval is how long the client waits for Slack's pings before reconnecting (0: 30 s).
 	PingInterval time.Duration
-	// MaxConcurrent bounds the envelopes worked on at once (0: twice the cores, at least 4). The
-	// work is database-bound; more concurrency than that only steals CPU from the loop that acks,
-	// and measured through the sandbox a 1,000-click burst acked at p50 400 ms with 64 workers,
-	// 70 ms with 8 and 40 ms with 4 (2 cores).
+	// MaxConcurrent bounds the envelopes worked on at once (0: one per core, at least 2). Under a
+	// burst the work competes for CPU with the loop that acks, and the ack is what Slack times:
+	// measured through the sandbox on 2 cores (1,000 clicks, 50 users at once), acks took p50
+	// 400 ms with 64 workers, 54 ms with 4 and 26 ms with 2, while the last click's work finished
+	// as soon or sooner (10.6–12 s with 2, 12.5 s with 8: the work is bound elsewhere).
 	MaxConcurrent int
 	Log           *slog.Logger
 	// Metrics, when set, is told about envelopes and acks.
@@ -65,7 +66,7 @@ func New(cfg Config, api *slack.Client, routes *Router) *Bot {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxConcurrent <= 0 {
-		cfg.MaxConcurrent = max(4, 2*runtime.GOMAXPROCS(0))
+		cfg.MaxConcurrent = max(2, runtime.GOMAXPROCS(0))
 	}
 	opts := []socketmode.Option{socketmode.OptionLog(slogAdapter{cfg.Log.With("component", "socketmode")})}
 	if cfg.PingInterval > 0 {

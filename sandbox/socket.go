@@ -199,8 +199,24 @@ func (w *Workspace) writeLoop(c *conn) {
 	}
 }
 
-// readLoop reads acks until the connection ends.
+// readLoop reads acks until the connection ends. It only reads and timestamps: matching an ack
+// needs the workspace lock, which Web API calls hold too, and waiting for it here would delay
+// reading the next acks and inflate their measured latency with the sandbox's own contention.
 func (w *Workspace) readLoop(c *conn) {
+	type ackFrame struct {
+		id      string
+		payload json.RawMessage
+		at      time.Time
+	}
+	queue := make(chan ackFrame, 4096)
+	matched := make(chan struct{})
+	go func() {
+		defer close(matched)
+		for a := range queue {
+			w.ackReceived(a.id, a.payload, a.at)
+		}
+	}()
+	defer func() { close(queue); <-matched }()
 	for {
 		_, data, err := c.ws.ReadMessage()
 		if err != nil {
@@ -219,7 +235,7 @@ func (w *Workspace) readLoop(c *conn) {
 			w.log.Warn("sandbox: unreadable frame", "err", err)
 			continue
 		}
-		w.ackReceived(ack.EnvelopeID, ack.Payload, now)
+		queue <- ackFrame{ack.EnvelopeID, ack.Payload, now}
 	}
 }
 
