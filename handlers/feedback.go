@@ -263,7 +263,7 @@ func ReasonModal(lead store.Lead, codes []store.ReasonCode, metadata string) sla
 // reaches us and gets our explanation back through response_action "errors", instead of Slack's
 // generic "this field is required".
 func reasonBlock(sel *slack.SelectBlockElement) *slack.InputBlock {
-	b := slack.NewInputBlock(blockReason, plain("Reason"), plain("Required: the reason is what the model learns from."), sel)
+	b := slack.NewInputBlock(blockReason, plain("Reason"), plain("Pick one: the reason is what the model learns from."), sel)
 	b.Optional = true
 	return b
 }
