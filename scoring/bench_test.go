@@ -109,9 +109,13 @@ func BenchmarkExplain10k(b *testing.B) {
 
 // BenchmarkTrainBankFull: GBDT training on bank-full with XGBoost's settings in
 // peer_baselines.py (300 trees, depth 6, eta 0.05, subsample and colsample 0.8), to compare
-// with `xgboost hist` on 2 threads. Skips without ../shared.
+// with `xgboost hist` on 2 threads. Skips without ../shared (or $SHARED, for a clone elsewhere).
 func BenchmarkTrainBankFull(b *testing.B) {
-	path := filepath.Join("..", "..", "shared", "data", "bank-full.csv")
+	shared := os.Getenv("SHARED")
+	if shared == "" {
+		shared = filepath.Join("..", "..", "shared")
+	}
+	path := filepath.Join(shared, "data", "bank-full.csv")
 	file, err := os.Open(path)
 	if err != nil {
 		b.Skip("benchmark data not present: ", path)

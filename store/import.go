@@ -250,31 +250,49 @@ func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[crm.Lead, error]
 		},
 		func(tx *sqlx.Tx) error {
 			set, changed := setList(opt, "l", [][3]string{
-				{"name", "name", "EXCLUDED.name"},
-				{"company", "company", "EXCLUDED.company"},
-				{"email", "email", "EXCLUDED.email"},
-				{"owner_email", "owner_id", "EXCLUDED.owner_id"},
-				{"source", "source", "EXCLUDED.source"},
-				{"status", "status", "EXCLUDED.status"},
-				{"created_at", "created_at", "EXCLUDED.created_at"},
+				{"name", "name", "i.name"},
+				{"company", "company", "i.company"},
+				{"email", "email", "i.email"},
+				{"owner_email", "owner_id", "r.id"},
+				{"source", "source", "i.source"},
+				{"status", "status", "i.status"},
+				{"created_at", "created_at", "i.created_at"},
 			})
 			if set != "" {
 				set += ", "
 			}
 			// The attributes this file has a column for are replaced (a value that became
 			// missing goes away); the others are kept.
-			const newAttrs = `(l.attributes - $1::text[]) || EXCLUDED.attributes`
-			q := `WITH up AS (
-				INSERT INTO leads AS l (external_id, name, company, email, owner_id, source, status, created_at, attributes)
+			const newAttrs = `(l.attributes - $1::text[]) || i.attributes`
+			// Two statements rather than one INSERT … ON CONFLICT: the first import of a CRM is
+			// all new rows, and a plain INSERT skips the speculative insertion ON CONFLICT pays
+			// on every row. A lead inserted by someone else between the two (a webhook) makes
+			// this import fail whole, with nothing written; rerunning it then updates that lead.
+			upd := `WITH up AS (
+				UPDATE leads l SET ` + set + `attributes = ` + newAttrs + `, imported_at = now(), updated_at = now()
+				FROM import_leads i LEFT JOIN reps r ON r.email = i.owner_email AND i.owner_email <> ''
+				WHERE l.external_id = i.external_id AND (` + changed + ` OR ` + newAttrs + ` IS DISTINCT FROM l.attributes)
+				RETURNING 1)
+			SELECT count(*) FROM up`
+			if err := tx.QueryRowxContext(ctx, upd, pq.Array(attrs)).Scan(&res.Updated); err != nil {
+				return err
+			}
+			ins, err := tx.ExecContext(ctx, `
+				INSERT INTO leads (external_id, name, company, email, owner_id, source, status, created_at, attributes)
 				SELECT i.external_id, i.name, i.company, i.email, r.id, i.source, i.status, i.created_at, i.attributes
 				FROM import_leads i LEFT JOIN reps r ON r.email = i.owner_email AND i.owner_email <> ''
-				ON CONFLICT (external_id) DO UPDATE SET ` + set + `attributes = ` + newAttrs + `,
-					imported_at = now(), updated_at = now()
-				WHERE ` + changed + ` OR ` + newAttrs + ` IS DISTINCT FROM l.attributes
-				RETURNING xmax = 0 AS inserted)
-			SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-				(SELECT count(*) FROM import_leads) FROM up`
-			return res.count(ctx, tx, q, pq.Array(attrs))
+				WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.external_id = i.external_id)`)
+			if err != nil {
+				return err
+			}
+			n, _ := ins.RowsAffected()
+			res.New = int(n)
+			var total int
+			if err := tx.GetContext(ctx, &total, `SELECT count(*) FROM import_leads`); err != nil {
+				return err
+			}
+			res.Unchanged = total - res.New - res.Updated
+			return nil
 		})
 	return res, err
 }

@@ -69,7 +69,7 @@ for _ in range(3):
     best, cpu = min(best, time.perf_counter() - t), min(cpu, time.process_time() - c)
 print(best, cpu)
 PYEOF
-go test -run '^$' -bench 'TrainBankFull|Predict1M|Explain10k' -benchtime 3x ./scoring >"$OUT/gobench.txt"
+SHARED=$SHARED go test -run '^$' -bench 'TrainBankFull|Predict1M|Explain10k' -benchtime 3x ./scoring >"$OUT/gobench.txt"
 
 $PY - "$OUT" <<'PYEOF'
 import json, re, sys, os
