@@ -1,10 +1,7 @@
 package handlers_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -12,37 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/handlers"
-	"github.com/leadbot/leadbot/internal/pgtest"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/store"
 )
-
-// benchEnv is newEnv for benchmarks (testing.TB has no Run of its own here).
-func benchEnv(b *testing.B, cfg sandbox.Config) *env {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	b.Cleanup(cancel)
-	sb := sandbox.StartTest(b, cfg)
-	st := store.New(pgtest.NewDB(b))
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	bcfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Log: log}
-	api := bot.NewClient(bcfg)
-	sender := bot.NewSender(api, bot.SenderConfig{Log: log})
-	clk := &clock{t: monday0930}
-	svc := handlers.New(st, sender, handlers.Config{ResendDays: 7}, log, clk.Now)
-	router := bot.NewRouter()
-	svc.Register(router)
-	bt := bot.New(bcfg, api, router)
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = bt.Run(runCtx) }()
-	b.Cleanup(func() { stop(); <-done })
-	if err := sb.WaitConnected(ctx, 1); err != nil {
-		b.Fatal(err)
-	}
-	return &env{ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log)}
-}
 
 // seedTeam makes reps reps (in Paris) with perRep scored leads each, directly in the database.
 func seedTeam(b *testing.B, e *env, reps, perRep int) []sandbox.User {
@@ -87,7 +57,7 @@ func BenchmarkAckLatencyClickBurst(b *testing.B) {
 }
 
 func benchClicks(b *testing.B, clickers int) {
-	e := benchEnv(b, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
+	e := newEnv(b, unlimitedSlack(20*time.Minute))
 	const reps, perRep = 200, 5 // 1,000 clickable leads, five per digest
 	users := seedTeam(b, e, reps, perRep)
 	if _, err := e.svc.RunDigests(e.ctx, handlers.DigestOptions{Force: true, Workers: 16}); err != nil {
@@ -177,7 +147,7 @@ func benchClicks(b *testing.B, clickers int) {
 // duplicated messages counted.
 func BenchmarkDigestThousandReps(b *testing.B) {
 	const reps = 1000
-	e := benchEnv(b, sandbox.Config{})
+	e := newEnv(b, realisticSlack(20*time.Minute))
 	seedTeam(b, e, reps, 5)
 	limit := e.sb.Config().RateLimits.PostMessageWorkspace
 	ideal := time.Duration(float64(reps-limit.Burst) / limit.Rate * float64(time.Second))

@@ -24,7 +24,7 @@ type teamWorld struct {
 func newTeamWorld(t *testing.T, mode string) *teamWorld {
 	teams := map[string]handlers.TeamDelivery{}
 	w := &teamWorld{teams: teams}
-	w.e = newEnv(t, func(c *handlers.Config) { c.Teams = teams })
+	w.e = newEnv(t, withTeams(teams))
 	e := w.e
 	w.bossU, w.boss = e.rep("Boss", "Europe/Paris", nil)
 	w.annU, w.ann = e.rep("Ann", "Europe/Paris", &w.boss)

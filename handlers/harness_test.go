@@ -30,7 +30,7 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // env is one end-to-end world: a sandbox Slack workspace, a fresh database, and the real bot
 // (socket mode, router, sender, handlers) connected to the workspace through SLACK_API_URL.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	sb    *sandbox.Workspace
 	st    *store.Store
@@ -42,37 +42,71 @@ type env struct {
 // monday0930 is a Monday, 09:30 UTC (10:30 in Paris, 01:30 in Los Angeles).
 var monday0930 = time.Date(2030, 3, 4, 9, 30, 0, 0, time.UTC)
 
-// envOption adjusts the handlers' configuration of a test world.
-type envOption func(*handlers.Config)
+// envConfig is what a test world is made of; options adjust it.
+type envConfig struct {
+	handlers handlers.Config
+	sandbox  sandbox.Config
+	sender   bot.SenderConfig
+	timeout  time.Duration
+	logLevel slog.Level
+}
 
-func newEnv(t *testing.T, opts ...envOption) *env {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	cfg := sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}}
-	sb := sandbox.StartTest(t, cfg)
-	st := store.New(pgtest.NewDB(t))
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+// envOption adjusts a test world.
+type envOption func(*envConfig)
+
+// withTeams routes the given teams' digests (the map may be filled in after the world exists).
+func withTeams(teams map[string]handlers.TeamDelivery) envOption {
+	return func(c *envConfig) { c.handlers.Teams = teams }
+}
+
+// realisticSlack keeps Slack's rate limits and the sender's real pacing (for benchmarks).
+func realisticSlack(timeout time.Duration) envOption {
+	return func(c *envConfig) {
+		c.sandbox, c.sender, c.timeout, c.logLevel = sandbox.Config{}, bot.SenderConfig{}, timeout, slog.LevelError
+	}
+}
+
+// unlimitedSlack turns the sandbox's rate limits off but keeps the sender's pacing.
+func unlimitedSlack(timeout time.Duration) envOption {
+	return func(c *envConfig) {
+		c.sandbox.RateLimits.Disabled, c.sender, c.timeout, c.logLevel = true, bot.SenderConfig{}, timeout, slog.LevelError
+	}
+}
+
+func newEnv(tb testing.TB, opts ...envOption) *env {
+	tb.Helper()
+	cfg := envConfig{
+		handlers: handlers.Config{ResendDays: 7, CRMURLTemplate: "https://crm.example.com/lead/{id}"},
+		sandbox:  sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}},
+		sender:   bot.SenderConfig{PerChannel: 50, Burst: 50},
+		timeout:  60 * time.Second,
+		logLevel: slog.LevelWarn,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
+	tb.Cleanup(cancel)
+	sb := sandbox.StartTest(tb, cfg.sandbox)
+	st := store.New(pgtest.NewDB(tb))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	bcfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Log: log}
 	api := bot.NewClient(bcfg)
-	sender := bot.NewSender(api, bot.SenderConfig{Log: log, PerChannel: 50, Burst: 50})
+	cfg.sender.Log = log
+	sender := bot.NewSender(api, cfg.sender)
 	clk := &clock{t: monday0930}
-	hcfg := handlers.Config{ResendDays: 7, CRMURLTemplate: "https://crm.example.com/lead/{id}"}
-	for _, o := range opts {
-		o(&hcfg)
-	}
-	svc := handlers.New(st, sender, hcfg, log, clk.Now)
+	svc := handlers.New(st, sender, cfg.handlers, log, clk.Now)
 	router := bot.NewRouter()
 	svc.Register(router)
 	b := bot.New(bcfg, api, router)
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = b.Run(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
+	tb.Cleanup(func() { stop(); <-done })
 	if err := sb.WaitConnected(ctx, 1); err != nil {
-		t.Fatalf("bot did not connect to the sandbox: %v", err)
+		tb.Fatalf("bot did not connect to the sandbox: %v", err)
 	}
-	return &env{t: t, ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log)}
+	return &env{t: tb, ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log)}
 }
 
 // rep creates a rep in Slack and in the CRM's rep list.
