@@ -119,16 +119,10 @@ func (s *Service) onMention(ctx context.Context, ev slackevents.EventsAPIEvent) 
 		s.log.Error("mention: look up rep", "err", err)
 		return
 	}
-	found, err := s.lk.SearchLeads(ctx, q, 50)
+	found, visible, err := s.search(ctx, rep, q)
 	if err != nil {
 		s.log.Error("mention: search", "err", err)
 		return
-	}
-	var visible []store.Lead
-	for _, l := range found {
-		if s.canSee(ctx, rep, l) {
-			visible = append(visible, l)
-		}
 	}
 	switch {
 	case len(found) == 0:

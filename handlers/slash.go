@@ -60,6 +60,20 @@ func (s *Service) whoIs(ctx context.Context, cmd slack.SlashCommand) (store.Rep,
 	return rep, true
 }
 
+// search finds leads matching q and, among them, those viewer may see. found is only used to
+// tell "no such lead" from "not yours"; nothing of it is shown.
+func (s *Service) search(ctx context.Context, viewer store.Rep, q string) (found, visible []store.Lead, err error) {
+	if found, err = s.lk.SearchLeads(ctx, q, 50); err != nil {
+		return nil, nil, err
+	}
+	for _, l := range found {
+		if s.canSee(ctx, viewer, l) {
+			visible = append(visible, l)
+		}
+	}
+	return found, visible, nil
+}
+
 // canSee reports whether viewer may see lead: their own, unassigned ones, and their team's.
 func (s *Service) canSee(ctx context.Context, viewer store.Rep, l store.Lead) bool {
 	if l.OwnerID == nil || *l.OwnerID == viewer.ID {
@@ -175,17 +189,11 @@ func (s *Service) onLead(ctx context.Context, cmd slack.SlashCommand) {
 		s.reply(ctx, cmd, "Look a lead up by name, email, company or CRM id: `/lead jane@acme.com`, `/lead acme`, `/lead 00Q5e00001`.")
 		return
 	}
-	found, err := s.lk.SearchLeads(ctx, q, 50)
+	found, visible, err := s.search(ctx, rep, q)
 	if err != nil {
 		s.log.Error("search leads", "q", q, "err", err)
 		s.reply(ctx, cmd, ":warning: Sorry, the search failed (logged for the admin).")
 		return
-	}
-	var visible []store.Lead
-	for _, l := range found {
-		if s.canSee(ctx, rep, l) {
-			visible = append(visible, l)
-		}
 	}
 	switch {
 	case len(found) == 0:
