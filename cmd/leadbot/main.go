@@ -122,7 +122,7 @@ Environment:
   SLACK_APP_TOKEN     xapp- app-level token  }
   SLACK_API_URL       Slack Web API base (default https://slack.com/api/)
   LEADBOT_HTTP_ADDR   health, metrics and sandbox page (default 127.0.0.1:8080)
-  LEADBOT_CONFIG      YAML file with column mappings, schedules, reason codes
+  LEADBOT_CONFIG      YAML file: column mappings, schedules, teams, scoring and prior rules
   LEADBOT_DATA_DIR    embedded database and local state (default ./.leadbot)
   LEADBOT_API_TOKEN   bearer token for the CRM webhooks under /api/v1/ (unset: webhooks off)
   LOG_FORMAT          text or json (default: text on a terminal, json otherwise)
