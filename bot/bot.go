@@ -26,11 +26,12 @@ type Config struct {
 	APIURL   string // Web API base ending in "/": https://slack.com/api/ or a sandbox's
 	// PingInterval is how long the client waits for Slack's pings before reconnecting (0: 30 s).
 	PingInterval time.Duration
-	// MaxConcurrent bounds the envelopes worked on at once (0: one per core, at least 2). Under a
-	// burst the work competes for CPU with the loop that acks, and the ack is what Slack times:
-	// measured through the sandbox on 2 cores (1,000 clicks, 50 users at once), acks took p50
-	// 400 ms with 64 workers, 54 ms with 4 and 26 ms with 2, while the last click's work finished
-	// as soon or sooner (10.6–12 s with 2, 12.5 s with 8: the work is bound elsewhere).
+	// MaxConcurrent bounds the envelopes worked on at once (0: one less than the cores, at
+	// least 1), which leaves a core for the loop that acks: the ack is what Slack times, and the
+	// work is bound elsewhere (the database, Slack). Measured through the sandbox on 2 cores,
+	// 1,000 clicks from 50 users: 8 workers acked at p50 137 ms / p99 355 ms and finished all the
+	// work in 12.5 s; 2 workers p50 28-33 ms / p99 72-115 ms, 11.7 s; 1 worker p50 28-34 ms /
+	// p99 55-80 ms, 6.8-7.1 s.
 	MaxConcurrent int
 	Log           *slog.Logger
 	// Metrics, when set, is told about envelopes and acks.
@@ -66,7 +67,7 @@ func New(cfg Config, api *slack.Client, routes *Router) *Bot {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxConcurrent <= 0 {
-		cfg.MaxConcurrent = max(2, runtime.GOMAXPROCS(0))
+		cfg.MaxConcurrent = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	opts := []socketmode.Option{socketmode.OptionLog(slogAdapter{cfg.Log.With("component", "socketmode")})}
 	if cfg.PingInterval > 0 {
