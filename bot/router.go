@@ -32,6 +32,7 @@ type EventHandler func(ctx context.Context, ev slackevents.EventsAPIEvent)
 type Router struct {
 	slashes    map[string]SlashHandler
 	actions    map[string]ActionHandler
+	urgent     map[string]bool
 	views      map[string]ViewHandler
 	viewCloses map[string]func(ctx context.Context, cb *slack.InteractionCallback)
 	events     map[string]EventHandler
@@ -44,6 +45,7 @@ func NewRouter() *Router {
 	return &Router{
 		slashes:    map[string]SlashHandler{},
 		actions:    map[string]ActionHandler{},
+		urgent:     map[string]bool{},
 		views:      map[string]ViewHandler{},
 		viewCloses: map[string]func(context.Context, *slack.InteractionCallback){},
 		events:     map[string]EventHandler{},
@@ -55,6 +57,12 @@ func (r *Router) Slash(command string, h SlashHandler) { r.slashes[command] = h 
 
 // Action routes a block action id.
 func (r *Router) Action(actionID string, h ActionHandler) { r.actions[actionID] = h }
+
+// UrgentAction routes a block action whose work must start at once rather than wait for a free
+// worker: one that opens a modal, since the trigger id expires three seconds after the click.
+func (r *Router) UrgentAction(actionID string, h ActionHandler) {
+	r.actions[actionID], r.urgent[actionID] = h, true
+}
 
 // ViewSubmission routes a modal's callback id.
 func (r *Router) ViewSubmission(callbackID string, h ViewHandler) { r.views[callbackID] = h }
@@ -78,45 +86,47 @@ func (r *Router) slash(cmd slack.SlashCommand) func(context.Context) {
 	return func(ctx context.Context) { h(ctx, cmd) }
 }
 
-// interaction returns the ack payload (for view submissions) and the work to do after the ack.
-func (r *Router) interaction(cb *slack.InteractionCallback) (any, func(context.Context)) {
+// interaction returns the ack payload (for view submissions), the work to do after the ack, and
+// whether that work is urgent (see UrgentAction).
+func (r *Router) interaction(cb *slack.InteractionCallback) (any, func(context.Context), bool) {
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		var hs []func(context.Context)
+		urgent := false
 		for _, a := range cb.ActionCallback.BlockActions {
 			if h, ok := r.actions[a.ActionID]; ok {
-				a := a
 				hs = append(hs, func(ctx context.Context) { h(ctx, cb, a) })
+				urgent = urgent || r.urgent[a.ActionID]
 			}
 		}
 		if len(hs) == 0 {
-			return nil, nil
+			return nil, nil, false
 		}
 		return nil, func(ctx context.Context) {
 			for _, h := range hs {
 				h(ctx)
 			}
-		}
+		}, urgent
 	case slack.InteractionTypeViewSubmission:
 		h, ok := r.views[cb.View.CallbackID]
 		if !ok {
-			return nil, nil
+			return nil, nil, false
 		}
 		if h.Validate != nil {
 			if errs := h.Validate(cb); len(errs) > 0 {
-				return slack.NewErrorsViewSubmissionResponse(errs), nil
+				return slack.NewErrorsViewSubmissionResponse(errs), nil, false
 			}
 		}
 		if h.Submit == nil {
-			return nil, nil
+			return nil, nil, false
 		}
-		return nil, func(ctx context.Context) { h.Submit(ctx, cb) }
+		return nil, func(ctx context.Context) { h.Submit(ctx, cb) }, false
 	case slack.InteractionTypeViewClosed:
 		if h, ok := r.viewCloses[cb.View.CallbackID]; ok {
-			return nil, func(ctx context.Context) { h(ctx, cb) }
+			return nil, func(ctx context.Context) { h(ctx, cb) }, false
 		}
 	}
-	return nil, nil
+	return nil, nil, false
 }
 
 func (r *Router) event(ev slackevents.EventsAPIEvent) func(context.Context) {

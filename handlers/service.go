@@ -115,7 +115,7 @@ func New(st interface {
 // Register routes the rep loop's actions and views.
 func (s *Service) Register(r *bot.Router) {
 	r.Action(ActionUp, s.onUp)
-	r.Action(ActionDown, s.onDown)
+	r.UrgentAction(ActionDown, s.onDown) // opens the reason modal: the trigger expires in 3 s
 	r.Action(ActionUndo, s.onUndo)
 	r.Action(ActionSnooze, s.onSnooze)
 	r.Action(ActionOpenCRM, func(context.Context, *slack.InteractionCallback, *slack.BlockAction) {}) // a link: nothing to do
@@ -124,7 +124,7 @@ func (s *Service) Register(r *bot.Router) {
 	r.Slash(CommandLead, s.onLead)
 	r.Slash(CommandLeadbot, s.onLeadbot)
 	r.Fallback = s.onLeadbot
-	r.Action(ActionEditSettings, s.onEditSettings)
+	r.UrgentAction(ActionEditSettings, s.onEditSettings)
 	r.ViewSubmission(CallbackSettings, bot.ViewHandler{Validate: validateSettings, Submit: s.onSettingsSubmit})
 	r.Event("app_home_opened", s.onHomeOpened)
 	r.Event("app_mention", s.onMention)
