@@ -84,7 +84,7 @@ func benchClicks(b *testing.B, clickers int) {
 	for range b.N {
 		before := len(e.sb.Acks())
 		burst := time.Now()
-		updatesBefore := e.sb.CallCount("chat.update")
+		updatesBefore, seq := e.sb.CallCount("chat.update"), e.sb.Seq()
 		var wg sync.WaitGroup
 		var next atomic.Int64
 		for range clickers {
@@ -121,16 +121,11 @@ func benchClicks(b *testing.B, clickers int) {
 		b.ReportMetric(float64(failed), "failed")
 		// How long until every click's work (verdict recorded, digest redrawn) is done: the other
 		// side of the trade between ack latency and worker count.
-		for {
-			var n int
-			_ = e.st.DB().GetContext(e.ctx, &n, `SELECT count(*) FROM feedback`)
-			if n >= len(clicks) {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		for e.sb.CallCount("chat.update") < updatesBefore+len(clicks) {
-			time.Sleep(5 * time.Millisecond)
+		// Each click's work ends with its digest redrawn (chat.update): wait for all of them.
+		if _, err := e.sb.WaitEvent(e.ctx, seq, func(sandbox.Event) bool {
+			return e.sb.CallCount("chat.update") >= updatesBefore+len(clicks)
+		}); err != nil {
+			b.Fatal(err)
 		}
 		b.ReportMetric(time.Since(burst).Seconds(), "all-work-done-s")
 		b.StopTimer()
