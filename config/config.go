@@ -113,6 +113,7 @@ type Schedules struct {
 	Digest        string `yaml:"digest"`
 	ManagerDigest string `yaml:"manager_digest"`
 	Retrain       string `yaml:"retrain"`
+	ScoreNew      string `yaml:"score_new"` // scores leads that arrived since the last scoring
 }
 
 // Defaults returns the built-in file configuration.
@@ -138,6 +139,7 @@ func Defaults() File {
 			Digest:        "*/5 * * * *",
 			ManagerDigest: "0 8 * * 1",
 			Retrain:       "0 2 * * *",
+			ScoreNew:      "*/10 * * * *",
 		},
 	}
 }

@@ -18,13 +18,15 @@ type TrainingLead struct {
 	Attributes json.RawMessage `db:"attributes"`
 	Outcome    *string         `db:"outcome"`
 	OccurredAt *time.Time      `db:"occurred_at"`
+	Scored     bool            `db:"scored"` // has a current score
 }
 
 // TrainingLeads returns every lead with its outcome, in id order.
 func (s *Store) TrainingLeads(ctx context.Context) ([]TrainingLead, error) {
 	var out []TrainingLead
 	err := s.db.SelectContext(ctx, &out, `
-		SELECT l.id, l.account, l.email, l.source, l.status, l.created_at, l.attributes, o.outcome, o.occurred_at
+		SELECT l.id, l.account, l.email, l.source, l.status, l.created_at, l.attributes, o.outcome, o.occurred_at,
+		       l.score IS NOT NULL AS scored
 		FROM leads l LEFT JOIN outcomes o ON o.lead_id = l.id ORDER BY l.id`)
 	return out, translate(err)
 }
@@ -46,4 +48,13 @@ func (s *Store) TrainingFeedback(ctx context.Context) ([]TrainingFeedback, error
 		FROM feedback f LEFT JOIN reason_codes c ON c.code = f.reason_code
 		WHERE f.undone_at IS NULL ORDER BY f.id`)
 	return out, translate(err)
+}
+
+// CountUnscored counts open leads without an outcome that have no score yet.
+func (s *Store) CountUnscored(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `
+		SELECT count(*) FROM leads l
+		WHERE l.status = 'open' AND l.score IS NULL AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)`)
+	return n, translate(err)
 }

@@ -25,6 +25,7 @@ type Store interface {
 	Promote(ctx context.Context, version int, notes string) error
 	Retire(ctx context.Context, version int, notes string) error
 	RecordScores(ctx context.Context, scores []store.NewScore) error
+	CountUnscored(ctx context.Context) (int, error)
 }
 
 // Config says how to train.
@@ -210,7 +211,7 @@ func Retrain(ctx context.Context, st Store, cfg Config, log *slog.Logger) (Resul
 	if !decision.Promote {
 		version = res.ChampionVersion
 	}
-	if res.Scored, err = scoreOpen(ctx, st, champ, version, ds); err != nil {
+	if res.Scored, err = scoreOpen(ctx, st, champ, version, ds, false); err != nil {
 		return res, err
 	}
 	stage("score", t0)
@@ -218,10 +219,12 @@ func Retrain(ctx context.Context, st Store, cfg Config, log *slog.Logger) (Resul
 }
 
 // scoreOpen scores every open lead without an outcome with m and records probabilities and reasons.
-func scoreOpen(ctx context.Context, st Store, m *scoring.Model, version int, ds dataset) (int, error) {
+// With onlyNew, only leads that have no score yet are scored (leads that arrived since the last
+// rescoring, by import or webhook).
+func scoreOpen(ctx context.Context, st Store, m *scoring.Model, version int, ds dataset, onlyNew bool) (int, error) {
 	var rows []int
 	for i, l := range ds.leads {
-		if l.Outcome == nil && l.Status == "open" {
+		if l.Outcome == nil && l.Status == "open" && !(onlyNew && l.Scored) {
 			rows = append(rows, i)
 		}
 	}
@@ -280,6 +283,26 @@ func moves(old, cur *scoring.Model, f *scoring.Frame) []Move {
 // Rescore scores every open lead with the current champion (leadbot score) and returns how many
 // and the champion's version.
 func Rescore(ctx context.Context, st Store, cfg Config) (int, int, error) {
+	return rescore(ctx, st, cfg, false)
+}
+
+// ScoreNew scores the open leads that have no score yet (imported or sent by a webhook since the
+// last rescoring), so that they reach the digests without waiting for the nightly retrain.
+func ScoreNew(ctx context.Context, st Store, cfg Config) (int, int, error) {
+	// The job runs every few minutes: most runs find nothing and should cost one query.
+	if n, err := st.CountUnscored(ctx); err != nil || n == 0 {
+		return 0, 0, err
+	}
+	// A fresh install that imported leads but never trained: train now (on the prior, when there
+	// are too few outcomes) rather than leave every lead out of the digests until the night.
+	if _, err := st.Champion(ctx); errors.Is(err, store.ErrNotFound) {
+		r, err := Retrain(ctx, st, cfg, nil)
+		return r.Scored, r.Version, err
+	}
+	return rescore(ctx, st, cfg, true)
+}
+
+func rescore(ctx context.Context, st Store, cfg Config, onlyNew bool) (int, int, error) {
 	champ, err := st.Champion(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, 0, errors.New("there is no model yet: run `leadbot train` first (it uses the rule-based prior until there are enough outcomes)")
@@ -303,6 +326,6 @@ func Rescore(ctx context.Context, st Store, cfg Config) (int, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	n, err := scoreOpen(ctx, st, m, champ.Version, buildDataset(leads, fb, cfg.Missing))
+	n, err := scoreOpen(ctx, st, m, champ.Version, buildDataset(leads, fb, cfg.Missing), onlyNew)
 	return n, champ.Version, err
 }

@@ -176,3 +176,40 @@ func TestTwoSchedulersRetrainOnce(t *testing.T) {
 		t.Fatalf("%d model versions after two simultaneous ticks, want 1", len(ms))
 	}
 }
+
+func TestScoreNewScoresOnlyLeadsWithoutAScore(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(pgtest.NewDB(t))
+	world(t, st, 600, 500, true, 5)
+	if _, err := training.Retrain(ctx, st, training.Config{Kind: scoring.KindLogReg, Seed: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A webhook brings a new lead after the rescoring.
+	rep, _ := st.RepByEmail(ctx, "ann@example.com")
+	fresh, err := st.UpsertLead(ctx, store.NewLead{ExternalID: "NEW-1", Name: "New Lead", OwnerID: &rep.ID,
+		Attributes: map[string]any{"Visits": 15, "Industry": "Software"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, v, err := training.ScoreNew(ctx, st, training.Config{})
+	if err != nil || n != 1 || v == 0 {
+		t.Fatalf("ScoreNew: %d leads with v%d, %v; want exactly the new one", n, v, err)
+	}
+	got, _ := st.LeadByID(ctx, fresh.ID)
+	if got.Score == nil || got.ScoreModel == nil || *got.ScoreModel != v {
+		t.Fatalf("new lead not scored: %+v", got)
+	}
+	if n, _, _ := training.ScoreNew(ctx, st, training.Config{}); n != 0 {
+		t.Fatalf("second ScoreNew scored %d leads, want 0", n)
+	}
+}
+
+func TestScoreNewTrainsWhenThereIsNoModel(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(pgtest.NewDB(t))
+	world(t, st, 300, 30, true, 6) // few outcomes: the prior
+	n, v, err := training.ScoreNew(ctx, st, training.Config{Seed: 1})
+	if err != nil || n != 270 || v == 0 {
+		t.Fatalf("ScoreNew on a fresh install: %d leads, v%d, %v", n, v, err)
+	}
+}

@@ -96,6 +96,14 @@ func (a *app) scheduleJobs(s *bot.Scheduler, st *store.Store, rt *runtime) error
 	})); err != nil {
 		return err
 	}
+	// Leads that arrive by import or webhook are scored within minutes, not at the nightly retrain:
+	// a digest only carries scored leads.
+	if err := s.Add("score_new", a.cfg.File.Schedules.ScoreNew, rt.metrics.WrapJob("score_new", func(ctx context.Context) (any, error) {
+		n, v, err := training.ScoreNew(ctx, st, a.trainingConfig())
+		return map[string]int{"scored": n, "model": v}, err
+	})); err != nil {
+		return err
+	}
 	return s.Add("retrain", a.cfg.File.Schedules.Retrain, rt.metrics.WrapJob("retrain", func(ctx context.Context) (any, error) {
 		return a.retrainAndAnnounce(ctx, st, rt)
 	}))
