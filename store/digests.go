@@ -181,3 +181,22 @@ func (s *Store) NoticeOnce(ctx context.Context, key string) (bool, error) {
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// ForgetDigestsSince deletes the digests (and their deliveries and team posts) of day and after.
+// Only for the sandbox: its messages live in memory, so after a restart these records point at
+// messages nobody can see, and keeping them would stop today's digests from being sent again.
+func (s *Store) ForgetDigestsSince(ctx context.Context, day time.Time) (int, error) {
+	var n int64
+	err := s.Tx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM team_posts WHERE day >= $1`, day); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM digests WHERE day >= $1`, day)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), translate(err)
+}

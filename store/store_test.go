@@ -141,6 +141,10 @@ func TestLeadsScoresDigestsFeedback(t *testing.T) {
 	if d, _ = st.DigestByID(ctx, d.ID); d.Status != "sent" || d.MessageTS != "1.000001" {
 		t.Fatalf("digest after send: %+v", d)
 	}
+	// The sandbox forgets recent digests after a restart; older ones stay.
+	if n, err := st.ForgetDigestsSince(ctx, today.AddDate(0, 0, 1)); err != nil || n != 0 {
+		t.Fatalf("forget tomorrow's: %d, %v", n, err)
+	}
 	// Delivered leads are not offered again the same day, nor within the resend window unless the
 	// score rose.
 	cands, _ = st.DigestCandidates(ctx, store.CandidateQuery{RepID: rep.ID, Day: today, Limit: 5, ResendDays: 7})

@@ -37,6 +37,16 @@ func (a *app) prepareSandbox(ctx context.Context, st *store.Store, sb *sandbox.W
 			handle := strings.ToLower(strings.Fields(orName(r) + " x")[0])
 			sb.AddUser(sandbox.User{ID: r.SlackID(), Name: handle, RealName: orName(r), Email: r.Email, TZ: r.Timezone, IsManager: r.IsManager})
 		}
+		// The messages of recent digests were in the previous run's workspace: forget those
+		// digests so that "send today's digests" sends them again (from yesterday on, for every
+		// timezone's today).
+		n, err := st.ForgetDigestsSince(ctx, time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1))
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			a.log.Info("sandbox restarted: recent digests will be sent again (their messages were in the previous run's workspace)", "digests", n)
+		}
 		return nil
 	}
 	start := time.Now()
