@@ -251,3 +251,27 @@ func names(ls []store.Lead) []string {
 	}
 	return out
 }
+
+func TestForgetDigestsSince(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	_, rep := team(t, st)
+	l, _ := st.UpsertLead(ctx, store.NewLead{ExternalID: "X", OwnerID: &rep.ID})
+	for _, d := range []string{"2030-03-01", "2030-03-04"} {
+		if _, _, err := st.ReserveDigest(ctx, rep.ID, day(d), "rep", []store.Lead{l}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := st.ForgetDigestsSince(ctx, day("2030-03-03"))
+	if err != nil || n != 1 {
+		t.Fatalf("forgot %d (%v), want 1", n, err)
+	}
+	if _, err := st.DigestFor(ctx, rep.ID, day("2030-03-01"), "rep"); err != nil {
+		t.Fatalf("the older digest is gone: %v", err)
+	}
+	var deliveries int
+	st.DB().Get(&deliveries, `SELECT count(*) FROM deliveries`)
+	if deliveries != 1 {
+		t.Fatalf("%d deliveries left, want the older digest's 1", deliveries)
+	}
+}
