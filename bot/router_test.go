@@ -10,8 +10,12 @@ import (
 func TestRouterMarksModalOpeningActionsUrgent(t *testing.T) {
 	r := NewRouter()
 	var got []string
-	r.Action("up", func(_ context.Context, _ *slack.InteractionCallback, a *slack.BlockAction) { got = append(got, a.ActionID) })
-	r.UrgentAction("down", func(_ context.Context, _ *slack.InteractionCallback, a *slack.BlockAction) { got = append(got, a.ActionID) })
+	r.Action("up", func(_ context.Context, _ *slack.InteractionCallback, a *slack.BlockAction) {
+		got = append(got, a.ActionID)
+	})
+	r.UrgentAction("down", func(_ context.Context, _ *slack.InteractionCallback, a *slack.BlockAction) {
+		got = append(got, a.ActionID)
+	})
 	cb := func(ids ...string) *slack.InteractionCallback {
 		c := &slack.InteractionCallback{Type: slack.InteractionTypeBlockActions}
 		for _, id := range ids {
