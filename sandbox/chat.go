@@ -139,17 +139,27 @@ func (w *Workspace) editableChannel(ref string) *Channel {
 	return w.resolveChannel(ref)
 }
 
-func (w *Workspace) apiUpdate(a *apiReq) (obj, *apiError) {
+// botMessage finds the bot's own message that chat.update / chat.delete name, with Slack's
+// errors; denied is the code for a message that is not the bot's.
+func (w *Workspace) botMessage(a *apiReq, denied string) (*Channel, *Message, *apiError) {
 	c := w.editableChannel(a.str("channel"))
 	if c == nil {
-		return nil, fail("channel_not_found")
+		return nil, nil, fail("channel_not_found")
 	}
 	m := w.findMessage(c.ID, a.str("ts"))
 	if m == nil || m.Deleted {
-		return nil, fail("message_not_found")
+		return nil, nil, fail("message_not_found")
 	}
 	if m.BotID != w.botID {
-		return nil, fail("cant_update_message")
+		return nil, nil, fail(denied)
+	}
+	return c, m, nil
+}
+
+func (w *Workspace) apiUpdate(a *apiReq) (obj, *apiError) {
+	c, m, e := w.botMessage(a, "cant_update_message")
+	if e != nil {
+		return nil, e
 	}
 	// Slack keeps the previous blocks when the field is left out.
 	blocks := m.RawBlocks
@@ -199,16 +209,9 @@ func (w *Workspace) isMember(c *Channel, user string) bool {
 }
 
 func (w *Workspace) apiDelete(a *apiReq) (obj, *apiError) {
-	c := w.editableChannel(a.str("channel"))
-	if c == nil {
-		return nil, fail("channel_not_found")
-	}
-	m := w.findMessage(c.ID, a.str("ts"))
-	if m == nil || m.Deleted {
-		return nil, fail("message_not_found")
-	}
-	if m.BotID != w.botID {
-		return nil, fail("cant_delete_message")
+	c, m, e := w.botMessage(a, "cant_delete_message")
+	if e != nil {
+		return nil, e
 	}
 	w.deleteMessage(m, "chat.delete")
 	return obj{"channel": c.ID, "ts": m.TS}, nil
