@@ -60,6 +60,9 @@ type Bot struct {
 	routes *Router
 	sem    chan struct{}
 	work   sync.WaitGroup
+
+	mu     sync.Mutex
+	queued map[string]bool // keys of Later work waiting for a worker
 }
 
 // New returns a bot that dispatches to routes. Run starts it.
@@ -81,6 +84,7 @@ func New(cfg Config, api *slack.Client, routes *Router) *Bot {
 		socket: socketmode.New(api, opts...),
 		routes: routes,
 		sem:    make(chan struct{}, cfg.MaxConcurrent),
+		queued: map[string]bool{},
 	}
 }
 
@@ -185,6 +189,13 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	if work == nil {
 		return
 	}
+	b.spawn(ctx, req, urgent, work)
+}
+
+// spawn runs work on a goroutine of its own, in the queue of at most MaxConcurrent unless
+// urgent, with the request in its context and a deadline of its own. ctx is the bot's work
+// context, which outlives the loop by the shutdown grace period.
+func (b *Bot) spawn(ctx context.Context, req Request, urgent bool, work func(context.Context)) {
 	b.work.Add(1)
 	go func() {
 		defer b.work.Done()
@@ -198,17 +209,55 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		}
 		defer func() {
 			if r := recover(); r != nil {
-				b.log.Error("handler panicked; the bot goes on", "type", kind, "user", req.UserID,
+				b.log.Error("handler panicked; the bot goes on", "type", req.Kind, "user", req.UserID,
 					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				if b.cfg.Metrics != nil {
-					b.cfg.Metrics.HandlerPanic(kind)
+					b.cfg.Metrics.HandlerPanic(req.Kind)
 				}
 			}
 		}()
 		hctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		work(withRequest(hctx, req))
+		work(context.WithValue(withRequest(hctx, req), laterKey{}, laterRef{b: b, base: ctx}))
 	}()
+}
+
+type laterKey struct{}
+
+// laterRef is how a handler's context reaches the bot that runs it, for Later.
+type laterRef struct {
+	b    *Bot
+	base context.Context // the bot's work context
+}
+
+// Later runs fn on the bot's work queue behind the work already waiting there, once per key:
+// while a run for key waits for its turn, asking again adds nothing, for that run has yet to
+// read what the later asks want shown. Handlers redraw a message this way after recording a
+// click, so that the clicks of a burst on one message, waiting in the queue, are recorded
+// before the message is redrawn once for all of them; when the queue is empty the redraw runs
+// at once. fn runs under the same rules as a handler (bounded, recovered, waited for at
+// shutdown). With a ctx the bot did not give (a handler called directly), fn runs now.
+func Later(ctx context.Context, key string, fn func(context.Context)) {
+	ref, ok := ctx.Value(laterKey{}).(laterRef)
+	if !ok {
+		fn(ctx)
+		return
+	}
+	b := ref.b
+	b.mu.Lock()
+	if b.queued[key] {
+		b.mu.Unlock()
+		return
+	}
+	b.queued[key] = true
+	b.mu.Unlock()
+	req, _ := RequestFrom(ctx)
+	b.spawn(ref.base, req, false, func(ctx context.Context) {
+		b.mu.Lock()
+		delete(b.queued, key) // from now on an ask queues another run: this one may have read too early
+		b.mu.Unlock()
+		fn(ctx)
+	})
 }
 
 // Request describes the envelope a handler is working on.

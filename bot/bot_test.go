@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -108,5 +109,81 @@ func TestHandlerPanicDoesNotStopTheBot(t *testing.T) {
 		}
 	case <-wctx.Done():
 		t.Fatal("the bot stopped handling after a panic")
+	}
+}
+
+func TestLaterFoldsAsksWaitingInTheQueue(t *testing.T) {
+	// Outside the bot, Later runs fn at once.
+	ran := false
+	bot.Later(context.Background(), "k", func(context.Context) { ran = true })
+	if !ran {
+		t.Fatal("Later outside the bot did not run fn")
+	}
+
+	sb := sandbox.StartTest(t)
+	u := sb.AddUser(sandbox.User{Name: "ann", Email: "ann@example.com"})
+	cfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), MaxConcurrent: 1}
+	api := bot.NewClient(cfg)
+	r := bot.NewRouter()
+	release := make(chan struct{})
+	asked := make(chan struct{}, 8)
+	redrawn := make(chan string, 8)
+	r.Slash("/hold", func(context.Context, slack.SlashCommand) { <-release })
+	r.Slash("/ask", func(ctx context.Context, c slack.SlashCommand) {
+		bot.Later(ctx, "k", func(ctx context.Context) {
+			if req, _ := bot.RequestFrom(ctx); req.UserID != u.ID {
+				t.Errorf("Later ran with the request of %q, want %q", req.UserID, u.ID)
+			}
+			redrawn <- c.Text
+		})
+		asked <- struct{}{}
+	})
+	b := bot.New(cfg, api, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	// The one worker is busy while three asks queue up behind it.
+	for i, cmd := range []string{"/hold", "/ask", "/ask", "/ask"} {
+		if ack, err := sb.SlashCommand(wctx, u, cmd, strconv.Itoa(i)); err != nil || ack.Failed() {
+			t.Fatalf("%s not acked: %v %+v", cmd, err, ack)
+		}
+	}
+	close(release)
+	wait := func(c <-chan struct{}) {
+		t.Helper()
+		select {
+		case <-c:
+		case <-wctx.Done():
+			t.Fatal("timed out")
+		}
+	}
+	for range 3 {
+		wait(asked)
+	}
+	next := func() string {
+		t.Helper()
+		select {
+		case got := <-redrawn:
+			return got
+		case <-wctx.Done():
+			t.Fatal("Later never ran")
+			return ""
+		}
+	}
+	// The first ask's run waits behind the other two, which fold into it.
+	if got := next(); got != "1" {
+		t.Fatalf("first run asked by /ask %s, want 1", got)
+	}
+	// An ask after the run started queues another run, which comes next: had the second or third
+	// ask queued a run of their own, it would come before.
+	if ack, err := sb.SlashCommand(wctx, u, "/ask", "4"); err != nil || ack.Failed() {
+		t.Fatalf("/ask not acked: %v %+v", err, ack)
+	}
+	wait(asked)
+	if got := next(); got != "4" {
+		t.Fatalf("second run asked by /ask %s, want 4 (the asks made while a run waited were not folded)", got)
 	}
 }

@@ -84,7 +84,7 @@ func benchClicks(b *testing.B, clickers int) {
 	for range b.N {
 		before := len(e.sb.Acks())
 		burst := time.Now()
-		updatesBefore, seq := e.sb.CallCount("chat.update"), e.sb.Seq()
+		seq, updatesBefore := e.sb.Seq(), e.sb.CallCount("chat.update")
 		var wg sync.WaitGroup
 		var next atomic.Int64
 		for range clickers {
@@ -120,15 +120,35 @@ func benchClicks(b *testing.B, clickers int) {
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 		b.ReportMetric(float64(failed), "failed")
 		// How long until every click's work (verdict recorded, digest redrawn) is done: the other
-		// side of the trade between ack latency and worker count.
-		// Each click's work ends with its digest redrawn (chat.update): wait for all of them.
-		if _, err := e.sb.WaitEvent(e.ctx, seq, func(sandbox.Event) bool {
-			return e.sb.CallCount("chat.update") >= updatesBefore+len(clicks)
+		// side of the trade between ack latency and worker count. It is done when every digest
+		// shows each of its leads judged (an Undo button per lead), however many chat.update
+		// calls that took: the bot folds the redraws of one message asked for at once.
+		unjudged := map[string]int{} // channel/ts → leads clicked
+		for _, c := range clicks {
+			unjudged[c.m.Channel+"/"+c.m.TS]++
+		}
+		undo := `"action_id":"` + handlers.ActionUndo + `"`
+		if _, err := e.sb.WaitEvent(e.ctx, seq, func(ev sandbox.Event) bool {
+			key := ev.Channel + "/" + ev.TS
+			if n, ok := unjudged[key]; ok && ev.Kind == sandbox.EvMessageUpdated {
+				if m, _ := e.sb.Message(ev.Channel, ev.TS); strings.Count(string(m.RawBlocks), undo) >= n {
+					delete(unjudged, key)
+				}
+			}
+			return len(unjudged) == 0
 		}); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(time.Since(burst).Seconds(), "all-work-done-s")
 		b.StopTimer()
+		var recorded int
+		if err := e.st.DB().GetContext(e.ctx, &recorded, `SELECT count(*) FROM feedback WHERE undone_at IS NULL`); err != nil {
+			b.Fatal(err)
+		}
+		if recorded != len(clicks) {
+			b.Fatalf("%d clicks recorded %d verdicts", len(clicks), recorded)
+		}
+		b.ReportMetric(float64(e.sb.CallCount("chat.update")-updatesBefore), "updates")
 		if _, err := e.st.DB().ExecContext(e.ctx, `DELETE FROM feedback`); err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -322,9 +323,12 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 	if t.Channel != "" && t.TS != "" {
 		d, err := s.st.DigestByMessage(ctx, t.Channel, t.TS)
 		if err == nil {
-			if err := s.redrawDigest(ctx, d); err != nil {
-				s.fail(ctx, userID, t, err)
-			}
+			// Behind the clicks already waiting: those on this digest are folded into this redraw.
+			bot.Later(ctx, "digest:"+strconv.FormatInt(d.ID, 10), func(ctx context.Context) {
+				if err := s.redraws.do(d.ID, func() error { return s.redrawDigest(ctx, d) }); err != nil {
+					s.fail(ctx, userID, t, err)
+				}
+			})
 			return
 		}
 		if !errors.Is(err, store.ErrNotFound) {

@@ -83,6 +83,8 @@ type Service struct {
 	cfg Config
 	log *slog.Logger
 	now func() time.Time
+	// redraws keeps the redraws of one digest message in order and folds bursts together.
+	redraws *redraws
 }
 
 // New returns the handlers' service. now is the clock (time.Now in production).
@@ -109,7 +111,7 @@ func New(st interface {
 	if cfg.LookupEvery <= 0 {
 		cfg.LookupEvery = 24 * time.Hour
 	}
-	return &Service{st: st, lk: st, rs: st, sl: sl, cfg: cfg, log: log, now: now}
+	return &Service{st: st, lk: st, rs: st, sl: sl, cfg: cfg, log: log, now: now, redraws: &redraws{}}
 }
 
 // Register routes the rep loop's actions and views.
