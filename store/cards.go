@@ -59,7 +59,7 @@ type cardRow struct {
 // (a digest redraw used to take some forty queries).
 func (s *Store) CardFacts(ctx context.Context, viewer Rep, leadIDs []int64, day time.Time) (map[int64]CardFacts, error) {
 	var rows []cardRow
-	err := s.db.SelectContext(ctx, &rows, `
+	err := s.selectPrepared(ctx, &rows, `
 		SELECT l.id AS lead_id,
 		       cur.id AS cur_id, cur.model_version AS cur_model, cur.probability AS cur_p, cur.factors AS cur_factors, cur.scored_at AS cur_at,
 		       prev.id AS prev_id, prev.model_version AS prev_model, prev.probability AS prev_p, prev.factors AS prev_factors, prev.scored_at AS prev_at,

@@ -107,7 +107,7 @@ func (s *Store) DigestFor(ctx context.Context, repID int64, day time.Time, kind 
 // DigestLeads returns the leads of a digest in their order.
 func (s *Store) DigestLeads(ctx context.Context, digestID int64) ([]Lead, error) {
 	var ls []Lead
-	err := s.db.SelectContext(ctx, &ls, `
+	err := s.selectPrepared(ctx, &ls, `
 		SELECT `+leadColumns+` FROM deliveries d JOIN leads l ON l.id = d.lead_id
 		WHERE d.digest_id = (SELECT COALESCE(leads_from, id) FROM digests WHERE id = $1) ORDER BY d.position`, digestID)
 	return ls, translate(err)
@@ -116,7 +116,7 @@ func (s *Store) DigestLeads(ctx context.Context, digestID int64) ([]Lead, error)
 // DigestByMessage returns the digest posted as message ts in channel, or ErrNotFound.
 func (s *Store) DigestByMessage(ctx context.Context, channel, ts string) (Digest, error) {
 	var d Digest
-	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE channel = $1 AND message_ts = $2`, channel, ts)
+	err := s.getPrepared(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE channel = $1 AND message_ts = $2`, channel, ts)
 	return d, translate(err)
 }
 

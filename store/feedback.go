@@ -52,7 +52,7 @@ type NewFeedback struct {
 // message) it is returned unchanged with created false.
 func (s *Store) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback, created bool, err error) {
 	var rows []Feedback
-	err = s.db.SelectContext(ctx, &rows, `
+	err = s.selectPrepared(ctx, &rows, `
 		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
 		                      probability, model_version, created_at)
 		SELECT l.id, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())

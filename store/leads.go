@@ -88,7 +88,7 @@ func (s *Store) UpsertLead(ctx context.Context, l NewLead) (Lead, error) {
 // LeadByID returns one lead.
 func (s *Store) LeadByID(ctx context.Context, id int64) (Lead, error) {
 	var l Lead
-	err := s.db.GetContext(ctx, &l, `SELECT `+leadColumns+` FROM leads l WHERE l.id = $1`, id)
+	err := s.getPrepared(ctx, &l, `SELECT `+leadColumns+` FROM leads l WHERE l.id = $1`, id)
 	return l, translate(err)
 }
 

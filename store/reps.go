@@ -74,14 +74,14 @@ func (s *Store) UpsertRep(ctx context.Context, r NewRep) (Rep, error) {
 // RepByID returns one rep.
 func (s *Store) RepByID(ctx context.Context, id int64) (Rep, error) {
 	var r Rep
-	err := s.db.GetContext(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE id = $1`, id)
+	err := s.getPrepared(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE id = $1`, id)
 	return r, translate(err)
 }
 
 // RepBySlackID returns the rep matched to a Slack user.
 func (s *Store) RepBySlackID(ctx context.Context, slackID string) (Rep, error) {
 	var r Rep
-	err := s.db.GetContext(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE slack_user_id = $1`, slackID)
+	err := s.getPrepared(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE slack_user_id = $1`, slackID)
 	return r, translate(err)
 }
 
