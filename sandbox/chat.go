@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/slack-go/slack"
 )
 
 // resolveChannel finds a conversation by id, by name ("#general" or
@@ -69,8 +71,8 @@ func truncateText(s string) (string, bool) {
 // postBot records a bot message. Caller holds mu.
 func (w *Workspace) postBot(c *Channel, text string, blocks json.RawMessage, threadTS, by string) *Message {
 	m := &Message{Channel: c.ID, TS: w.newTS(), ThreadTS: threadTS, User: w.botUserID, BotID: w.botID,
-		Text: text, RawBlocks: blocks, Blocks: decodeBlocks(blocks)}
-	m.History = []Revision{{Text: text, RawBlocks: blocks, Blocks: m.Blocks, At: time.Now(), By: by}}
+		Text: text, RawBlocks: blocks} // Blocks decoded when read (snapshot)
+	m.History = []Revision{{Text: text, RawBlocks: blocks, At: time.Now(), By: by}}
 	w.messages = append(w.messages, m)
 	w.emit(Event{Kind: EvMessagePosted, Channel: c.ID, TS: m.TS, User: m.User, Method: by})
 	return m
@@ -78,8 +80,8 @@ func (w *Workspace) postBot(c *Channel, text string, blocks json.RawMessage, thr
 
 // updateMessage records a new revision. Caller holds mu.
 func (w *Workspace) updateMessage(m *Message, text string, blocks json.RawMessage, by string) {
-	m.Text, m.RawBlocks, m.Blocks = text, blocks, decodeBlocks(blocks)
-	m.History = append(m.History, Revision{Text: text, RawBlocks: blocks, Blocks: m.Blocks, At: time.Now(), By: by})
+	m.Text, m.RawBlocks, m.Blocks = text, blocks, slack.Blocks{} // decoded when read (snapshot)
+	m.History = append(m.History, Revision{Text: text, RawBlocks: blocks, At: time.Now(), By: by})
 	w.emit(Event{Kind: EvMessageUpdated, Channel: m.Channel, TS: m.TS, Method: by})
 }
 
@@ -91,8 +93,8 @@ func (w *Workspace) deleteMessage(m *Message, by string) {
 // postEphemeral records an ephemeral message. Caller holds mu.
 func (w *Workspace) postEphemeral(channel, user, text string, blocks json.RawMessage, threadTS, source string) *Ephemeral {
 	e := &Ephemeral{Channel: channel, User: user, TS: w.newTS(), ThreadTS: threadTS, Text: text,
-		RawBlocks: blocks, Blocks: decodeBlocks(blocks), Source: source}
-	e.History = []Revision{{Text: text, RawBlocks: blocks, Blocks: e.Blocks, At: time.Now(), By: source}}
+		RawBlocks: blocks, Source: source} // Blocks decoded when read (snapshot)
+	e.History = []Revision{{Text: text, RawBlocks: blocks, At: time.Now(), By: source}}
 	w.ephemerals = append(w.ephemerals, e)
 	w.emit(Event{Kind: EvEphemeral, Channel: channel, User: user, TS: e.TS, Method: source})
 	return e

@@ -229,32 +229,42 @@ func findElement(raw json.RawMessage, key, buttonValue string) (string, map[stri
 	if !scoped {
 		wantBlock, wantAction = "", key
 	}
-	var blocks []map[string]any
+	// Only the element found is decoded whole: a click on a digest would otherwise decode every
+	// block of the message into maps.
+	var blocks []struct {
+		Type      string            `json:"type"`
+		BlockID   string            `json:"block_id"`
+		Elements  []json.RawMessage `json:"elements"`
+		Accessory json.RawMessage   `json:"accessory"`
+		Element   json.RawMessage   `json:"element"`
+	}
 	_ = json.Unmarshal(raw, &blocks)
 	for _, b := range blocks {
-		bid, _ := b["block_id"].(string)
-		if wantBlock != "" && bid != wantBlock {
+		if wantBlock != "" && b.BlockID != wantBlock {
 			continue
 		}
-		var els []any
-		if e, ok := b["elements"].([]any); ok && b["type"] == "actions" {
-			els = e
+		var els []json.RawMessage
+		if b.Type == "actions" {
+			els = b.Elements
 		}
-		for _, k := range []string{"accessory", "element"} {
-			if e, ok := b[k]; ok {
-				els = append(els, e)
-			}
-		}
+		els = append(els, b.Accessory, b.Element)
 		for _, e := range els {
-			em, _ := e.(map[string]any)
-			id, _ := em["action_id"].(string)
-			if id != wantAction {
+			var head struct {
+				Type     string `json:"type"`
+				ActionID string `json:"action_id"`
+				Value    any    `json:"value"`
+			}
+			if len(e) == 0 || json.Unmarshal(e, &head) != nil || head.ActionID != wantAction {
 				continue
 			}
-			if v, _ := em["value"].(string); em["type"] == "button" && buttonValue != "" && v != buttonValue {
+			if v, _ := head.Value.(string); head.Type == "button" && buttonValue != "" && v != buttonValue {
 				continue
 			}
-			return bid, em, nil
+			var em map[string]any
+			if json.Unmarshal(e, &em) != nil {
+				continue
+			}
+			return b.BlockID, em, nil
 		}
 	}
 	if buttonValue != "" {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/slack-go/slack"
 )
 
 // Slack allows a response_url 5 uses within 30 minutes.
@@ -96,8 +98,8 @@ func (w *Workspace) respond(ru *responseURL, m respMessage, by string) string {
 			if e := checkMessage(m.Text, m.Blocks, m.Attachments, true); e != nil {
 				return e.code
 			}
-			e.Text, e.RawBlocks, e.Blocks = m.Text, m.Blocks, decodeBlocks(m.Blocks)
-			e.History = append(e.History, Revision{Text: e.Text, RawBlocks: e.RawBlocks, Blocks: e.Blocks, At: time.Now(), By: by})
+			e.Text, e.RawBlocks, e.Blocks = m.Text, m.Blocks, slack.Blocks{} // decoded when read (snapshot)
+			e.History = append(e.History, Revision{Text: e.Text, RawBlocks: e.RawBlocks, At: time.Now(), By: by})
 			w.emit(Event{Kind: EvEphemeral, Channel: e.Channel, User: e.User, TS: e.TS, Detail: "replaced", Method: by})
 			return ""
 		}

@@ -123,16 +123,34 @@ func (w *Workspace) Channels() []Channel {
 	return out
 }
 
+// snapshot copies a message for a reader. Caller holds mu.
 func (m *Message) snapshot() Message {
+	decodeOnce(&m.Blocks, m.RawBlocks, m.History)
 	c := *m
 	c.History = slices.Clone(m.History)
 	return c
 }
 
+// snapshot copies an ephemeral message for a reader. Caller holds mu.
 func (e *Ephemeral) snapshot() Ephemeral {
+	decodeOnce(&e.Blocks, e.RawBlocks, e.History)
 	c := *e
 	c.History = slices.Clone(e.History)
 	return c
+}
+
+// decodeOnce fills in slack-go's view of a message's blocks and revisions the first time someone
+// looks: the bot redraws messages far more often than tests and the page read them, and decoding
+// costs more than all the rest of a chat.update. Caller holds mu.
+func decodeOnce(blocks *slack.Blocks, raw json.RawMessage, history []Revision) {
+	if blocks.BlockSet == nil {
+		*blocks = decodeBlocks(raw)
+	}
+	for i := range history {
+		if r := &history[i]; r.Blocks.BlockSet == nil {
+			r.Blocks = decodeBlocks(r.RawBlocks)
+		}
+	}
 }
 
 func (v *View) snapshot() View {
@@ -165,6 +183,17 @@ func (w *Workspace) Message(channel, ts string) (Message, bool) {
 		return m.snapshot(), true
 	}
 	return Message{}, false
+}
+
+// RawBlocks returns the current blocks of the message at channel/ts exactly as the bot sent
+// them, without the decoding that Message does.
+func (w *Workspace) RawBlocks(channel, ts string) (json.RawMessage, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if m := w.findMessage(channel, ts); m != nil {
+		return m.RawBlocks, true
+	}
+	return nil, false
 }
 
 // Ephemerals returns every ephemeral message, oldest first.
