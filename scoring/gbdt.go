@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -45,23 +46,32 @@ type binStat struct{ g, h, c float64 }
 func (a *binStat) add(b binStat) { a.g += b.g; a.h += b.h; a.c += b.c }
 func (a *binStat) sub(b binStat) { a.g -= b.g; a.h -= b.h; a.c -= b.c }
 
+// gradPair is one row's gradient and hessian of the log loss, sample weight included.
+type gradPair struct{ g, h float64 }
+
 type split struct {
 	gain    float64
 	feature int
 	bin     int
 	missL   bool
 	cats    []uint64
+	left    binStat // the rows that go left
 	ok      bool
 }
 
 type leafCand struct {
 	node   int32
-	lo, hi int
+	lo, hi int // rows perm[lo:hi]
 	depth  int
 	hist   []binStat
 	total  binStat
 	best   split
 }
+
+// rowGrain is the most rows one parallel task handles. The work is cut at fixed row counts, never
+// by the number of cores, and partial sums are combined in task order, so a fit is bit-for-bit the
+// same on any machine.
+const rowGrain = 4096
 
 // gbdtTrainer holds the binned training data and scratch space of one fit.
 type gbdtTrainer struct {
@@ -71,14 +81,35 @@ type gbdtTrainer struct {
 	nb          []int
 	off         []int // offset of each column's bins in a histogram
 	nbTot       int
-	ghw         []binStat // per row: gradient, hessian, 1
-	w           []float64 // sample weights, for the covers TreeSHAP needs
+	gh          []gradPair // per row, for the rows of the tree's sample
+	w           []float64  // sample weights, for the covers TreeSHAP needs
 	unitWeights bool
 	perm        []int32 // rows of the tree's sample, grouped by node
-	tmp         []int32
+	tmp         []int32 // partition scratch: the rows going right, at their task's offset
+	rest        []int32 // rows left out of the tree's sample, at their chunk's offset
 	rowBins     []uint8 // bins row-major: row r's bins are rowBins[r·K : (r+1)·K]
-	active      []bool  // columns sampled for this tree
+	cols        []int   // columns sampled for this tree
 	pool        [][]binStat
+	chunks      []sampleChunk
+	tasks       []partTask
+}
+
+// sampleChunk is rows [c·rowGrain, (c+1)·rowGrain) when drawing a tree's sample.
+type sampleChunk struct {
+	in, out int // rows in the sample (at perm[lo:]) and left out (at rest[lo:])
+	total   binStat
+	hist    []binStat
+}
+
+// partTask partitions perm[lo:hi], part of one node, and builds the histogram of its rows on the
+// node's smaller side.
+type partTask struct {
+	l         *leafCand
+	nd        *Node
+	lo, hi    int
+	nl, nr    int
+	smallLeft bool
+	hist      []binStat
 }
 
 // fitGBDT trains on binned columns; valid (may be nil) drives early stopping.
@@ -109,9 +140,11 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 			fv[i] = m.Init
 		}
 	}
-	t.ghw = make([]binStat, n)
-	t.perm = make([]int32, 0, n)
+	t.gh = make([]gradPair, n)
+	t.perm = make([]int32, n)
 	t.tmp = make([]int32, n)
+	t.rest = make([]int32, n)
+	t.chunks = make([]sampleChunk, (n+rowGrain-1)/rowGrain)
 	K := len(bins)
 	t.rowBins = make([]uint8, n*K)
 	parallelChunks(n, func(_, lo, hi int) {
@@ -126,59 +159,33 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 	for _, v := range w {
 		t.unitWeights = t.unitWeights && v == 1
 	}
-	t.active = make([]bool, len(bins))
 	bestLoss, bestIter := math.Inf(1), -1
 	var valCurve []float64
 	for it := 0; it < p.Trees; it++ {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		parallelChunks(n, func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				q := sigmoid(f[i])
-				t.ghw[i] = binStat{w[i] * (q - y[i]), w[i] * q * (1 - q), 1}
-			}
-		})
-		rng := rand.New(rand.NewPCG(p.Seed, uint64(it)))
-		t.perm = t.perm[:0]
-		for i := range n {
-			if p.Subsample >= 1 || rng.Float64() < p.Subsample {
-				t.perm = append(t.perm, int32(i))
+		// Tree it draws from rand.NewPCG(Seed, it): one number per row (when subsampling),
+		// then one per column (when sampling columns).
+		draws := uint64(0)
+		if p.Subsample < 1 {
+			draws = uint64(n)
+		}
+		rng := rand.New(pcgAt(p.Seed, uint64(it), draws))
+		t.cols = t.cols[:0]
+		for k := range bins {
+			if p.ColSample >= 1 || rng.Float64() < p.ColSample {
+				t.cols = append(t.cols, k)
 			}
 		}
-		for k := range t.active {
-			t.active[k] = p.ColSample >= 1 || rng.Float64() < p.ColSample
-		}
-		tree, leaves := t.grow()
+		root := t.sample(f, y, w, uint64(it))
+		tree, leaves := t.grow(root)
 		if len(tree.Nodes) == 1 && it > 0 {
 			break // nothing left to learn
 		}
-		// Update training scores: rows in the sample from their leaf, the rest by traversal.
-		inSample := len(t.perm) == n
-		for _, lf := range leaves {
-			v := tree.Nodes[lf.node].Value
-			for _, r := range t.perm[lf.lo:lf.hi] {
-				f[r] += v
-			}
-		}
-		if !inSample {
-			seen := make([]bool, n)
-			for _, r := range t.perm {
-				seen[r] = true
-			}
-			parallelChunks(n, func(_, lo, hi int) {
-				for i := lo; i < hi; i++ {
-					if !seen[i] {
-						f[i] += tree.predictBins(bins, i)
-					}
-				}
-			})
-		}
+		t.update(&tree, leaves, f, fv, vbins)
 		m.Trees = append(m.Trees, tree)
 		if vbins != nil {
-			for i := range fv {
-				fv[i] += tree.predictBins(vbins, i)
-			}
 			loss := logLossRaw(vy, fv, vw)
 			valCurve = append(valCurve, loss)
 			if loss < bestLoss-1e-12 {
@@ -198,6 +205,93 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 		m.Base += m.Trees[i].expected()
 	}
 	return m, valCurve, nil
+}
+
+// sample draws the tree's rows (each with probability Subsample, from rand.NewPCG(Seed, stream)
+// jumped ahead to each chunk's first row), computes their gradients and returns the root with its
+// histogram, all in one parallel pass over the rows.
+func (t *gbdtTrainer) sample(f, y, w []float64, stream uint64) *leafCand {
+	n := len(f)
+	sub := t.p.Subsample
+	for c := range t.chunks {
+		t.chunks[c].hist = t.getHist()
+	}
+	parallelFor(len(t.chunks), func(c int) {
+		ch := &t.chunks[c]
+		lo, hi := c*rowGrain, min(n, (c+1)*rowGrain)
+		rng := pcgAt(t.p.Seed, stream, uint64(lo))
+		in, out := lo, lo
+		var tot binStat
+		for i := lo; i < hi; i++ {
+			if sub < 1 && float64(rng.Uint64()<<11>>11)/(1<<53) >= sub { // rand.Float64
+				t.rest[out] = int32(i)
+				out++
+				continue
+			}
+			t.perm[in] = int32(i)
+			in++
+			q := sigmoid(f[i])
+			g := gradPair{w[i] * (q - y[i]), w[i] * q * (1 - q)}
+			t.gh[i] = g
+			tot.g += g.g
+			tot.h += g.h
+			tot.c++
+		}
+		ch.in, ch.out, ch.total = in-lo, out-lo, tot
+		clear(ch.hist)
+		t.histRows(ch.hist, t.perm[lo:in])
+	})
+	root := &leafCand{hist: t.chunks[0].hist, total: t.chunks[0].total, hi: t.chunks[0].in}
+	for c := 1; c < len(t.chunks); c++ {
+		ch := &t.chunks[c]
+		root.hi += copy(t.perm[root.hi:], t.perm[c*rowGrain:c*rowGrain+ch.in])
+		addHist(root.hist, ch.hist)
+		root.total.add(ch.total)
+		t.pool = append(t.pool, ch.hist)
+	}
+	return root
+}
+
+// update adds the new tree to the training scores (sampled rows from their leaf, the others by
+// traversal) and the validation scores, and sets the leaves' covers for weighted rows.
+func (t *gbdtTrainer) update(tree *Tree, leaves []*leafCand, f, fv []float64, vbins [][]uint8) {
+	nl, nc := len(leaves), len(t.chunks)
+	parallelFor(nl+nc+(len(fv)+rowGrain-1)/rowGrain, func(i int) {
+		switch {
+		case i < nl:
+			l := leaves[i]
+			nd := &tree.Nodes[l.node]
+			for _, r := range t.perm[l.lo:l.hi] {
+				f[r] += nd.Value
+			}
+			if !t.unitWeights {
+				var c float64
+				for _, r := range t.perm[l.lo:l.hi] {
+					c += t.w[r]
+				}
+				nd.Cover = c
+			}
+		case i < nl+nc:
+			lo := (i - nl) * rowGrain
+			for _, r := range t.rest[lo : lo+t.chunks[i-nl].out] {
+				f[r] += tree.predictBins(t.bins, int(r))
+			}
+		default:
+			lo := (i - nl - nc) * rowGrain
+			for j := lo; j < min(len(fv), lo+rowGrain); j++ {
+				fv[j] += tree.predictBins(vbins, j)
+			}
+		}
+	})
+	var cover func(i int32) float64
+	cover = func(i int32) float64 {
+		nd := &tree.Nodes[i]
+		if nd.Feature >= 0 {
+			nd.Cover = cover(nd.Left) + cover(nd.Right)
+		}
+		return nd.Cover
+	}
+	cover(0)
 }
 
 func logLossRaw(y, f, w []float64) float64 {
@@ -225,185 +319,248 @@ func (t *Tree) predictBins(bins [][]uint8, i int) float64 {
 	}
 }
 
+// pcgAt returns rand.NewPCG(seed1, seed2) advanced by k draws. PCG's state is a 128-bit linear
+// congruential generator, whose k-th state is a·s + c for (a, c) found by repeated squaring.
+func pcgAt(seed1, seed2, k uint64) *rand.PCG {
+	const (
+		mulHi = 2549297995355413924 // math/rand/v2's PCG multiplier and increment
+		mulLo = 4865540595714422341
+		incHi = 6364136223846793005
+		incLo = 1442695040888963407
+	)
+	mul := func(aHi, aLo, bHi, bLo uint64) (hi, lo uint64) {
+		hi, lo = bits.Mul64(aLo, bLo)
+		return hi + aHi*bLo + aLo*bHi, lo
+	}
+	add := func(aHi, aLo, bHi, bLo uint64) (hi, lo uint64) {
+		lo, c := bits.Add64(aLo, bLo, 0)
+		hi, _ = bits.Add64(aHi, bHi, c)
+		return hi, lo
+	}
+	aHi, aLo, cHi, cLo := uint64(0), uint64(1), uint64(0), uint64(0) // the identity map
+	mHi, mLo, iHi, iLo := uint64(mulHi), uint64(mulLo), uint64(incHi), uint64(incLo)
+	for ; k > 0; k >>= 1 {
+		if k&1 == 1 { // (a, c) ← step ∘ (a, c)
+			aHi, aLo = mul(aHi, aLo, mHi, mLo)
+			cHi, cLo = mul(cHi, cLo, mHi, mLo)
+			cHi, cLo = add(cHi, cLo, iHi, iLo)
+		}
+		m1Hi, m1Lo := add(mHi, mLo, 0, 1)
+		iHi, iLo = mul(iHi, iLo, m1Hi, m1Lo)
+		mHi, mLo = mul(mHi, mLo, mHi, mLo)
+	}
+	hi, lo := mul(aHi, aLo, seed1, seed2)
+	hi, lo = add(hi, lo, cHi, cLo)
+	return rand.NewPCG(hi, lo)
+}
+
+// getHist returns a histogram from the pool; its contents are stale.
 func (t *gbdtTrainer) getHist() []binStat {
 	if k := len(t.pool); k > 0 {
 		h := t.pool[k-1]
 		t.pool = t.pool[:k-1]
-		clear(h)
 		return h
 	}
 	return make([]binStat, t.nbTot)
 }
 
-// buildHist accumulates the histogram of rows perm[lo:hi]. It walks rows, not columns: each row's
-// bins are contiguous (rowBins), so one pass reads each gradient and row once. Large nodes are split
-// in two fixed halves summed in a fixed order, which uses both cores and stays deterministic.
-func (t *gbdtTrainer) buildHist(h []binStat, lo, hi int) {
-	if hi-lo < 4096 {
-		t.histRows(h, lo, hi)
-		return
+func addHist(dst, src []binStat) {
+	src = src[:len(dst)]
+	for k := range dst {
+		dst[k].add(src[k])
 	}
-	mid := lo + (hi-lo)/2
-	h2 := t.getHist()
-	parallelFor(2, func(part int) {
-		if part == 0 {
-			t.histRows(h, lo, mid)
-		} else {
-			t.histRows(h2, mid, hi)
-		}
-	})
-	for k := range h {
-		h[k].add(h2[k])
-	}
-	t.pool = append(t.pool, h2)
 }
 
-// histTotal sums one column's bins: every row falls in exactly one bin of each column.
-func (t *gbdtTrainer) histTotal(h []binStat) binStat {
-	var s binStat
-	for _, b := range h[:t.nb[0]] {
-		s.add(b)
+func subHist(dst, src []binStat) {
+	src = src[:len(dst)]
+	for k := range dst {
+		dst[k].sub(src[k])
 	}
-	return s
 }
 
-func (t *gbdtTrainer) histRows(h []binStat, lo, hi int) {
+// histRows adds rows to h, for the sampled columns. It walks rows, not columns: each row's bins
+// are contiguous (rowBins), so one pass reads each gradient and row once.
+func (t *gbdtTrainer) histRows(h []binStat, rows []int32) {
 	K := len(t.bins)
-	off := t.off
-	for _, r := range t.perm[lo:hi] {
-		g := t.ghw[r]
+	off, cols := t.off, t.cols
+	for _, r := range rows {
+		g := t.gh[r]
 		rb := t.rowBins[int(r)*K : int(r)*K+K]
-		for k, b := range rb {
-			s := &h[off[k]+int(b)]
+		for _, k := range cols {
+			s := &h[off[k]+int(rb[k])]
 			s.g += g.g
 			s.h += g.h
-			s.c += g.c
+			s.c++
 		}
 	}
 }
 
 // grow builds one tree best-first and returns it with its leaves (row ranges in perm).
-func (t *gbdtTrainer) grow() (Tree, []*leafCand) {
+func (t *gbdtTrainer) grow(root *leafCand) (Tree, []*leafCand) {
 	p := t.p
-	root := &leafCand{lo: 0, hi: len(t.perm), hist: t.getHist()}
-	t.buildHist(root.hist, 0, len(t.perm))
-	root.total = t.histTotal(root.hist)
 	tree := Tree{Nodes: []Node{{Feature: -1}}}
 	root.best = t.bestSplit(root)
 	leaves := []*leafCand{root}
-	for len(leaves) < max(2, p.MaxLeaves) {
-		bi := -1
-		for i, l := range leaves {
-			if l.best.ok && (p.MaxDepth <= 0 || l.depth < p.MaxDepth) && (bi < 0 || l.best.gain > leaves[bi].best.gain) {
-				bi = i
-			}
-		}
-		if bi < 0 {
+	var batch []int
+	for {
+		batch = t.nextBatch(leaves, batch)
+		if len(batch) == 0 {
 			break
 		}
-		l := leaves[bi]
-		sp := l.best
-		nd := &tree.Nodes[l.node]
-		nd.Feature, nd.bin, nd.MissingLeft, nd.Cats, nd.Gain = sp.feature, sp.bin, sp.missL, sp.cats, sp.gain
-		// Stable partition of the node's rows.
-		b := t.bins[sp.feature]
-		nl := t.partition(nd, b, l.lo, l.hi)
-		left := &leafCand{lo: l.lo, hi: nl, depth: l.depth + 1}
-		right := &leafCand{lo: nl, hi: l.hi, depth: l.depth + 1}
-		small, large := left, right
-		if nl-l.lo > l.hi-nl {
-			small, large = right, left
-		}
-		small.hist = t.getHist()
-		t.buildHist(small.hist, small.lo, small.hi)
-		large.hist = l.hist // parent − small, in place
-		for k := range large.hist {
-			large.hist[k].sub(small.hist[k])
-		}
-		small.total = t.histTotal(small.hist)
-		large.total = l.total
-		large.total.sub(small.total)
-		left.node = int32(len(tree.Nodes))
-		right.node = left.node + 1
-		nd.Left, nd.Right = left.node, right.node
-		tree.Nodes = append(tree.Nodes, Node{Feature: -1}, Node{Feature: -1})
-		if small.hi-small.lo >= 1024 {
-			parallelFor(2, func(c int) { // the two children are independent
-				l := []*leafCand{left, right}[c]
-				l.best = t.bestSplit(l)
-			})
-		} else {
-			left.best = t.bestSplit(left)
-			right.best = t.bestSplit(right)
-		}
-		leaves[bi] = left
-		leaves = append(leaves, right)
+		leaves = t.splitBatch(&tree, leaves, batch)
 	}
 	for _, l := range leaves {
 		t.pool = append(t.pool, l.hist)
 		l.hist = nil
-	}
-	// Leaf values from the leaf totals; covers (weighted rows) from the leaves up.
-	for _, l := range leaves {
 		nd := &tree.Nodes[l.node]
 		nd.Value = -l.total.g / (l.total.h + p.L2) * p.LearningRate
-		if t.unitWeights {
-			nd.Cover = l.total.c
-			continue
-		}
-		for _, r := range t.perm[l.lo:l.hi] {
-			nd.Cover += t.w[r]
-		}
+		nd.Cover = l.total.c // weighted rows: update sets the sum of weights
 	}
-	var cover func(i int32) float64
-	cover = func(i int32) float64 {
-		nd := &tree.Nodes[i]
-		if nd.Feature >= 0 {
-			nd.Cover = cover(nd.Left) + cover(nd.Right)
-		}
-		return nd.Cover
-	}
-	cover(0)
 	return tree, leaves
 }
 
-// partition reorders perm[lo:hi] stably into the rows going left, then right, and returns where
-// the right ones start. Large nodes are done as two halves in parallel and stitched, which gives
-// exactly the serial result.
-func (t *gbdtTrainer) partition(nd *Node, b []uint8, lo, hi int) int {
-	half := func(lo, hi int) (nl, nr int) {
-		nl = lo
-		for _, r := range t.perm[lo:hi] {
-			if nd.goesLeftBin(b[r]) {
-				t.perm[nl] = r
-				nl++
-			} else {
-				t.tmp[lo+nr] = r
-				nr++
-			}
+// nextBatch returns the leaves to split next. Best-first growth splits the leaf of largest gain,
+// one at a time; but when the tree cannot reach MaxLeaves whatever the order (always so when
+// MaxLeaves ≥ 2^MaxDepth), every splittable leaf will be split and they are split together, which
+// gives the same tree with coarser parallel work.
+func (t *gbdtTrainer) nextBatch(leaves []*leafCand, batch []int) []int {
+	p := t.p
+	maxLeaves := max(2, p.MaxLeaves)
+	batch = batch[:0]
+	if len(leaves) >= maxLeaves {
+		return batch
+	}
+	reach, best := 0, -1 // most leaves the tree can end with; the best leaf
+	for i, l := range leaves {
+		if !l.best.ok || (p.MaxDepth > 0 && l.depth >= p.MaxDepth) {
+			reach++
+			continue
 		}
-		return nl - lo, nr
-	}
-	if hi-lo < 8192 {
-		nl, nr := half(lo, hi)
-		copy(t.perm[lo+nl:hi], t.tmp[lo:lo+nr])
-		return lo + nl
-	}
-	mid := lo + (hi-lo)/2
-	var nl, nr [2]int
-	parallelFor(2, func(c int) {
-		if c == 0 {
-			nl[0], nr[0] = half(lo, mid)
+		batch = append(batch, i)
+		if best < 0 || l.best.gain > leaves[best].best.gain {
+			best = i
+		}
+		if p.MaxDepth <= 0 || p.MaxDepth-l.depth >= 30 {
+			reach = maxLeaves + 1
 		} else {
-			nl[1], nr[1] = half(mid, hi)
+			reach = min(maxLeaves+1, reach+1<<(p.MaxDepth-l.depth))
+		}
+	}
+	if reach > maxLeaves && len(batch) > 1 {
+		batch = append(batch[:0], best)
+	}
+	return batch
+}
+
+// splitBatch splits leaves[batch] in two parallel passes: the first partitions each node's rows
+// in chunks and builds the smaller child's histogram chunk by chunk; the second stitches the
+// chunks, derives the larger child's histogram as parent − smaller and finds the children's splits.
+func (t *gbdtTrainer) splitBatch(tree *Tree, leaves []*leafCand, batch []int) []*leafCand {
+	kids := make([]*leafCand, 0, 2*len(batch))
+	for _, i := range batch {
+		l := leaves[i]
+		sp := &l.best
+		nd := &tree.Nodes[l.node]
+		nd.Feature, nd.bin, nd.MissingLeft, nd.Cats, nd.Gain = sp.feature, sp.bin, sp.missL, sp.cats, sp.gain
+		nd.Left = int32(len(tree.Nodes))
+		nd.Right = nd.Left + 1
+		tree.Nodes = append(tree.Nodes, Node{Feature: -1}, Node{Feature: -1})
+		left := &leafCand{node: nd.Left, depth: l.depth + 1, total: sp.left}
+		right := &leafCand{node: nd.Right, depth: l.depth + 1, total: l.total}
+		right.total.sub(sp.left)
+		kids = append(kids, left, right)
+	}
+	t.tasks = t.tasks[:0]
+	rows := 0
+	for _, i := range batch {
+		l := leaves[i]
+		size := l.hi - l.lo
+		rows += size
+		k := (size + rowGrain - 1) / rowGrain
+		smallLeft := 2*l.best.left.c <= l.total.c
+		for j := range k {
+			t.tasks = append(t.tasks, partTask{l: l, nd: &tree.Nodes[l.node], lo: l.lo + j*size/k, hi: l.lo + (j+1)*size/k,
+				smallLeft: smallLeft, hist: t.getHist()})
+		}
+	}
+	par := rows >= 2048
+	forEach(len(t.tasks), par, func(i int) { t.partChunk(&t.tasks[i]) })
+	first := make([]int, len(batch)+1) // tasks of batch[b] are tasks[first[b]:first[b+1]]
+	for b, j := 0, 0; j < len(t.tasks); j++ {
+		if t.tasks[j].l != leaves[batch[b]] {
+			b++
+			first[b] = j
+		}
+	}
+	first[len(batch)] = len(t.tasks)
+	forEach(len(batch), par, func(b int) {
+		l, left, right := leaves[batch[b]], kids[2*b], kids[2*b+1]
+		tasks := t.tasks[first[b]:first[b+1]]
+		// [left 0 | right 0 → tmp][left 1 | right 1 → tmp]… → [left 0, left 1, …, right 0, right 1, …]
+		mid := l.lo + tasks[0].nl
+		for _, c := range tasks[1:] {
+			mid += copy(t.perm[mid:], t.perm[c.lo:c.lo+c.nl])
+		}
+		at := mid
+		for _, c := range tasks {
+			at += copy(t.perm[at:], t.tmp[c.lo:c.lo+c.nr])
+		}
+		left.lo, left.hi, right.lo, right.hi = l.lo, mid, mid, l.hi
+		small, large := left, right
+		if !tasks[0].smallLeft {
+			small, large = right, left
+		}
+		small.hist = tasks[0].hist
+		for _, c := range tasks[1:] {
+			addHist(small.hist, c.hist)
+		}
+		large.hist = l.hist
+		subHist(large.hist, small.hist)
+		if len(batch) == 1 && l.hi-l.lo >= 2048 {
+			parallelFor(2, func(c int) { kids[c].best = t.bestSplit(kids[c]) })
+		} else {
+			left.best = t.bestSplit(left)
+			right.best = t.bestSplit(right)
 		}
 	})
-	// [left A | right A → tmp][left B | right B → tmp] → [left A, left B, right A, right B]
-	copy(t.perm[lo+nl[0]:], t.perm[mid:mid+nl[1]])
-	split := lo + nl[0] + nl[1]
-	copy(t.perm[split:], t.tmp[lo:lo+nr[0]])
-	copy(t.perm[split+nr[0]:hi], t.tmp[mid:mid+nr[1]])
-	return split
+	for b := range batch {
+		for _, c := range t.tasks[first[b]+1 : first[b+1]] {
+			t.pool = append(t.pool, c.hist)
+		}
+	}
+	for b, i := range batch {
+		leaves[i] = kids[2*b]
+		leaves = append(leaves, kids[2*b+1])
+	}
+	return leaves
+}
+
+// partChunk partitions the task's rows stably into the ones going left (moved to the front of
+// perm[lo:hi]) and right (copied to tmp[lo:]), then builds the histogram of the smaller side.
+func (t *gbdtTrainer) partChunk(c *partTask) {
+	var goLeft [256]uint8
+	for b := range t.nb[c.nd.Feature] {
+		if c.nd.goesLeftBin(uint8(b)) {
+			goLeft[b] = 1
+		}
+	}
+	bins := t.bins[c.nd.Feature]
+	nl, nr := c.lo, c.lo
+	perm, tmp := t.perm, t.tmp
+	for _, r := range perm[c.lo:c.hi] {
+		x := int(goLeft[bins[r]])
+		perm[nl] = r // nl ≤ the index being read: the rest is still unread
+		tmp[nr] = r
+		nl += x
+		nr += 1 - x
+	}
+	c.nl, c.nr = nl-c.lo, nr-c.lo
+	clear(c.hist)
+	if c.smallLeft {
+		t.histRows(c.hist, perm[c.lo:nl])
+	} else {
+		t.histRows(c.hist, tmp[c.lo:nr])
+	}
 }
 
 func (t *gbdtTrainer) score(g, h float64) float64 { return g * g / (h + t.p.L2) }
@@ -420,10 +577,7 @@ func (t *gbdtTrainer) bestSplit(l *leafCand) split {
 	valid := func(a, b binStat) bool {
 		return a.c >= minC && b.c >= minC && a.h >= p.MinHessian && b.h >= p.MinHessian
 	}
-	for k := range t.bins {
-		if !t.active[k] {
-			continue
-		}
+	for _, k := range t.cols {
 		h := l.hist[t.off[k] : t.off[k]+t.nb[k]]
 		if t.isCat[k] {
 			t.bestCatSplit(k, h, l.total, parent, &best, valid)
@@ -444,7 +598,7 @@ func (t *gbdtTrainer) bestSplit(l *leafCand) split {
 			lr.add(miss)
 			if valid(left, lr) {
 				if g := t.score(left.g, left.h) + t.score(lr.g, lr.h) - parent; g > best.gain {
-					best = split{gain: g, feature: k, bin: b, ok: true}
+					best = split{gain: g, feature: k, bin: b, left: left, ok: true}
 				}
 			}
 			// ...or to the left.
@@ -453,7 +607,7 @@ func (t *gbdtTrainer) bestSplit(l *leafCand) split {
 				ll.add(miss)
 				if valid(ll, right) {
 					if g := t.score(ll.g, ll.h) + t.score(right.g, right.h) - parent; g > best.gain {
-						best = split{gain: g, feature: k, bin: b, missL: true, ok: true}
+						best = split{gain: g, feature: k, bin: b, missL: true, left: ll, ok: true}
 					}
 				}
 			}
@@ -482,7 +636,7 @@ func (t *gbdtTrainer) bestCatSplit(k int, h []binStat, total binStat, parent flo
 	slices.SortStableFunc(levels, func(a, b int) int {
 		return cmp.Compare(h[a].g/(h[a].h+smooth), h[b].g/(h[b].h+smooth))
 	})
-	var left binStat
+	var left, bestLeft binStat
 	bestJ := -1
 	bestGain := best.gain
 	for j := 0; j < len(levels)-1; j++ {
@@ -493,7 +647,7 @@ func (t *gbdtTrainer) bestCatSplit(k int, h []binStat, total binStat, parent flo
 			continue
 		}
 		if g := t.score(left.g, left.h) + t.score(right.g, right.h) - parent; g > bestGain {
-			bestGain, bestJ = g, j
+			bestGain, bestJ, bestLeft = g, j, left
 		}
 	}
 	if bestJ < 0 {
@@ -503,7 +657,7 @@ func (t *gbdtTrainer) bestCatSplit(k int, h []binStat, total binStat, parent flo
 	for _, b := range levels[:bestJ+1] {
 		cats[b>>6] |= 1 << (b & 63)
 	}
-	*best = split{gain: bestGain, feature: k, cats: cats, ok: true}
+	*best = split{gain: bestGain, feature: k, cats: cats, left: bestLeft, ok: true}
 }
 
 // finish sets the float thresholds from the bin cuts, so prediction needs no binning.

@@ -4,13 +4,15 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // workers is how many goroutines the heavy loops use; the target machine has two cores.
 func workers() int { return max(1, min(runtime.GOMAXPROCS(0), 8)) }
 
-// parallelFor runs fn(0..n-1) over the workers. Each index is handled by exactly one goroutine,
-// so results written per index are deterministic whatever the scheduling.
+// parallelFor runs fn(0..n-1) over the workers, the calling goroutine being one of them. Each
+// index is handled by exactly one goroutine, so results written per index are deterministic
+// whatever the scheduling.
 func parallelFor(n int, fn func(i int)) {
 	w := min(workers(), n)
 	if w <= 1 {
@@ -19,21 +21,17 @@ func parallelFor(n int, fn func(i int)) {
 		}
 		return
 	}
+	var next atomic.Int64
+	work := func() {
+		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+			fn(i)
+		}
+	}
 	var wg sync.WaitGroup
-	next := make(chan int, n)
-	for i := range n {
-		next <- i
+	for range w - 1 {
+		wg.Go(work)
 	}
-	close(next)
-	for range w {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
+	work()
 	wg.Wait()
 }
 
@@ -67,3 +65,15 @@ func logit(p float64) float64 {
 }
 
 var nan = math.NaN()
+
+// forEach is parallelFor when par is set and a plain loop otherwise: for work too small to be
+// worth waking a second core.
+func forEach(n int, par bool, fn func(i int)) {
+	if !par {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	parallelFor(n, fn)
+}
