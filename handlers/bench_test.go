@@ -105,6 +105,7 @@ func benchClicks(b *testing.B, clickers int) {
 			}()
 		}
 		wg.Wait()
+		b.ReportMetric(time.Since(burst).Seconds(), "acked-s")
 		acks := e.sb.Acks()[before:]
 		var lat []time.Duration
 		failed := 0
