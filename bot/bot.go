@@ -30,9 +30,9 @@ type Config struct {
 	// least 2, so that one slow handler cannot hold up every other), which leaves a core for the
 	// loop that acks: the ack is what Slack times, and the work is bound elsewhere (the database,
 	// Slack). Actions that open a modal skip the queue (Router.UrgentAction). Measured through the sandbox on 2 cores,
-	// 1,000 clicks from 50 users: 8 workers acked at p50 137 ms / p99 355 ms and finished all the
-	// work in 12.5 s; 2 workers p50 28-33 ms / p99 72-115 ms, 11.7 s; 1 worker p50 28-34 ms /
-	// p99 55-80 ms, 6.8-7.1 s.
+	// 1,000 clicks from 50 users, before the redraws of a burst were folded (Later): 8 workers
+	// acked at p50 137 ms / p99 355 ms and finished all the work in 12.5 s; 2 workers p50 28-33 ms
+	// / p99 72-115 ms, 11.7 s; 1 worker p50 28-34 ms / p99 55-80 ms, 6.8-7.1 s.
 	MaxConcurrent int
 	Log           *slog.Logger
 	// Metrics, when set, is told about envelopes and acks.
