@@ -129,9 +129,11 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 		sy += w[i] * y[i]
 	}
 	m := &GBDT{Params: p, Init: logit(min(max(sy/sw, 1e-6), 1-1e-6))}
-	f := make([]float64, n)
-	for i := range f {
-		f[i] = m.Init
+	// The training scores are kept as e = exp(−score): a tree then multiplies a row's e by its
+	// leaf's exp(−value), and p = 1/(1 + e) needs no exponential per row.
+	e := make([]float64, n)
+	for i := range e {
+		e[i] = math.Exp(-m.Init)
 	}
 	var fv []float64
 	if vbins != nil {
@@ -178,12 +180,12 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 				t.cols = append(t.cols, k)
 			}
 		}
-		root := t.sample(f, y, w, uint64(it))
+		root := t.sample(e, y, w, uint64(it))
 		tree, leaves := t.grow(root)
 		if len(tree.Nodes) == 1 && it > 0 {
 			break // nothing left to learn
 		}
-		t.update(&tree, leaves, f, fv, vbins)
+		t.update(&tree, leaves, e, fv, vbins)
 		m.Trees = append(m.Trees, tree)
 		if vbins != nil {
 			loss := logLossRaw(vy, fv, vw)
@@ -210,8 +212,8 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 // sample draws the tree's rows (each with probability Subsample, from rand.NewPCG(Seed, stream)
 // jumped ahead to each chunk's first row), computes their gradients and returns the root with its
 // histogram, all in one parallel pass over the rows.
-func (t *gbdtTrainer) sample(f, y, w []float64, stream uint64) *leafCand {
-	n := len(f)
+func (t *gbdtTrainer) sample(e, y, w []float64, stream uint64) *leafCand {
+	n := len(e)
 	sub := t.p.Subsample
 	for c := range t.chunks {
 		t.chunks[c].hist = t.getHist()
@@ -230,7 +232,7 @@ func (t *gbdtTrainer) sample(f, y, w []float64, stream uint64) *leafCand {
 			}
 			t.perm[in] = int32(i)
 			in++
-			q := sigmoid(f[i])
+			q := 1 / (1 + e[i])
 			g := gradPair{w[i] * (q - y[i]), w[i] * q * (1 - q)}
 			t.gh[i] = g
 			tot.g += g.g
@@ -252,29 +254,35 @@ func (t *gbdtTrainer) sample(f, y, w []float64, stream uint64) *leafCand {
 	return root
 }
 
-// update adds the new tree to the training scores (sampled rows from their leaf, the others by
-// traversal) and the validation scores, and sets the leaves' covers for weighted rows.
-func (t *gbdtTrainer) update(tree *Tree, leaves []*leafCand, f, fv []float64, vbins [][]uint8) {
+// update adds the new tree to the training scores e = exp(−score) (sampled rows from their leaf,
+// the others by traversal) and the validation scores, and sets the leaves' covers for weighted
+// rows.
+func (t *gbdtTrainer) update(tree *Tree, leaves []*leafCand, e, fv []float64, vbins [][]uint8) {
 	nl, nc := len(leaves), len(t.chunks)
+	factor := make([]float64, len(tree.Nodes)) // exp(−value) of each leaf
+	for _, l := range leaves {
+		factor[l.node] = math.Exp(-tree.Nodes[l.node].Value)
+	}
 	parallelFor(nl+nc+(len(fv)+rowGrain-1)/rowGrain, func(i int) {
 		switch {
 		case i < nl:
 			l := leaves[i]
-			nd := &tree.Nodes[l.node]
+			x := factor[l.node]
 			for _, r := range t.perm[l.lo:l.hi] {
-				f[r] += nd.Value
+				e[r] *= x
 			}
 			if !t.unitWeights {
 				var c float64
 				for _, r := range t.perm[l.lo:l.hi] {
 					c += t.w[r]
 				}
-				nd.Cover = c
+				tree.Nodes[l.node].Cover = c
 			}
 		case i < nl+nc:
 			lo := (i - nl) * rowGrain
+			K := len(t.bins)
 			for _, r := range t.rest[lo : lo+t.chunks[i-nl].out] {
-				f[r] += tree.predictBins(t.bins, int(r))
+				e[r] *= factor[tree.leafRow(t.rowBins[int(r)*K:int(r)*K+K])]
 			}
 		default:
 			lo := (i - nl - nc) * rowGrain
@@ -302,6 +310,22 @@ func logLossRaw(y, f, w []float64) float64 {
 		sw += w[i]
 	}
 	return s / sw
+}
+
+// leafRow routes one row's bins (row-major: one cache line for most data) to its leaf.
+func (t *Tree) leafRow(rb []uint8) int32 {
+	j := int32(0)
+	for {
+		nd := &t.Nodes[j]
+		if nd.Feature < 0 {
+			return j
+		}
+		if nd.goesLeftBin(rb[nd.Feature]) {
+			j = nd.Left
+		} else {
+			j = nd.Right
+		}
+	}
 }
 
 func (t *Tree) predictBins(bins [][]uint8, i int) float64 {
