@@ -140,13 +140,22 @@ func (s *Service) fail(ctx context.Context, userID string, t clickTarget, err er
 }
 
 func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	rep, t, ok := s.judgeClick(ctx, cb, a.Value)
+	t, ok := targetOf(cb, a.Value)
 	if !ok {
 		return
 	}
-	id := t.Lead
-	_, created, err := s.st.RecordFeedback(ctx, store.NewFeedback{LeadID: id, RepID: rep.ID, Verdict: 1,
-		Channel: t.Channel, MessageTS: t.TS})
+	f := store.NewFeedback{LeadID: t.Lead, Verdict: 1, Channel: t.Channel, MessageTS: t.TS}
+	// The common click (the owner or their manager, a first verdict) in one statement; anything
+	// else takes the lookups that tell the user why nothing was recorded.
+	_, created, err := s.st.RecordFeedbackBy(ctx, cb.User.ID, f)
+	if err == nil && !created {
+		rep, _, ok := s.judge(ctx, cb.User.ID, t)
+		if !ok {
+			return
+		}
+		f.RepID = rep.ID
+		_, created, err = s.st.RecordFeedback(ctx, f)
+	}
 	if err != nil {
 		s.fail(ctx, cb.User.ID, t, err)
 		return

@@ -40,6 +40,7 @@ type Store interface {
 	MarkDigestFailed(ctx context.Context, id int64, errText string) error
 
 	RecordFeedback(ctx context.Context, f store.NewFeedback) (store.Feedback, bool, error)
+	RecordFeedbackBy(ctx context.Context, slackID string, f store.NewFeedback) (store.Feedback, bool, error)
 	ActiveFeedback(ctx context.Context, repID, leadID int64) (store.Feedback, error)
 	UndoFeedback(ctx context.Context, repID, leadID int64) (bool, error)
 	Snooze(ctx context.Context, repID, leadID int64, until time.Time) error

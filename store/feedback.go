@@ -70,6 +70,30 @@ func (s *Store) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback,
 	return fb, false, err
 }
 
+// RecordFeedbackBy records, in one statement, the verdict of the rep matched to the Slack user
+// slackID if they may judge the lead: they own it or manage its owner (f.RepID is not used). It is
+// the common click made cheap. recorded is false when nothing was written: they may not, the lead
+// is gone, or their verdict is there already; the caller finds out which with the lookups it
+// makes for its answer.
+func (s *Store) RecordFeedbackBy(ctx context.Context, slackID string, f NewFeedback) (fb Feedback, recorded bool, err error) {
+	var rows []Feedback
+	err = s.selectPrepared(ctx, &rows, `
+		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+		                      probability, model_version, created_at)
+		SELECT l.id, r.id, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
+		FROM leads l
+		JOIN reps r ON r.slack_user_id = $2
+		LEFT JOIN reps o ON o.id = l.owner_id
+		WHERE l.id = $1 AND (l.owner_id = r.id OR o.manager_id = r.id)
+		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
+		RETURNING `+feedbackColumns,
+		f.LeadID, slackID, f.Verdict, f.ReasonCode, f.Note, f.AccountWide, f.Channel, f.MessageTS, nullTime(f.CreatedAt))
+	if err != nil || len(rows) == 0 {
+		return fb, false, translate(err)
+	}
+	return rows[0], true, nil
+}
+
 // ActiveFeedback returns the rep's active verdict on a lead, or ErrNotFound.
 func (s *Store) ActiveFeedback(ctx context.Context, repID, leadID int64) (Feedback, error) {
 	var fb Feedback

@@ -275,3 +275,42 @@ func TestForgetDigestsSince(t *testing.T) {
 		t.Fatalf("%d deliveries left, want the older digest's 1", deliveries)
 	}
 }
+
+func TestRecordFeedbackByOnlyForWhoMayJudge(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	mgr, rep := team(t, st)
+	if _, err := st.UpsertRep(ctx, store.NewRep{Email: "bob@example.com", Name: "Bob", SlackUserID: "UBOB"}); err != nil {
+		t.Fatal(err)
+	}
+	lead := func(ext string, owner *int64) store.Lead {
+		l, err := st.UpsertLead(ctx, store.NewLead{ExternalID: ext, Name: ext, OwnerID: owner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	a, b, unassigned := lead("A", &rep.ID), lead("B", &rep.ID), lead("C", nil)
+	for _, c := range []struct {
+		slackID string
+		lead    int64
+		want    int64 // rep recorded, 0 for nothing
+	}{
+		{"UANN", a.ID, rep.ID},           // the owner
+		{"UANN", a.ID, 0},                // a second click: the first verdict stays
+		{"UBOSS", a.ID, mgr.ID},          // the owner's manager
+		{"UBOB", b.ID, 0},                // someone else
+		{"UNOBODY", b.ID, 0},             // a Slack user who is not a rep
+		{"", b.ID, 0},                    // no Slack user
+		{"UANN", unassigned.ID, 0},       // an unassigned lead
+		{"UANN", unassigned.ID + 100, 0}, // a lead that is gone
+	} {
+		fb, recorded, err := st.RecordFeedbackBy(ctx, c.slackID, store.NewFeedback{LeadID: c.lead, Verdict: 1, Channel: "D1", MessageTS: "1.1"})
+		if err != nil || recorded != (c.want != 0) || (recorded && (fb.RepID != c.want || fb.LeadID != c.lead || fb.MessageTS != "1.1")) {
+			t.Errorf("%s on lead %d: %+v recorded=%v err=%v, want a verdict by rep %d", c.slackID, c.lead, fb, recorded, err, c.want)
+		}
+	}
+	if fs, _ := st.FeedbackOnLead(ctx, a.ID); len(fs) != 2 {
+		t.Fatalf("lead A has %d verdicts, want the owner's and the manager's", len(fs))
+	}
+}
