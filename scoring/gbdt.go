@@ -7,6 +7,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // GBDTParams are the hyper-parameters of the gradient-boosted trees.
@@ -66,6 +68,10 @@ type leafCand struct {
 	hist   []binStat
 	total  binStat
 	best   split
+
+	kids   [2]*leafCand // growAll: the children, once split
+	chunks []partTask   // growAll: the split's chunk tasks
+	todo   atomic.Int32 // growAll: chunk tasks not done yet
 }
 
 // rowGrain is the most rows one parallel task handles. The work is cut at fixed row counts, never
@@ -105,7 +111,7 @@ type sampleChunk struct {
 // node's smaller side.
 type partTask struct {
 	l         *leafCand
-	nd        *Node
+	route     Node // the split
 	lo, hi    int
 	nl, nr    int
 	smallLeft bool
@@ -431,11 +437,17 @@ func (t *gbdtTrainer) grow(root *leafCand) (Tree, []*leafCand) {
 		if len(batch) == 0 {
 			break
 		}
+		if len(batch) > 1 || t.cannotFill(leaves) {
+			leaves = t.growAll(&tree, leaves, batch)
+			break
+		}
 		leaves = t.splitBatch(&tree, leaves, batch)
 	}
 	for _, l := range leaves {
-		t.pool = append(t.pool, l.hist)
-		l.hist = nil
+		if l.hist != nil {
+			t.pool = append(t.pool, l.hist)
+			l.hist = nil
+		}
 		nd := &tree.Nodes[l.node]
 		nd.Value = -l.total.g / (l.total.h + p.L2) * p.LearningRate
 		nd.Cover = l.total.c // weighted rows: update sets the sum of weights
@@ -443,132 +455,263 @@ func (t *gbdtTrainer) grow(root *leafCand) (Tree, []*leafCand) {
 	return tree, leaves
 }
 
-// nextBatch returns the leaves to split next. Best-first growth splits the leaf of largest gain,
-// one at a time; but when the tree cannot reach MaxLeaves whatever the order (always so when
-// MaxLeaves ≥ 2^MaxDepth), every splittable leaf will be split and they are split together, which
-// gives the same tree with coarser parallel work.
-func (t *gbdtTrainer) nextBatch(leaves []*leafCand, batch []int) []int {
+func (t *gbdtTrainer) splittable(l *leafCand) bool {
+	return l.best.ok && (t.p.MaxDepth <= 0 || l.depth < t.p.MaxDepth)
+}
+
+// cannotFill reports whether the tree cannot reach MaxLeaves, however it grows from leaves: then
+// every splittable leaf will be split, down to MaxDepth, in whatever order (always so when
+// MaxLeaves ≥ 2^MaxDepth).
+func (t *gbdtTrainer) cannotFill(leaves []*leafCand) bool {
 	p := t.p
 	maxLeaves := max(2, p.MaxLeaves)
+	reach := 0 // most leaves the tree can end with
+	for _, l := range leaves {
+		switch {
+		case !t.splittable(l):
+			reach++
+		case p.MaxDepth <= 0 || p.MaxDepth-l.depth >= 30:
+			return false
+		default:
+			reach += 1 << (p.MaxDepth - l.depth)
+		}
+		if reach > maxLeaves {
+			return false
+		}
+	}
+	return true
+}
+
+// nextBatch returns the leaves to split next: every splittable leaf when the tree cannot reach
+// MaxLeaves (the order does not matter then), else the one of largest gain (best-first).
+func (t *gbdtTrainer) nextBatch(leaves []*leafCand, batch []int) []int {
 	batch = batch[:0]
-	if len(leaves) >= maxLeaves {
+	if len(leaves) >= max(2, t.p.MaxLeaves) {
 		return batch
 	}
-	reach, best := 0, -1 // most leaves the tree can end with; the best leaf
+	best := -1
 	for i, l := range leaves {
-		if !l.best.ok || (p.MaxDepth > 0 && l.depth >= p.MaxDepth) {
-			reach++
-			continue
-		}
-		batch = append(batch, i)
-		if best < 0 || l.best.gain > leaves[best].best.gain {
-			best = i
-		}
-		if p.MaxDepth <= 0 || p.MaxDepth-l.depth >= 30 {
-			reach = maxLeaves + 1
-		} else {
-			reach = min(maxLeaves+1, reach+1<<(p.MaxDepth-l.depth))
+		if t.splittable(l) {
+			batch = append(batch, i)
+			if best < 0 || l.best.gain > leaves[best].best.gain {
+				best = i
+			}
 		}
 	}
-	if reach > maxLeaves && len(batch) > 1 {
+	if len(batch) > 1 && !t.cannotFill(leaves) {
 		batch = append(batch[:0], best)
 	}
 	return batch
 }
 
-// splitBatch splits leaves[batch] in two parallel passes: the first partitions each node's rows
-// in chunks and builds the smaller child's histogram chunk by chunk; the second stitches the
-// chunks, derives the larger child's histogram as parent − smaller and finds the children's splits.
+// node is the tree node of a split, without its children.
+func (sp *split) node() Node {
+	return Node{Feature: sp.feature, bin: sp.bin, MissingLeft: sp.missL, Cats: sp.cats, Gain: sp.gain}
+}
+
+// children returns l's two children, with their totals but no rows yet.
+func (l *leafCand) children() (left, right *leafCand) {
+	left = &leafCand{depth: l.depth + 1, total: l.best.left}
+	right = &leafCand{depth: l.depth + 1, total: l.total}
+	right.total.sub(l.best.left)
+	return left, right
+}
+
+// chunkTasks appends the tasks partitioning l's rows, each with a histogram to fill.
+func (t *gbdtTrainer) chunkTasks(tasks []partTask, l *leafCand) []partTask {
+	size := l.hi - l.lo
+	k := (size + rowGrain - 1) / rowGrain
+	smallLeft := 2*l.best.left.c <= l.total.c
+	route := l.best.node()
+	for j := range k {
+		tasks = append(tasks, partTask{l: l, route: route, lo: l.lo + j*size/k, hi: l.lo + (j+1)*size/k,
+			smallLeft: smallLeft, hist: t.getHist()})
+	}
+	return tasks
+}
+
+// splitBatch splits one leaf in two parallel passes: the first partitions its rows in chunks and
+// builds the smaller child's histogram chunk by chunk; the second finds the children's splits.
 func (t *gbdtTrainer) splitBatch(tree *Tree, leaves []*leafCand, batch []int) []*leafCand {
-	kids := make([]*leafCand, 0, 2*len(batch))
 	for _, i := range batch {
 		l := leaves[i]
-		sp := &l.best
+		left, right := l.children()
 		nd := &tree.Nodes[l.node]
-		nd.Feature, nd.bin, nd.MissingLeft, nd.Cats, nd.Gain = sp.feature, sp.bin, sp.missL, sp.cats, sp.gain
-		nd.Left = int32(len(tree.Nodes))
-		nd.Right = nd.Left + 1
+		*nd = l.best.node()
+		nd.Left, nd.Right = int32(len(tree.Nodes)), int32(len(tree.Nodes)+1)
+		left.node, right.node = nd.Left, nd.Right
 		tree.Nodes = append(tree.Nodes, Node{Feature: -1}, Node{Feature: -1})
-		left := &leafCand{node: nd.Left, depth: l.depth + 1, total: sp.left}
-		right := &leafCand{node: nd.Right, depth: l.depth + 1, total: l.total}
-		right.total.sub(sp.left)
-		kids = append(kids, left, right)
-	}
-	t.tasks = t.tasks[:0]
-	rows := 0
-	for _, i := range batch {
-		l := leaves[i]
-		size := l.hi - l.lo
-		rows += size
-		k := (size + rowGrain - 1) / rowGrain
-		smallLeft := 2*l.best.left.c <= l.total.c
-		for j := range k {
-			t.tasks = append(t.tasks, partTask{l: l, nd: &tree.Nodes[l.node], lo: l.lo + j*size/k, hi: l.lo + (j+1)*size/k,
-				smallLeft: smallLeft, hist: t.getHist()})
-		}
-	}
-	par := rows >= 2048
-	forEach(len(t.tasks), par, func(i int) { t.partChunk(&t.tasks[i]) })
-	first := make([]int, len(batch)+1) // tasks of batch[b] are tasks[first[b]:first[b+1]]
-	for b, j := 0, 0; j < len(t.tasks); j++ {
-		if t.tasks[j].l != leaves[batch[b]] {
-			b++
-			first[b] = j
-		}
-	}
-	first[len(batch)] = len(t.tasks)
-	forEach(len(batch), par, func(b int) {
-		l, left, right := leaves[batch[b]], kids[2*b], kids[2*b+1]
-		tasks := t.tasks[first[b]:first[b+1]]
-		// [left 0 | right 0 → tmp][left 1 | right 1 → tmp]… → [left 0, left 1, …, right 0, right 1, …]
-		mid := l.lo + tasks[0].nl
-		for _, c := range tasks[1:] {
-			mid += copy(t.perm[mid:], t.perm[c.lo:c.lo+c.nl])
-		}
-		at := mid
-		for _, c := range tasks {
-			at += copy(t.perm[at:], t.tmp[c.lo:c.lo+c.nr])
-		}
-		left.lo, left.hi, right.lo, right.hi = l.lo, mid, mid, l.hi
-		small, large := left, right
-		if !tasks[0].smallLeft {
-			small, large = right, left
-		}
-		small.hist = tasks[0].hist
-		for _, c := range tasks[1:] {
-			addHist(small.hist, c.hist)
-		}
-		large.hist = l.hist
-		subHist(large.hist, small.hist)
-		if len(batch) == 1 && l.hi-l.lo >= 2048 {
-			parallelFor(2, func(c int) { kids[c].best = t.bestSplit(kids[c]) })
-		} else {
-			left.best = t.bestSplit(left)
-			right.best = t.bestSplit(right)
-		}
-	})
-	for b := range batch {
-		for _, c := range t.tasks[first[b]+1 : first[b+1]] {
+		t.tasks = t.chunkTasks(t.tasks[:0], l)
+		par := l.hi-l.lo >= 2048
+		forEach(len(t.tasks), par, func(i int) { t.partChunk(&t.tasks[i]) })
+		t.finishSplit(l, left, right, t.tasks, par)
+		for _, c := range t.tasks[1:] {
 			t.pool = append(t.pool, c.hist)
 		}
-	}
-	for b, i := range batch {
-		leaves[i] = kids[2*b]
-		leaves = append(leaves, kids[2*b+1])
+		leaves[i] = left
+		leaves = append(leaves, right)
 	}
 	return leaves
+}
+
+// finishSplit completes a split once its chunk tasks are done: it stitches the chunks' rows,
+// merges their histograms (in chunk order) into the smaller child's, derives the larger child's as
+// parent − smaller, and finds both children's best splits.
+func (t *gbdtTrainer) finishSplit(l, left, right *leafCand, tasks []partTask, par bool) {
+	// [left 0 | right 0 → tmp][left 1 | right 1 → tmp]… → [left 0, left 1, …, right 0, right 1, …]
+	mid := l.lo + tasks[0].nl
+	for _, c := range tasks[1:] {
+		mid += copy(t.perm[mid:], t.perm[c.lo:c.lo+c.nl])
+	}
+	at := mid
+	for _, c := range tasks {
+		at += copy(t.perm[at:], t.tmp[c.lo:c.lo+c.nr])
+	}
+	left.lo, left.hi, right.lo, right.hi = l.lo, mid, mid, l.hi
+	small, large := left, right
+	if !tasks[0].smallLeft {
+		small, large = right, left
+	}
+	small.hist = tasks[0].hist
+	for _, c := range tasks[1:] {
+		addHist(small.hist, c.hist)
+	}
+	large.hist = l.hist
+	l.hist = nil
+	subHist(large.hist, small.hist)
+	if par {
+		kids := [2]*leafCand{left, right}
+		parallelFor(2, func(c int) { kids[c].best = t.bestSplit(kids[c]) })
+	} else {
+		left.best = t.bestSplit(left)
+		right.best = t.bestSplit(right)
+	}
+}
+
+// grower splits a set of leaves and all their descendants on the workers, with no barrier between
+// levels: a worker takes a chunk of some node's rows; the one finishing a node's last chunk
+// finishes the split and queues the chunks of the children to split.
+type grower struct {
+	t       *gbdtTrainer
+	mu      sync.Mutex
+	cond    sync.Cond
+	queue   []*partTask
+	pending int // tasks queued or running
+}
+
+// growAll splits leaves[batch] and their descendants to the end; only for a tree that cannot reach
+// MaxLeaves, whose shape does not depend on the order of the splits. Each node's work is cut and
+// summed the same way whatever the order, and nodes are numbered at the end, breadth-first, so
+// the tree is the same as grown level by level.
+func (t *gbdtTrainer) growAll(tree *Tree, leaves []*leafCand, batch []int) []*leafCand {
+	g := &grower{t: t}
+	g.cond.L = &g.mu
+	for _, i := range batch {
+		g.push(leaves[i])
+	}
+	var wg sync.WaitGroup
+	for range workers() - 1 {
+		wg.Go(g.work)
+	}
+	g.work()
+	wg.Wait()
+	var queue, out []*leafCand
+	for i, l := range leaves {
+		if slices.Contains(batch, i) {
+			queue = append(queue, l)
+		} else {
+			out = append(out, l)
+		}
+	}
+	for len(queue) > 0 {
+		l := queue[0]
+		queue = queue[1:]
+		if l.kids[0] == nil {
+			out = append(out, l)
+			continue
+		}
+		nd := &tree.Nodes[l.node]
+		*nd = l.best.node()
+		nd.Left, nd.Right = int32(len(tree.Nodes)), int32(len(tree.Nodes)+1)
+		l.kids[0].node, l.kids[1].node = nd.Left, nd.Right
+		tree.Nodes = append(tree.Nodes, Node{Feature: -1}, Node{Feature: -1})
+		queue = append(queue, l.kids[0], l.kids[1])
+	}
+	return out
+}
+
+// push queues the chunk tasks of l's split.
+func (g *grower) push(l *leafCand) {
+	g.mu.Lock()
+	l.chunks = g.t.chunkTasks(nil, l)
+	l.todo.Store(int32(len(l.chunks)))
+	for i := range l.chunks {
+		g.queue = append(g.queue, &l.chunks[i])
+	}
+	g.pending += len(l.chunks)
+	g.mu.Unlock()
+	g.cond.Broadcast()
+}
+
+func (g *grower) work() {
+	g.mu.Lock()
+	for {
+		for len(g.queue) == 0 && g.pending > 0 {
+			g.cond.Wait()
+		}
+		if len(g.queue) == 0 {
+			g.mu.Unlock()
+			return
+		}
+		c := g.queue[len(g.queue)-1] // the newest: its rows are the likeliest in cache
+		g.queue = g.queue[:len(g.queue)-1]
+		g.mu.Unlock()
+		g.t.partChunk(c)
+		if c.l.todo.Add(-1) == 0 {
+			g.finish(c.l)
+		}
+		g.mu.Lock()
+		if g.pending--; g.pending == 0 {
+			g.cond.Broadcast()
+		}
+	}
+}
+
+// finish completes l's split, then queues the children that split further.
+func (g *grower) finish(l *leafCand) {
+	t := g.t
+	left, right := l.children()
+	t.finishSplit(l, left, right, l.chunks, false)
+	l.kids = [2]*leafCand{left, right}
+	g.mu.Lock()
+	for _, c := range l.chunks[1:] {
+		t.pool = append(t.pool, c.hist)
+	}
+	for _, k := range l.kids {
+		if !t.splittable(k) {
+			t.pool = append(t.pool, k.hist)
+			k.hist = nil
+		}
+	}
+	g.mu.Unlock()
+	l.chunks = nil
+	for _, k := range l.kids {
+		if t.splittable(k) {
+			g.push(k)
+		}
+	}
 }
 
 // partChunk partitions the task's rows stably into the ones going left (moved to the front of
 // perm[lo:hi]) and right (copied to tmp[lo:]), then builds the histogram of the smaller side.
 func (t *gbdtTrainer) partChunk(c *partTask) {
 	var goLeft [256]uint8
-	for b := range t.nb[c.nd.Feature] {
-		if c.nd.goesLeftBin(uint8(b)) {
+	for b := range t.nb[c.route.Feature] {
+		if c.route.goesLeftBin(uint8(b)) {
 			goLeft[b] = 1
 		}
 	}
-	bins := t.bins[c.nd.Feature]
+	bins := t.bins[c.route.Feature]
 	nl, nr := c.lo, c.lo
 	perm, tmp := t.perm, t.tmp
 	for _, r := range perm[c.lo:c.hi] {
