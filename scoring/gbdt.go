@@ -394,6 +394,13 @@ func (t *gbdtTrainer) getHist() []binStat {
 	return make([]binStat, t.nbTot)
 }
 
+// putHist returns a histogram to the pool; nil is no histogram.
+func (t *gbdtTrainer) putHist(h []binStat) {
+	if h != nil {
+		t.pool = append(t.pool, h)
+	}
+}
+
 func addHist(dst, src []binStat) {
 	src = src[:len(dst)]
 	for k := range dst {
@@ -444,10 +451,8 @@ func (t *gbdtTrainer) grow(root *leafCand) (Tree, []*leafCand) {
 		leaves = t.splitBatch(&tree, leaves, batch)
 	}
 	for _, l := range leaves {
-		if l.hist != nil {
-			t.pool = append(t.pool, l.hist)
-			l.hist = nil
-		}
+		t.putHist(l.hist)
+		l.hist = nil
 		nd := &tree.Nodes[l.node]
 		nd.Value = -l.total.g / (l.total.h + p.L2) * p.LearningRate
 		nd.Cover = l.total.c // weighted rows: update sets the sum of weights
@@ -523,11 +528,26 @@ func (t *gbdtTrainer) chunkTasks(tasks []partTask, l *leafCand) []partTask {
 	k := (size + rowGrain - 1) / rowGrain
 	smallLeft := 2*l.best.left.c <= l.total.c
 	route := l.best.node()
+	hist := t.childMaySplit(l)
 	for j := range k {
-		tasks = append(tasks, partTask{l: l, route: route, lo: l.lo + j*size/k, hi: l.lo + (j+1)*size/k,
-			smallLeft: smallLeft, hist: t.getHist()})
+		c := partTask{l: l, route: route, lo: l.lo + j*size/k, hi: l.lo + (j+1)*size/k, smallLeft: smallLeft}
+		if hist {
+			c.hist = t.getHist()
+		}
+		tasks = append(tasks, c)
 	}
 	return tasks
+}
+
+// childMaySplit reports whether a child of l may split, so needs histograms: not below MaxDepth,
+// and not if both have too few rows.
+func (t *gbdtTrainer) childMaySplit(l *leafCand) bool {
+	p := t.p
+	if p.MaxDepth > 0 && l.depth+1 >= p.MaxDepth {
+		return false
+	}
+	minC := float64(max(1, p.MinSamplesLeaf))
+	return l.best.left.c >= 2*minC || l.total.c-l.best.left.c >= 2*minC
 }
 
 // splitBatch splits one leaf in two parallel passes: the first partitions its rows in chunks and
@@ -545,8 +565,10 @@ func (t *gbdtTrainer) splitBatch(tree *Tree, leaves []*leafCand, batch []int) []
 		par := l.hi-l.lo >= 2048
 		forEach(len(t.tasks), par, func(i int) { t.partChunk(&t.tasks[i]) })
 		t.finishSplit(l, left, right, t.tasks, par)
+		t.putHist(l.hist)
+		l.hist = nil
 		for _, c := range t.tasks[1:] {
-			t.pool = append(t.pool, c.hist)
+			t.putHist(c.hist)
 		}
 		leaves[i] = left
 		leaves = append(leaves, right)
@@ -568,6 +590,9 @@ func (t *gbdtTrainer) finishSplit(l, left, right *leafCand, tasks []partTask, pa
 		at += copy(t.perm[at:], t.tmp[c.lo:c.lo+c.nr])
 	}
 	left.lo, left.hi, right.lo, right.hi = l.lo, mid, mid, l.hi
+	if tasks[0].hist == nil {
+		return // leaves to be
+	}
 	small, large := left, right
 	if !tasks[0].smallLeft {
 		small, large = right, left
@@ -684,12 +709,14 @@ func (g *grower) finish(l *leafCand) {
 	t.finishSplit(l, left, right, l.chunks, false)
 	l.kids = [2]*leafCand{left, right}
 	g.mu.Lock()
+	t.putHist(l.hist)
+	l.hist = nil
 	for _, c := range l.chunks[1:] {
-		t.pool = append(t.pool, c.hist)
+		t.putHist(c.hist)
 	}
 	for _, k := range l.kids {
 		if !t.splittable(k) {
-			t.pool = append(t.pool, k.hist)
+			t.putHist(k.hist)
 			k.hist = nil
 		}
 	}
@@ -722,6 +749,9 @@ func (t *gbdtTrainer) partChunk(c *partTask) {
 		nr += 1 - x
 	}
 	c.nl, c.nr = nl-c.lo, nr-c.lo
+	if c.hist == nil {
+		return
+	}
 	clear(c.hist)
 	if c.smallLeft {
 		t.histRows(c.hist, perm[c.lo:nl])
