@@ -108,7 +108,7 @@ type sampleChunk struct {
 }
 
 // partTask partitions perm[lo:hi], part of one node, and builds the histogram of its rows on the
-// node's smaller side.
+// node's smaller side (hist is nil when neither child can split).
 type partTask struct {
 	l         *leafCand
 	route     Node // the split
@@ -432,7 +432,9 @@ func (t *gbdtTrainer) histRows(h []binStat, rows []int32) {
 	}
 }
 
-// grow builds one tree best-first and returns it with its leaves (row ranges in perm).
+// grow builds one tree best-first and returns it with its leaves (row ranges in perm). Once the
+// tree cannot reach MaxLeaves any more (from the root when MaxLeaves ≥ 2^MaxDepth), the order of
+// the splits no longer matters and growAll splits everything left without barriers.
 func (t *gbdtTrainer) grow(root *leafCand) (Tree, []*leafCand) {
 	p := t.p
 	tree := Tree{Nodes: []Node{{Feature: -1}}}
