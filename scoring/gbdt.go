@@ -74,10 +74,20 @@ type leafCand struct {
 	todo   atomic.Int32 // growAll: chunk tasks not done yet
 }
 
-// rowGrain is the most rows one parallel task handles. The work is cut at fixed row counts, never
-// by the number of cores, and partial sums are combined in task order, so a fit is bit-for-bit the
-// same on any machine.
-const rowGrain = 4096
+// The row work is cut into tasks of fixed row counts, never by the number of cores, and partial
+// sums are combined in task order, so a fit is bit-for-bit the same on any machine. A task has at
+// least rowGrain rows, and at least enough that clearing and merging its histogram stays cheap
+// next to filling it; a range is cut in at most maxChunks tasks.
+const (
+	rowGrain  = 4096
+	maxChunks = 16
+)
+
+// chunkRows is the rows per task for a range of size rows.
+func (t *gbdtTrainer) chunkRows(size int) int {
+	g := max(rowGrain, 48*t.nbTot/max(1, len(t.bins)))
+	return max(g, (size+maxChunks-1)/maxChunks)
+}
 
 // gbdtTrainer holds the binned training data and scratch space of one fit.
 type gbdtTrainer struct {
@@ -96,11 +106,12 @@ type gbdtTrainer struct {
 	rowBins     []uint8 // bins row-major: row r's bins are rowBins[r·K : (r+1)·K]
 	cols        []int   // columns sampled for this tree
 	pool        [][]binStat
-	chunks      []sampleChunk
+	chunks      []sampleChunk // the tree's sample is drawn in chunks of stride rows
+	stride      int
 	tasks       []partTask
 }
 
-// sampleChunk is rows [c·rowGrain, (c+1)·rowGrain) when drawing a tree's sample.
+// sampleChunk is rows [c·stride, (c+1)·stride) when drawing a tree's sample.
 type sampleChunk struct {
 	in, out int // rows in the sample (at perm[lo:]) and left out (at rest[lo:])
 	total   binStat
@@ -152,7 +163,8 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 	t.perm = make([]int32, n)
 	t.tmp = make([]int32, n)
 	t.rest = make([]int32, n)
-	t.chunks = make([]sampleChunk, (n+rowGrain-1)/rowGrain)
+	t.stride = t.chunkRows(n)
+	t.chunks = make([]sampleChunk, (n+t.stride-1)/t.stride)
 	K := len(bins)
 	t.rowBins = make([]uint8, n*K)
 	parallelChunks(n, func(_, lo, hi int) {
@@ -226,7 +238,7 @@ func (t *gbdtTrainer) sample(e, y, w []float64, stream uint64) *leafCand {
 	}
 	parallelFor(len(t.chunks), func(c int) {
 		ch := &t.chunks[c]
-		lo, hi := c*rowGrain, min(n, (c+1)*rowGrain)
+		lo, hi := c*t.stride, min(n, (c+1)*t.stride)
 		rng := pcgAt(t.p.Seed, stream, uint64(lo))
 		in, out := lo, lo
 		var tot binStat
@@ -252,7 +264,7 @@ func (t *gbdtTrainer) sample(e, y, w []float64, stream uint64) *leafCand {
 	root := &leafCand{hist: t.chunks[0].hist, total: t.chunks[0].total, hi: t.chunks[0].in}
 	for c := 1; c < len(t.chunks); c++ {
 		ch := &t.chunks[c]
-		root.hi += copy(t.perm[root.hi:], t.perm[c*rowGrain:c*rowGrain+ch.in])
+		root.hi += copy(t.perm[root.hi:], t.perm[c*t.stride:c*t.stride+ch.in])
 		addHist(root.hist, ch.hist)
 		root.total.add(ch.total)
 		t.pool = append(t.pool, ch.hist)
@@ -285,7 +297,7 @@ func (t *gbdtTrainer) update(tree *Tree, leaves []*leafCand, e, fv []float64, vb
 				tree.Nodes[l.node].Cover = c
 			}
 		case i < nl+nc:
-			lo := (i - nl) * rowGrain
+			lo := (i - nl) * t.stride
 			K := len(t.bins)
 			for _, r := range t.rest[lo : lo+t.chunks[i-nl].out] {
 				e[r] *= factor[tree.leafRow(t.rowBins[int(r)*K:int(r)*K+K])]
@@ -527,7 +539,8 @@ func (l *leafCand) children() (left, right *leafCand) {
 // chunkTasks appends the tasks partitioning l's rows, each with a histogram to fill.
 func (t *gbdtTrainer) chunkTasks(tasks []partTask, l *leafCand) []partTask {
 	size := l.hi - l.lo
-	k := (size + rowGrain - 1) / rowGrain
+	g := t.chunkRows(size)
+	k := (size + g - 1) / g
 	smallLeft := 2*l.best.left.c <= l.total.c
 	route := l.best.node()
 	hist := t.childMaySplit(l)
