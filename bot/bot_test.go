@@ -83,7 +83,8 @@ func TestSenderRetriesServerErrorsAndWaitsOut429(t *testing.T) {
 func TestHandlerPanicDoesNotStopTheBot(t *testing.T) {
 	sb := sandbox.StartTest(t)
 	u := sb.AddUser(sandbox.User{Name: "ann", Email: "ann@example.com"})
-	cfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL()}
+	// Two connections: the envelopes are spread over both, and both loops ack.
+	cfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Connections: 2}
 	api := bot.NewClient(cfg)
 	r := bot.NewRouter()
 	handled := make(chan string, 4)
@@ -96,6 +97,9 @@ func TestHandlerPanicDoesNotStopTheBot(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
+	if err := sb.WaitConnected(wctx, 2); err != nil {
+		t.Fatal(err)
+	}
 	if ack, err := sb.SlashCommand(wctx, u, "/boom", ""); err != nil || ack.Failed() {
 		t.Fatalf("panicking command not acked: %v %+v", err, ack)
 	}
