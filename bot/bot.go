@@ -26,14 +26,14 @@ type Config struct {
 	APIURL   string // Web API base ending in "/": https://slack.com/api/ or a sandbox's
 	// PingInterval is how long the client waits for Slack's pings before reconnecting (0: 30 s).
 	PingInterval time.Duration
-	// Connections is how many Socket Mode connections to hold open (0: 1; Slack allows 10).
+	// Connections is how many Socket Mode connections to hold open (0: 2; Slack allows 10).
 	// Slack spreads the envelopes over them, and each connection decodes and acknowledges its
 	// own, on goroutines of its own: decoding an interaction (with the whole message it came
-	// from) is the longest step before the ack. Measured through the sandbox on 2 cores shared
-	// with other work, 1,000 clicks: from 10 users, one connection acked at p50 8-14 ms / p99
-	// 30-44 ms, two at p50 6-11 ms / p99 27-48 ms; from 50 users, one at p50 43-86 ms / p99
-	// 95-136 ms, two at p50 36-39 ms / p99 91-124 ms. More connections help the median, not the
-	// tail, on 2 cores.
+	// from) is the longest step before the ack, so two let two cores decode at once. Measured
+	// through the sandbox on an otherwise idle 2-core machine, 1,000 clicks: from 10 users, one
+	// connection acked at p50 6-7 ms / p99 21-24 ms, two at p50 5 ms / p99 17-22 ms, three and
+	// four no better than two; from 50 users, one at p50 34-35 ms / p99 57-76 ms, two at p50
+	// 18 ms / p99 48-55 ms.
 	Connections int
 	// MaxConcurrent bounds the envelopes worked on at once (0: one less than the cores, at
 	// least 2, so that one slow handler cannot hold up every other), which leaves a core for the
@@ -87,7 +87,7 @@ func New(cfg Config, api *slack.Client, routes *Router) *Bot {
 		opts = append(opts, socketmode.OptionPingInterval(cfg.PingInterval))
 	}
 	if cfg.Connections <= 0 {
-		cfg.Connections = 1
+		cfg.Connections = 2
 	}
 	sockets := make([]*socketmode.Client, cfg.Connections)
 	for i := range sockets {

@@ -103,7 +103,9 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = b.Run(runCtx) }()
 	tb.Cleanup(func() { stop(); <-done })
-	if err := sb.WaitConnected(ctx, 1); err != nil {
+	// The bot holds two connections by default; wait for both, so that envelopes are spread
+	// over them from the first.
+	if err := sb.WaitConnected(ctx, 2); err != nil {
 		tb.Fatalf("bot did not connect to the sandbox: %v", err)
 	}
 	return &env{t: tb, ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log)}
