@@ -48,7 +48,7 @@ var fields = map[Kind][]field{
 	},
 	Reps: {
 		{name: "email", required: true}, {name: "name"}, {name: "manager_email"},
-		{name: "slack_user_id"}, {name: "timezone"},
+		{name: "slack_user_id"}, {name: "timezone"}, {name: "delivery_hour"}, {name: "leads_per_day"},
 	},
 }
 

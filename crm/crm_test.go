@@ -178,6 +178,20 @@ func TestFileLineNumbers(t *testing.T) {
 	}
 }
 
+func TestParseHour(t *testing.T) {
+	for in, want := range map[string]int{"": -1, "0": 0, "9": 9, "09": 9, "9:00": 9, "09:00": 9, "23": 23,
+		"9am": 9, "9 AM": 9, "12 AM": 0, "12pm": 12, "2 PM": 14, "11:00 pm": 23} {
+		if got, bad := parseHour(in); bad != "" || got != want {
+			t.Errorf("parseHour(%q) = %d, %q; want %d", in, got, bad, want)
+		}
+	}
+	for _, in := range []string{"24", "-1", "9:30", "13 PM", "0am", "nine", "9.5"} {
+		if _, bad := parseHour(in); bad == "" {
+			t.Errorf("parseHour(%q) accepted", in)
+		}
+	}
+}
+
 func TestAppendJSONString(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain": `"plain"`, `a"b\c`: `"a\"b\\c"`, "tab\there\n": `"tab\there\n"`, "\x01": `"\u0001"`,

@@ -1,7 +1,9 @@
 package crm
 
 import (
+	"fmt"
 	"iter"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -45,6 +47,8 @@ type Rep struct {
 	ManagerEmail string // lower-cased; "" is none
 	SlackUserID  string
 	Timezone     string // an IANA zone name, "" when missing
+	DeliveryHour int    // local hour of the daily digest, 0–23; -1 when missing
+	LeadsPerDay  int    // leads in the daily digest, 1–20; 0 when missing
 }
 
 func (r Rep) key() string { return r.Email }
@@ -146,6 +150,17 @@ func (f *File) Reps() iter.Seq2[Rep, error] {
 		case r.ManagerEmail == r.Email:
 			return r, "is their own manager"
 		}
+		var bad string
+		if r.DeliveryHour, bad = parseHour(f.get(rec, "delivery_hour")); bad != "" {
+			return r, bad
+		}
+		if v := f.get(rec, "leads_per_day"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < MinLeadsPerDay || n > MaxLeadsPerDay {
+				return r, fmt.Sprintf("leads_per_day %s is not a whole number from %d to %d", quote(v), MinLeadsPerDay, MaxLeadsPerDay)
+			}
+			r.LeadsPerDay = n
+		}
 		if tz := r.Timezone; tz != "" {
 			ok, seen := zones[tz]
 			if !seen {
@@ -159,6 +174,37 @@ func (f *File) Reps() iter.Seq2[Rep, error] {
 		}
 		return r, ""
 	})
+}
+
+// The bounds of a rep's digest size, as the reps table allows.
+const (
+	MinLeadsPerDay = 1
+	MaxLeadsPerDay = 20
+)
+
+// parseHour reads a delivery hour: a whole hour from 0 to 23, written 9, 09, 9:00, 09:00, 9am or
+// 9 PM. "" is missing (-1).
+func parseHour(v string) (int, string) {
+	if v == "" {
+		return -1, ""
+	}
+	s := strings.ToLower(strings.ReplaceAll(v, " ", ""))
+	pm := strings.HasSuffix(s, "pm")
+	ampm := pm || strings.HasSuffix(s, "am")
+	if ampm {
+		s = s[:len(s)-2]
+	}
+	s = strings.TrimSuffix(s, ":00")
+	h, err := strconv.Atoi(s)
+	switch {
+	case err != nil, h < 0, h > 23, ampm && (h < 1 || h > 12):
+		return 0, "delivery_hour " + quote(v) + " is not a whole hour (use 0 to 23, e.g. 9, 09:00 or 9 AM)"
+	case ampm && pm && h != 12:
+		h += 12
+	case ampm && !pm && h == 12:
+		h = 0
+	}
+	return h, ""
 }
 
 func quote(s string) string { return string(appendJSONString(nil, s)) }

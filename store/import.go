@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -188,6 +189,14 @@ func nullTime(t interface{ IsZero() bool }) any {
 	return t
 }
 
+// nullInt passes n, or NULL when it is not present.
+func nullInt(n int, present bool) any {
+	if !present {
+		return nil
+	}
+	return n
+}
+
 // nullStr passes "" as NULL.
 func nullStr(s string) any {
 	if s == "" {
@@ -358,12 +367,15 @@ func (s *Store) ImportReps(ctx context.Context, rows iter.Seq2[crm.Rep, error], 
 	err := s.importTx(ctx, opt, &res,
 		func(tx *sqlx.Tx) error {
 			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_reps (
-				line int, email text, name text, manager_email text, slack_user_id text, timezone text) ON COMMIT DROP`); err != nil {
+				line int, email text, name text, manager_email text, slack_user_id text, timezone text,
+				delivery_hour smallint, leads_per_day smallint) ON COMMIT DROP`); err != nil {
 				return err
 			}
-			return copyRows(ctx, tx, "import_reps", []string{"line", "email", "name", "manager_email", "slack_user_id", "timezone"},
+			return copyRows(ctx, tx, "import_reps", []string{"line", "email", "name", "manager_email", "slack_user_id", "timezone",
+				"delivery_hour", "leads_per_day"},
 				rows, &res.Rejects, func(r crm.Rep, a []any) {
 					a[0], a[1], a[2], a[3], a[4], a[5] = r.Line, r.Email, r.Name, r.ManagerEmail, r.SlackUserID, r.Timezone
+					a[6], a[7] = nullInt(r.DeliveryHour, r.DeliveryHour >= 0), nullInt(r.LeadsPerDay, r.LeadsPerDay > 0)
 				})
 		},
 		func(tx *sqlx.Tx) ([]crm.RowError, error) { return checkReps(ctx, tx, opt.SkipBad) },
@@ -429,8 +441,11 @@ func upsertReps(ctx context.Context, tx *sqlx.Tx, opt ImportOptions, res *Import
 		}
 		return rows.Err()
 	}
-	q := `INSERT INTO reps AS r (email, name, slack_user_id, timezone)
-		SELECT email, name, NULLIF(slack_user_id, ''), timezone FROM import_reps
+	// A missing setting takes the column's default (DEFAULT cannot appear in a SELECT).
+	q := `INSERT INTO reps AS r (email, name, slack_user_id, timezone, delivery_hour, leads_per_day)
+		SELECT email, name, NULLIF(slack_user_id, ''), timezone,
+			COALESCE(delivery_hour, ` + strconv.Itoa(DefaultDeliveryHour) + `), COALESCE(leads_per_day, ` + strconv.Itoa(DefaultLeadsPerDay) + `)
+		FROM import_reps
 		ON CONFLICT (email) DO `
 	if set == "" {
 		q += `NOTHING RETURNING r.id, true`
@@ -438,6 +453,16 @@ func upsertReps(ctx context.Context, tx *sqlx.Tx, opt ImportOptions, res *Import
 		q += `UPDATE SET ` + set + `, updated_at = now() WHERE ` + changed + ` RETURNING r.id, xmax = 0`
 	}
 	if err := collect(q); err != nil {
+		return err
+	}
+	// Digest settings: an empty cell (NULL here) keeps what the rep set in Slack. Not in the
+	// upsert above, where EXCLUDED already holds the defaults a new rep is given.
+	if err := collect(`UPDATE reps r SET delivery_hour = COALESCE(i.delivery_hour, r.delivery_hour),
+			leads_per_day = COALESCE(i.leads_per_day, r.leads_per_day), updated_at = now()
+		FROM import_reps i
+		WHERE r.email = i.email AND (r.delivery_hour, r.leads_per_day) IS DISTINCT FROM
+			(COALESCE(i.delivery_hour, r.delivery_hour), COALESCE(i.leads_per_day, r.leads_per_day))
+		RETURNING r.id, false`); err != nil {
 		return err
 	}
 	if opt.has("manager_email") {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +146,47 @@ func TestImportRepsManagers(t *testing.T) {
 	wantCounts(t, res, 0, 2, 0, 0)
 }
 
+// Reps' digest settings come in with them: a new rep without them gets the defaults, and an
+// empty cell keeps what the rep set in Slack.
+func TestImportRepSettings(t *testing.T) {
+	st := seed(t)
+	settings := func(email string) (hour, leads int) {
+		t.Helper()
+		if err := st.DB().QueryRow(`SELECT delivery_hour, leads_per_day FROM reps WHERE email = $1`, email).Scan(&hour, &leads); err != nil {
+			t.Fatal(err)
+		}
+		return hour, leads
+	}
+	res := importCSV(t, st, crm.Reps, "email,delivery_hour,leads_per_day\n"+
+		"ann@example.com,8 AM,3\nnew@example.com,,\nlate@example.com,14:00,\n", store.ImportOptions{})
+	wantCounts(t, res, 2, 1, 0, 0)
+	for email, want := range map[string][2]int{
+		"ann@example.com":  {8, 3},
+		"new@example.com":  {store.DefaultDeliveryHour, store.DefaultLeadsPerDay},
+		"late@example.com": {14, store.DefaultLeadsPerDay},
+	} {
+		if h, n := settings(email); h != want[0] || n != want[1] {
+			t.Errorf("%s: hour %d, leads %d; want %v", email, h, n, want)
+		}
+	}
+	// Empty cells keep the stored values: nothing changes.
+	res = importCSV(t, st, crm.Reps, "email,delivery_hour,leads_per_day\nann@example.com,,\n", store.ImportOptions{})
+	wantCounts(t, res, 0, 0, 1, 0)
+	if h, n := settings("ann@example.com"); h != 8 || n != 3 {
+		t.Errorf("ann after empty cells: hour %d, leads %d", h, n)
+	}
+	// The defaults in Go are the schema's.
+	var hourDefault, leadsDefault string
+	if err := st.DB().QueryRow(`SELECT
+		(SELECT column_default FROM information_schema.columns WHERE table_name = 'reps' AND column_name = 'delivery_hour'),
+		(SELECT column_default FROM information_schema.columns WHERE table_name = 'reps' AND column_name = 'leads_per_day')`).Scan(&hourDefault, &leadsDefault); err != nil {
+		t.Fatal(err)
+	}
+	if hourDefault != strconv.Itoa(store.DefaultDeliveryHour) || leadsDefault != strconv.Itoa(store.DefaultLeadsPerDay) {
+		t.Errorf("schema defaults %s, %s; Go has %d, %d", hourDefault, leadsDefault, store.DefaultDeliveryHour, store.DefaultLeadsPerDay)
+	}
+}
+
 func TestImportOutcomes(t *testing.T) {
 	st := seed(t)
 	const csv = "lead_id;outcome;occurred_at;amount\nL1;Closed Won;2024-04-01;\"$12,500.00\"\nL2;disqualified;1712000000;\n"
@@ -189,6 +231,8 @@ func TestImportBadRowsWriteNothing(t *testing.T) {
 		{"bad number", crm.Outcomes, "lead_id,outcome,occurred_at,amount\nL1,won,2024-01-01,12\nL2,won,2024-01-01,lots\n", 3, "cannot read number"},
 		{"unknown outcome", crm.Outcomes, "lead_id,outcome,occurred_at\nL1,won,2024-01-01\nL2,maybe,2024-01-01\n", 3, `unknown outcome "maybe"`},
 		{"outcome for unknown lead", crm.Outcomes, "lead_id,outcome,occurred_at\nL1,won,2024-01-01\nL404,won,2024-01-01\n", 3, `unknown lead "L404"`},
+		{"bad delivery hour", crm.Reps, "email,delivery_hour\nnew@example.com,8\nx@example.com,25\n", 3, `delivery_hour "25" is not a whole hour`},
+		{"bad leads per day", crm.Reps, "email,leads_per_day\nnew@example.com,3\nx@example.com,50\n", 3, `leads_per_day "50" is not a whole number from 1 to 20`},
 		{"unknown manager", crm.Reps, "email,manager_email\nnew@example.com,ann@example.com\nx@example.com,ghost@example.com\n", 3, `unknown manager "ghost@example.com"`},
 		{"malformed quotes", crm.Leads, "id,name\nL9,x\nL10,a\"b\n", 3, "malformed CSV"},
 	} {

@@ -118,6 +118,12 @@ func (s *Store) SetSlackMatch(ctx context.Context, repID int64, slackID, tz, loo
 	return translate(err)
 }
 
+// The settings of a rep nobody has set, as the reps table's column defaults are.
+const (
+	DefaultDeliveryHour = 9
+	DefaultLeadsPerDay  = 5
+)
+
 // RepSettings are the settings a rep changes from Slack.
 type RepSettings struct {
 	DeliveryHour int

@@ -34,7 +34,8 @@ matched by name, case-insensitively:
             every other column becomes a lead attribute (kept as text)
   outcomes  lead_id (the lead's external id), outcome (won, lost, converted, disqualified),
             occurred_at, amount
-  reps      email, name, manager_email, slack_user_id, timezone
+  reps      email, name, manager_email, slack_user_id, timezone, delivery_hour (0-23),
+            leads_per_day (1-20)
 Rename columns with -map, -mapping or import.columns in LEADBOT_CONFIG. Import reps first, then
 leads (owners must be reps), then outcomes (leads must exist).
 
