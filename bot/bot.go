@@ -26,7 +26,8 @@ type Config struct {
 	APIURL   string // Web API base ending in "/": https://slack.com/api/ or a sandbox's
 	// PingInterval is how long the client waits for Slack's pings before reconnecting (0: 30 s).
 	PingInterval time.Duration
-	// Connections is how many Socket Mode connections to hold open (0: 2; Slack allows 10).
+	// Connections is how many Socket Mode connections to hold open (0: DefaultConnections;
+	// Slack allows 10).
 	// Slack spreads the envelopes over them, and each connection decodes and acknowledges its
 	// own, on goroutines of its own: decoding an interaction (with the whole message it came
 	// from) is the longest step before the ack, so two let two cores decode at once. Measured
@@ -47,6 +48,9 @@ type Config struct {
 	// Metrics, when set, is told about envelopes and acks.
 	Metrics Metrics
 }
+
+// DefaultConnections is how many Socket Mode connections a bot holds unless told otherwise.
+const DefaultConnections = 2
 
 // Metrics receives the bot's counters (a Prometheus adapter in production; nil is fine).
 type Metrics interface {
@@ -87,7 +91,7 @@ func New(cfg Config, api *slack.Client, routes *Router) *Bot {
 		opts = append(opts, socketmode.OptionPingInterval(cfg.PingInterval))
 	}
 	if cfg.Connections <= 0 {
-		cfg.Connections = 2
+		cfg.Connections = DefaultConnections
 	}
 	sockets := make([]*socketmode.Client, cfg.Connections)
 	for i := range sockets {

@@ -80,6 +80,26 @@ func TestSenderRetriesServerErrorsAndWaitsOut429(t *testing.T) {
 	}
 }
 
+// runBot runs a bot on r until the test ends, once all its connections (cfg.Connections, or
+// DefaultConnections) are open.
+func runBot(t *testing.T, sb *sandbox.Workspace, cfg bot.Config, api *slack.Client, r *bot.Router) {
+	t.Helper()
+	b := bot.New(cfg, api, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	conns := cfg.Connections
+	if conns <= 0 {
+		conns = bot.DefaultConnections
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := sb.WaitConnected(wctx, conns); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestHandlerPanicDoesNotStopTheBot(t *testing.T) {
 	sb := sandbox.StartTest(t)
 	u := sb.AddUser(sandbox.User{Name: "ann", Email: "ann@example.com"})
@@ -90,16 +110,9 @@ func TestHandlerPanicDoesNotStopTheBot(t *testing.T) {
 	handled := make(chan string, 4)
 	r.Slash("/boom", func(context.Context, slack.SlashCommand) { panic("handler bug") })
 	r.Slash("/ok", func(_ context.Context, c slack.SlashCommand) { handled <- c.Text })
-	b := bot.New(cfg, api, r)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runBot(t, sb, cfg, api, r)
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
-	if err := sb.WaitConnected(wctx, 2); err != nil {
-		t.Fatal(err)
-	}
 	if ack, err := sb.SlashCommand(wctx, u, "/boom", ""); err != nil || ack.Failed() {
 		t.Fatalf("panicking command not acked: %v %+v", err, ack)
 	}
@@ -142,11 +155,7 @@ func TestLaterFoldsAsksWaitingInTheQueue(t *testing.T) {
 			})
 		}
 	})
-	b := bot.New(cfg, api, r)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runBot(t, sb, cfg, api, r)
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
 	ask := func(n string) string {

@@ -103,9 +103,8 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = b.Run(runCtx) }()
 	tb.Cleanup(func() { stop(); <-done })
-	// The bot holds two connections by default; wait for both, so that envelopes are spread
-	// over them from the first.
-	if err := sb.WaitConnected(ctx, 2); err != nil {
+	// Wait for all the bot's connections, so that envelopes are spread over them from the first.
+	if err := sb.WaitConnected(ctx, bot.DefaultConnections); err != nil {
 		tb.Fatalf("bot did not connect to the sandbox: %v", err)
 	}
 	return &env{t: tb, ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log)}
