@@ -334,7 +334,7 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 		if err == nil {
 			// Behind the clicks already waiting: those on this digest are folded into this redraw.
 			bot.Later(ctx, "digest:"+strconv.FormatInt(d.ID, 10), func(ctx context.Context) {
-				if err := s.redraws.do(d.ID, func() error { return s.redrawDigest(ctx, d) }); err != nil {
+				if err := s.redraws.do(d.ID, func() error { return s.redrawDigest(ctx, d, t.ResponseURL) }); err != nil {
 					s.fail(ctx, userID, t, err)
 				}
 			})
@@ -373,7 +373,10 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 	}
 }
 
-func (s *Service) redrawDigest(ctx context.Context, d store.Digest) error {
+// redrawDigest rebuilds a digest message from the database and replaces it: through the
+// click's response_url when there is one (see Sender.Replace: a burst of clicks would exhaust
+// chat.update's workspace-wide limit), else, or when Slack refuses the URL, with chat.update.
+func (s *Service) redrawDigest(ctx context.Context, d store.Digest, responseURL string) error {
 	rep, err := s.st.RepByID(ctx, d.RepID)
 	if err != nil {
 		return err
@@ -386,8 +389,15 @@ func (s *Service) redrawDigest(ctx context.Context, d store.Digest) error {
 	if err != nil {
 		return err
 	}
-	return s.sl.Update(ctx, d.Channel, d.MessageTS, slack.MsgOptionText(DigestText(cards), false),
-		slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, s.now())...))
+	text, blocks := slack.MsgOptionText(DigestText(cards), false), slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, s.now())...)
+	if responseURL != "" {
+		err := s.sl.Replace(ctx, responseURL, text, blocks)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		s.log.Info("response_url refused the redraw; using chat.update", "digest", d.ID, "err", err)
+	}
+	return s.sl.Update(ctx, d.Channel, d.MessageTS, text, blocks)
 }
 
 // counted tells the metrics about a newly recorded verdict.

@@ -2,8 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -214,6 +216,60 @@ func TestThumbsDownModal(t *testing.T) {
 	fb, _ := e.st.FeedbackOnLead(e.ctx, l2.ID)
 	if len(fb) != 1 || fb[0].Verdict != -1 || fb[0].Reason() != "no_budget" || !fb[0].AccountWide || fb[0].Note != "budget frozen until Q3" {
 		t.Fatalf("recorded: %+v", fb)
+	}
+}
+
+// TestRedrawsThroughResponseURL: a click's redraw replaces the digest through the click's
+// response_url, not chat.update (Tier 3: a burst of clicks would exhaust it), and falls back to
+// chat.update when Slack refuses the URL (used 5 times, or older than 30 minutes).
+func TestRedrawsThroughResponseURL(t *testing.T) {
+	e := newEnv(t)
+	ann, _, _, _, l1, l2, m := setupOne(t, e)
+
+	if _, err := e.sb.ClickButton(e.ctx, ann, m, act(l1, handlers.ActionUp)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.sb.WaitUpdate(e.ctx, m, func(m sandbox.Message) bool { return strings.Contains(string(m.RawBlocks), "recorded") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sb.CallCount("chat.update"); n != 0 {
+		t.Fatalf("👍 redrew with %d chat.update calls, want the response_url", n)
+	}
+	if n := e.sb.CallCount("response_url"); n != 1 {
+		t.Fatalf("%d response_url calls after one 👍, want 1", n)
+	}
+
+	// 👎 on L2; while the modal is open the click's response_url gets used up, so the redraw after
+	// the submission falls back to chat.update.
+	if _, err := e.sb.ClickButton(e.ctx, ann, m, act(l2, handlers.ActionDown)); err != nil {
+		t.Fatal(err)
+	}
+	modal, err := e.sb.WaitView(e.ctx, func(v sandbox.View) bool { return v.CallbackID == handlers.CallbackReason && v.Open })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		ResponseURL string `json:"ru"`
+	}
+	if err := json.Unmarshal([]byte(modal.PrivateMetadata), &meta); err != nil || meta.ResponseURL == "" {
+		t.Fatalf("modal metadata %q has no response_url (%v)", modal.PrivateMetadata, err)
+	}
+	for range 5 {
+		res, err := http.Post(meta.ResponseURL, "application/json", strings.NewReader(`{"text":"elsewhere"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	if _, err := e.sb.SubmitView(e.ctx, ann, modal, map[string]sandbox.Input{"reason_code": sandbox.Options("no_budget")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.WaitUpdate(e.ctx, m, func(m sandbox.Message) bool { return strings.Contains(string(m.RawBlocks), "No budget") }); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sb.CallCount("chat.update"); n != 1 {
+		t.Fatalf("%d chat.update calls after the response_url was used up, want 1", n)
 	}
 }
 

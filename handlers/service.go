@@ -54,6 +54,7 @@ type Slack interface {
 	Update(ctx context.Context, channel, ts string, opts ...slack.MsgOption) error
 	Ephemeral(ctx context.Context, channel, user string, opts ...slack.MsgOption) error
 	Respond(ctx context.Context, responseURL string, opts ...slack.MsgOption) error
+	Replace(ctx context.Context, responseURL string, opts ...slack.MsgOption) error
 	OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) error
 	DM(ctx context.Context, userID string) (string, error)
 	UserByEmail(ctx context.Context, email string) (*slack.User, error)
