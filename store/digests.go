@@ -116,9 +116,15 @@ func (s *Store) DigestLeads(ctx context.Context, digestID int64) ([]Lead, error)
 // DigestByMessage returns the digest posted as message ts in channel, or ErrNotFound.
 func (s *Store) DigestByMessage(ctx context.Context, channel, ts string) (Digest, error) {
 	var d Digest
-	err := s.getPrepared(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE channel = $1 AND message_ts = $2`, channel, ts)
+	err := s.getPrepared(ctx, &d, digestByMessageQuery, channel, ts)
 	return d, translate(err)
 }
+
+// digestByMessageQuery runs on every click. Its condition that message_ts is not empty repeats
+// the predicate of the partial index digests_message_idx: without it, the generic plan
+// PostgreSQL settles on for a prepared statement could not use that index (it cannot know that
+// $2 is not empty), and would scan every digest ever sent.
+const digestByMessageQuery = `SELECT ` + digestColumns + ` FROM digests WHERE channel = $1 AND message_ts = $2 AND message_ts <> ''`
 
 // LastSentDigest returns the rep's latest sent digest of a kind, or ErrNotFound.
 func (s *Store) LastSentDigest(ctx context.Context, repID int64, kind string) (Digest, error) {
