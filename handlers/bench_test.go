@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -45,19 +46,58 @@ func seedTeam(b *testing.B, e *env, reps, perRep int) []sandbox.User {
 	return users
 }
 
-// BenchmarkAckLatencyClickBurst fires 1,000 👍 clicks (10 or 50 users clicking concurrently, each
-// as fast as the acks come back, on distinct leads of their digests) and reports the bot's ack
-// latency as the sandbox measures it:
-// from the envelope frame written to the ack frame read. The work (recording the verdict and
-// redrawing the digest) runs after each ack, concurrently with the burst.
+// BenchmarkAckLatencyClickBurst fires 1,000 👍 clicks on distinct leads of 200 digests and
+// reports the bot's ack latency as the sandbox measures it: from the envelope frame written to
+// the ack frame read. The work (recording the verdict and redrawing the digest) runs after each
+// ack, concurrently with the burst. Two kinds of burst:
+//
+//   - rate=N: the clicks arrive at N a second on average (Poisson arrivals, the same sequence in
+//     every run), each whatever the others are waiting for, as people's clicks do. This is the
+//     ack latency a burst of clicks sees.
+//   - users=N: N users each click again as soon as their last click is acked (a closed loop).
+//     This keeps every core of the machine busy, so its latency is mostly the queue for the CPU
+//     that the sandbox, the simulated users, PostgreSQL and the bot share: a measure of
+//     throughput under saturation more than of the ack path.
+//
+// bot=process runs the bot as production does: the leadbot binary (`leadbot serve`) in a process
+// of its own, with its own heap and garbage collector, while this process plays Slack and the
+// users. bot=inprocess runs the same bot on this process's heap and scheduler.
 func BenchmarkAckLatencyClickBurst(b *testing.B) {
-	for _, clickers := range []int{10, 50} {
-		b.Run(fmt.Sprintf("users=%d", clickers), func(b *testing.B) { benchClicks(b, clickers) })
+	bin := buildLeadbot(b)
+	type load struct {
+		name  string
+		users int     // closed loop: users clicking again at each ack
+		rate  float64 // open loop: clicks a second
+	}
+	loads := []load{{"rate=250", 0, 250}, {"rate=500", 0, 500}, {"users=10", 10, 0}, {"users=50", 50, 0}}
+	for _, mode := range []string{"process", "inprocess"} {
+		for _, l := range loads {
+			b.Run("bot="+mode+"/"+l.name, func(b *testing.B) {
+				opts := []envOption{unlimitedSlack(20 * time.Minute)}
+				if mode == "process" {
+					opts = append(opts, botProcess(bin))
+				}
+				benchClicks(b, newEnv(b, opts...), l.users, l.rate)
+			})
+		}
 	}
 }
 
-func benchClicks(b *testing.B, clickers int) {
-	e := newEnv(b, unlimitedSlack(20*time.Minute))
+// arrivals returns n arrival offsets of a Poisson process of rate a second, from a fixed seed.
+func arrivals(n int, rate float64) []time.Duration {
+	r := rand.New(rand.NewPCG(5, 1000))
+	out := make([]time.Duration, n)
+	var t float64
+	for i := range out {
+		t += r.ExpFloat64() / rate
+		out[i] = time.Duration(t * float64(time.Second))
+	}
+	return out
+}
+
+// benchClicks clicks every lead of 200 digests once: from clickers users in a closed loop, or,
+// with clickers 0, at rate clicks a second in an open one.
+func benchClicks(b *testing.B, e *env, clickers int, rate float64) {
 	const reps, perRep = 200, 5 // 1,000 clickable leads, five per digest
 	users := seedTeam(b, e, reps, perRep)
 	if _, err := e.svc.RunDigests(e.ctx, handlers.DigestOptions{Force: true, Workers: 16}); err != nil {
@@ -68,44 +108,69 @@ func benchClicks(b *testing.B, clickers int) {
 		m  sandbox.Message
 		id string
 	}
-	var clicks []click
+	// Round-robin over the digests: each rep's clicks are 200 apart, as different people's clicks
+	// interleave, so every click redraws its digest (clicks in a row on one digest would be folded
+	// into one redraw and flatter the figures).
+	var perDigest [][]click
 	for _, u := range users {
 		m, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == u.DM })
 		if err != nil {
 			b.Fatal(err)
 		}
 		// Action blocks are "actions_<lead id>".
+		var cs []click
 		for _, part := range strings.Split(string(m.RawBlocks), `"block_id":"actions_`)[1:] {
 			id := part[:strings.IndexByte(part, '"')]
-			clicks = append(clicks, click{u, m, "actions_" + id + "/" + handlers.ActionUp})
+			cs = append(cs, click{u, m, "actions_" + id + "/" + handlers.ActionUp})
+		}
+		perDigest = append(perDigest, cs)
+	}
+	var clicks []click
+	for j := range perRep {
+		for _, cs := range perDigest {
+			clicks = append(clicks, cs[j])
 		}
 	}
 	b.ResetTimer()
 	for range b.N {
 		before := len(e.sb.Acks())
 		burst := time.Now()
-		seq, updatesBefore := e.sb.Seq(), e.sb.CallCount("chat.update")
+		seq, updatesBefore, replacedBefore := e.sb.Seq(), e.sb.CallCount("chat.update"), e.sb.CallCount("response_url")
+		cpu0, cpuErr := sampleCPU(e.botPID)
 		var wg sync.WaitGroup
+		click := func(c click) bool {
+			if _, err := e.sb.ClickButton(e.ctx, c.u, c.m, c.id); err != nil {
+				b.Error(err)
+				return false
+			}
+			return true
+		}
+		if clickers == 0 {
+			for i, at := range arrivals(len(clicks), rate) {
+				time.Sleep(time.Until(burst.Add(at)))
+				wg.Go(func() { click(clicks[i]) })
+			}
+		}
 		var next atomic.Int64
 		for range clickers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := int(next.Add(1)) - 1
-					if i >= len(clicks) {
-						return
-					}
-					c := clicks[i]
-					if _, err := e.sb.ClickButton(e.ctx, c.u, c.m, c.id); err != nil {
-						b.Error(err)
-						return
-					}
+			wg.Go(func() {
+				for i := int(next.Add(1)) - 1; i < len(clicks) && click(clicks[i]); i = int(next.Add(1)) - 1 {
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		b.ReportMetric(time.Since(burst).Seconds(), "acked-s")
+		if cpu1, err := sampleCPU(e.botPID); err == nil && cpuErr == nil {
+			// CPU per click while the burst was acked, split between the machine's processes.
+			used, per := cpu1.sub(cpu0), func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(len(clicks)) }
+			b.ReportMetric(per(used.machine), "cpu-ms/click")
+			if e.botPID != 0 {
+				b.ReportMetric(per(used.bot), "bot-cpu-ms/click")
+				b.ReportMetric(per(used.self), "slack-cpu-ms/click")
+			} else {
+				b.ReportMetric(per(used.self), "bot+slack-cpu-ms/click")
+			}
+		}
 		acks := e.sb.Acks()[before:]
 		var lat []time.Duration
 		failed := 0
@@ -149,6 +214,8 @@ func benchClicks(b *testing.B, clickers int) {
 		if recorded != len(clicks) {
 			b.Fatalf("%d clicks recorded %d verdicts", len(clicks), recorded)
 		}
+		// Redraws: through the clicks' response_urls, or chat.update when one was refused.
+		b.ReportMetric(float64(e.sb.CallCount("response_url")-replacedBefore), "replaced")
 		b.ReportMetric(float64(e.sb.CallCount("chat.update")-updatesBefore), "updates")
 		if _, err := e.st.DB().ExecContext(e.ctx, `DELETE FROM feedback`); err != nil {
 			b.Fatal(err)

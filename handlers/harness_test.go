@@ -1,11 +1,16 @@
 package handlers_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,6 +42,8 @@ type env struct {
 	svc   *handlers.Service
 	clock *clock
 	sched *bot.Scheduler
+	// botPID is the bot's process when it runs in one of its own (botProcess), else 0.
+	botPID int
 }
 
 // monday0930 is a Monday, 09:30 UTC (10:30 in Paris, 01:30 in Los Angeles).
@@ -49,6 +56,9 @@ type envConfig struct {
 	sender   bot.SenderConfig
 	timeout  time.Duration
 	logLevel slog.Level
+	// botBinary, when set, is a built leadbot: the bot runs as `leadbot serve` in a process of
+	// its own, as in production, instead of in the test's process.
+	botBinary string
 }
 
 // envOption adjusts a test world.
@@ -71,6 +81,59 @@ func unlimitedSlack(timeout time.Duration) envOption {
 	return func(c *envConfig) {
 		c.sandbox.RateLimits.Disabled, c.sender, c.timeout, c.logLevel = true, bot.SenderConfig{}, timeout, slog.LevelError
 	}
+}
+
+// botProcess runs the bot as `leadbot serve` from the binary at path, in a process of its own.
+func botProcess(path string) envOption { return func(c *envConfig) { c.botBinary = path } }
+
+// buildLeadbot builds cmd/leadbot into a temporary directory and returns its path.
+func buildLeadbot(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "leadbot")
+	out, err := exec.Command("go", "build", "-o", bin, "../cmd/leadbot").CombinedOutput()
+	if err != nil {
+		tb.Fatalf("go build ./cmd/leadbot: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startServe runs `leadbot serve` against the sandbox and the test's database (already migrated;
+// no scheduler, so that only the test sends digests), configured as the in-process bot is, and
+// stops it with SIGTERM when the test ends. Variables such as GOGC pass through from the test's
+// environment. exited is closed when the process ends.
+func startServe(tb testing.TB, cfg envConfig, sb *sandbox.Workspace) (pid int, exited <-chan struct{}) {
+	tb.Helper()
+	dir := tb.TempDir()
+	conf := filepath.Join(dir, "leadbot.yaml")
+	yaml := fmt.Sprintf("crm_url_template: %q\ndigest:\n  resend_days: %d\n", cfg.handlers.CRMURLTemplate, cfg.handlers.ResendDays)
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	level := map[slog.Level]string{slog.LevelDebug: "debug", slog.LevelInfo: "info", slog.LevelWarn: "warn"}[cfg.logLevel]
+	cmd := exec.Command(cfg.botBinary, "serve", "-no-migrate", "-no-scheduler")
+	cmd.Env = append(os.Environ(),
+		"DATABASE_URL="+pgtest.DSN(tb), "LEADBOT_CONFIG="+conf, "LEADBOT_DATA_DIR="+dir,
+		"LEADBOT_HTTP_ADDR=127.0.0.1:0", "LOG_LEVEL="+cmp.Or(level, "error"),
+		"SLACK_BOT_TOKEN="+sb.BotToken(), "SLACK_APP_TOKEN="+sb.AppToken(), "SLACK_API_URL="+sb.APIURL())
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	done, gone := make(chan error, 1), make(chan struct{})
+	go func() { done <- cmd.Wait(); close(gone) }()
+	tb.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			if err != nil {
+				tb.Errorf("leadbot serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			tb.Errorf("leadbot serve did not stop within 30 s of SIGTERM")
+		}
+	})
+	return cmd.Process.Pid, gone
 }
 
 func newEnv(tb testing.TB, opts ...envOption) *env {
@@ -98,16 +161,33 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	svc := handlers.New(st, sender, cfg.handlers, log, clk.Now)
 	router := bot.NewRouter()
 	svc.Register(router)
-	b := bot.New(bcfg, api, router)
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = b.Run(runCtx) }()
-	tb.Cleanup(func() { stop(); <-done })
+	var botPID int
+	connectCtx := ctx
+	if cfg.botBinary != "" {
+		var exited <-chan struct{}
+		botPID, exited = startServe(tb, cfg, sb)
+		var cancel context.CancelFunc
+		connectCtx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-exited: // it will never connect: fail now, not at the timeout
+				cancel()
+			case <-connectCtx.Done():
+			}
+		}()
+	} else {
+		b := bot.New(bcfg, api, router)
+		runCtx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _ = b.Run(runCtx) }()
+		tb.Cleanup(func() { stop(); <-done })
+	}
 	// Wait for all the bot's connections, so that envelopes are spread over them from the first.
-	if err := sb.WaitConnected(ctx, bot.DefaultConnections); err != nil {
+	if err := sb.WaitConnected(connectCtx, bot.DefaultConnections); err != nil {
 		tb.Fatalf("bot did not connect to the sandbox: %v", err)
 	}
-	return &env{t: tb, ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log)}
+	return &env{t: tb, ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log), botPID: botPID}
 }
 
 // rep creates a rep in Slack and in the CRM's rep list.

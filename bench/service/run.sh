@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of the running service, through the sandbox and a throwaway PostgreSQL:
-#   - ack latency (p50 / p99) over a burst of 1,000 button clicks, 10 and 50 users at once;
+#   - ack latency (p50 / p99) over a burst of 1,000 button clicks: arriving at 250 and 500 a
+#     second, and from 10 and 50 users clicking as fast as they are acked; the bot runs as
+#     `leadbot serve` in its own process (bot=process) and in the benchmark's (bot=inprocess);
 #   - a digest to 1,000 reps with 5 leads each under the sandbox's realistic rate limits, as a
 #     fraction of the least time those limits allow, with lost and duplicated messages (~100 s);
 #   - the sandbox's own round trip (what it adds to the bot's latency);
