@@ -180,3 +180,47 @@ func TestLaterFoldsAsksWaitingInTheQueue(t *testing.T) {
 		t.Fatalf("second run asked by /ask %s, want 1: the asks made while a run waited were not folded", got)
 	}
 }
+
+// TestSlowSlashCommandDoesNotHoldUpClicks: slash commands and interactions are worked on in
+// lanes of their own, so with one worker a lane, a click's work runs while a lookup is still
+// being worked on.
+func TestSlowSlashCommandDoesNotHoldUpClicks(t *testing.T) {
+	sb := sandbox.StartTest(t)
+	u := sb.AddUser(sandbox.User{Name: "ann", Email: "ann@example.com"})
+	cfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), MaxConcurrent: 1}
+	api := bot.NewClient(cfg)
+	r := bot.NewRouter()
+	release, clicked := make(chan struct{}), make(chan struct{}, 1)
+	r.Slash("/slow", func(ctx context.Context, c slack.SlashCommand) { <-release })
+	r.Action("go", func(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) { clicked <- struct{}{} })
+	runBot(t, sb, cfg, api, r)
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ch, _, _, err := api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{u.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts, err := api.PostMessageContext(ctx, ch.ID, slack.MsgOptionBlocks(
+		slack.NewActionBlock("b", slack.NewButtonBlockElement("go", "1", slack.NewTextBlockObject(slack.PlainTextType, "Go", false, false)))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := sb.Message(ch.ID, ts)
+	if !ok {
+		t.Fatal("posted message not found")
+	}
+	for range 2 { // both held in the slash commands' lane: one working, one waiting
+		if ack, err := sb.SlashCommand(ctx, u, "/slow", ""); err != nil || ack.Failed() {
+			t.Fatalf("/slow not acked: %v %+v", err, ack)
+		}
+	}
+	if ack, err := sb.ClickButton(ctx, u, m, "b/go"); err != nil || ack.Failed() {
+		t.Fatalf("click not acked: %v %+v", err, ack)
+	}
+	select {
+	case <-clicked:
+	case <-ctx.Done():
+		t.Fatal("the click's work waited behind the slash commands")
+	}
+}
