@@ -166,7 +166,7 @@ func (s *Service) dueDigest(ctx context.Context, r store.Rep, force bool, kind s
 		count(func(st *DigestStats) { st.Paused++ })
 		return "", d, false, nil
 	}
-	if !force && (!slices.Contains(s.cfg.Workdays, local.Weekday()) || local.Hour() < r.DeliveryHour) {
+	if !force && (!slices.Contains(s.cfg.Workdays, local.Weekday()) || local.Hour() < s.hourOf(r)) {
 		count(func(st *DigestStats) { st.NotDue++ })
 		return "", d, false, nil
 	}
@@ -185,10 +185,7 @@ func (s *Service) dueDigest(ctx context.Context, r store.Rep, force bool, kind s
 	if from != nil {
 		d, created, err = s.st.ReserveLinkedDigest(ctx, r.ID, day, kind, from.ID)
 	} else {
-		limit := r.LeadsPerDay
-		if limit <= 0 {
-			limit = s.cfg.LeadsPerDay
-		}
+		limit := s.leadsPerDayOf(r)
 		leads, err := s.st.DigestCandidates(ctx, store.CandidateQuery{RepID: r.ID, Day: day,
 			Limit: min(limit, MaxCardsPerMessage), ResendDays: s.cfg.ResendDays})
 		if err != nil {

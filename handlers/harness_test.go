@@ -139,7 +139,7 @@ func startServe(tb testing.TB, cfg envConfig, sb *sandbox.Workspace) (pid int, e
 func newEnv(tb testing.TB, opts ...envOption) *env {
 	tb.Helper()
 	cfg := envConfig{
-		handlers: handlers.Config{ResendDays: 7, CRMURLTemplate: "https://crm.example.com/lead/{id}"},
+		handlers: handlers.Config{ResendDays: 7, DeliveryHour: 9, CRMURLTemplate: "https://crm.example.com/lead/{id}"},
 		sandbox:  sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}},
 		sender:   bot.SenderConfig{PerChannel: 50, Burst: 50},
 		timeout:  60 * time.Second,

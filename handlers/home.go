@@ -80,7 +80,7 @@ func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabVie
 		blocks = append(blocks, slack.NewContextBlock("leads_hint", mrkdwn("`/leads` shows them with the feedback buttons.")))
 	}
 	blocks = append(blocks, slack.NewHeaderBlock(plain("Settings")))
-	blocks = append(blocks, settingsBlocks(rep)...)
+	blocks = append(blocks, s.settingsBlocks(rep)...)
 	st, err := s.lk.StatsFor(ctx, rep.ID, s.now().AddDate(0, 0, -30))
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err

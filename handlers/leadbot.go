@@ -40,7 +40,7 @@ func (s *Service) onLeadbot(ctx context.Context, cmd slack.SlashCommand) {
 	case "stats":
 		s.replyStats(ctx, cmd, rep)
 	case "settings":
-		s.reply(ctx, cmd, "Your settings", settingsBlocks(rep)...)
+		s.reply(ctx, cmd, "Your settings", s.settingsBlocks(rep)...)
 	case "pause":
 		s.pause(ctx, cmd, rep, strings.TrimSpace(rest))
 	case "resume":
@@ -50,7 +50,7 @@ func (s *Service) onLeadbot(ctx context.Context, cmd slack.SlashCommand) {
 			s.reply(ctx, cmd, ":warning: Sorry, that did not work (logged for the admin).")
 			return
 		}
-		s.reply(ctx, cmd, fmt.Sprintf(":arrow_forward: Digests are back on: the next one comes on your next work day at %02d:00.", rep.DeliveryHour))
+		s.reply(ctx, cmd, fmt.Sprintf(":arrow_forward: Digests are back on: the next one comes on your next work day at %02d:00.", s.hourOf(rep)))
 		s.refreshHome(ctx, rep.ID)
 	case "team":
 		s.onTeam(ctx, cmd, rep)
@@ -117,33 +117,42 @@ const (
 	actionPause        = "paused_until"
 )
 
-func settingsText(rep store.Rep) string {
-	s := fmt.Sprintf("*Your settings*\nDigest at *%02d:00* (%s) on work days · *%d* leads a day", rep.DeliveryHour, orDefault(rep.Timezone, "default timezone"), rep.LeadsPerDay)
-	if rep.PausedUntil != nil {
-		s += fmt.Sprintf("\n:double_vertical_bar: Paused until %s", date(*rep.PausedUntil))
+// settingsText says the rep's settings; those the rep never set are the team's defaults and say so.
+func (s *Service) settingsText(rep store.Rep) string {
+	hour, n := fmt.Sprintf("*%02d:00*", s.hourOf(rep)), fmt.Sprintf("*%d* leads a day", s.leadsPerDayOf(rep))
+	if rep.DeliveryHour == nil {
+		hour += " (the team's default)"
 	}
-	return s
+	if rep.LeadsPerDay == nil {
+		n += " (the team's default)"
+	}
+	t := fmt.Sprintf("*Your settings*\nDigest at %s, %s time, on work days · %s", hour, orDefault(rep.Timezone, "default"), n)
+	if rep.PausedUntil != nil {
+		t += fmt.Sprintf("\n:double_vertical_bar: Paused until %s", date(*rep.PausedUntil))
+	}
+	return t
 }
 
-func settingsBlocks(rep store.Rep) []slack.Block {
+func (s *Service) settingsBlocks(rep store.Rep) []slack.Block {
 	btn := slack.NewButtonBlockElement(ActionEditSettings, strconv.FormatInt(rep.ID, 10), plain("Change settings"))
-	return []slack.Block{slack.NewSectionBlock(mrkdwn(settingsText(rep)), nil, slack.NewAccessory(btn), slack.SectionBlockOptionBlockID("settings"))}
+	return []slack.Block{slack.NewSectionBlock(mrkdwn(s.settingsText(rep)), nil, slack.NewAccessory(btn), slack.SectionBlockOptionBlockID("settings"))}
 }
 
-// SettingsModal edits delivery hour, leads per day and pause.
-func SettingsModal(rep store.Rep) slack.ModalViewRequest {
+// SettingsModal edits delivery hour, leads per day and pause, starting from the rep's current
+// hour and count (theirs, or the defaults they follow).
+func SettingsModal(rep store.Rep, hourNow, leadsNow int) slack.ModalViewRequest {
 	var hours []*slack.OptionBlockObject
-	for h := 5; h <= 20; h++ {
+	for h := range 24 { // all of them: an imported or default hour may be any
 		hours = append(hours, slack.NewOptionBlockObject(strconv.Itoa(h), plain(fmt.Sprintf("%02d:00", h)), nil))
 	}
 	hour := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Hour"), actionHour, hours...)
-	hour.InitialOption = slack.NewOptionBlockObject(strconv.Itoa(rep.DeliveryHour), plain(fmt.Sprintf("%02d:00", rep.DeliveryHour)), nil)
+	hour.InitialOption = slack.NewOptionBlockObject(strconv.Itoa(hourNow), plain(fmt.Sprintf("%02d:00", hourNow)), nil)
 	var counts []*slack.OptionBlockObject
 	for n := 1; n <= MaxCardsPerMessage; n++ {
 		counts = append(counts, slack.NewOptionBlockObject(strconv.Itoa(n), plain(strconv.Itoa(n)), nil))
 	}
 	count := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Leads"), actionCount, counts...)
-	lpd := min(rep.LeadsPerDay, MaxCardsPerMessage)
+	lpd := min(leadsNow, MaxCardsPerMessage)
 	count.InitialOption = slack.NewOptionBlockObject(strconv.Itoa(lpd), plain(strconv.Itoa(lpd)), nil)
 	pause := slack.NewDatePickerBlockElement(actionPause)
 	if rep.PausedUntil != nil {
@@ -168,7 +177,7 @@ func (s *Service) onEditSettings(ctx context.Context, cb *slack.InteractionCallb
 		s.tell(ctx, cb.User.ID, targetAt(cb, 0), "I don't know you yet: ask your leadbot admin to import you as a rep.")
 		return
 	}
-	if err := s.sl.OpenView(ctx, cb.TriggerID, SettingsModal(rep)); err != nil {
+	if err := s.sl.OpenView(ctx, cb.TriggerID, SettingsModal(rep, s.hourOf(rep), s.leadsPerDayOf(rep))); err != nil {
 		s.log.Error("open settings", "rep", rep.Email, "err", err)
 	}
 }
@@ -202,7 +211,7 @@ func (s *Service) onSettingsSubmit(ctx context.Context, cb *slack.InteractionCal
 	v := cb.View.State.Values
 	h, _ := strconv.Atoi(v[blockHour][actionHour].SelectedOption.Value)
 	n, _ := strconv.Atoi(v[blockCount][actionCount].SelectedOption.Value)
-	st := store.RepSettings{DeliveryHour: h, LeadsPerDay: n}
+	st := store.RepSettings{DeliveryHour: &h, LeadsPerDay: &n}
 	if d := v[blockPause][actionPause].SelectedDate; d != "" {
 		t, _ := time.Parse("2006-01-02", d)
 		if t.After(localDay(s.now(), s.location(rep)).AddDate(0, 0, -1)) {

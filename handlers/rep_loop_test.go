@@ -66,7 +66,7 @@ func TestDigestArrivesAtLocalHourOncePerDay(t *testing.T) {
 	}
 	// A paused rep gets nothing, even when forced.
 	pause := time.Date(2030, 3, 20, 0, 0, 0, 0, time.UTC)
-	if err := e.st.UpdateRepSettings(e.ctx, ann.ID, store.RepSettings{DeliveryHour: 9, LeadsPerDay: 5, PausedUntil: &pause}); err != nil {
+	if err := e.st.UpdateRepSettings(e.ctx, ann.ID, store.RepSettings{PausedUntil: &pause}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Set(time.Date(2030, 3, 11, 10, 0, 0, 0, time.UTC))
@@ -76,6 +76,46 @@ func TestDigestArrivesAtLocalHourOncePerDay(t *testing.T) {
 	runs, _ := e.st.JobRuns(e.ctx, "digest", 10)
 	if len(runs) != 5 || runs[0].Outcome != "ok" {
 		t.Fatalf("job runs recorded: %d (latest %+v)", len(runs), runs[0])
+	}
+}
+
+// TestConfiguredDigestDefaults: digest.delivery_hour and digest.leads_per_day apply to every rep
+// who has not set their own; a rep's own setting wins.
+func TestConfiguredDigestDefaults(t *testing.T) {
+	e := newEnv(t, func(c *envConfig) { c.handlers.DeliveryHour, c.handlers.LeadsPerDay = 11, 2 })
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	annU, ann := e.rep("Ann", "Europe/Paris", &boss)
+	bobU, bob := e.rep("Bob", "Europe/Paris", &boss)
+	for i, p := range []float64{0.9, 0.8, 0.7} {
+		e.lead(fmt.Sprintf("A%d", i), fmt.Sprintf("Ann lead %d", i), "Acme", ann, p)
+		e.lead(fmt.Sprintf("B%d", i), fmt.Sprintf("Bob lead %d", i), "Acme", bob, p)
+	}
+	ten, three := 10, 3
+	if err := e.st.UpdateRepSettings(e.ctx, bob.ID, store.RepSettings{DeliveryHour: &ten, LeadsPerDay: &three}); err != nil {
+		t.Fatal(err)
+	}
+	// 10:30 in Paris: Bob (his own 10:00) is due, Ann (the default 11:00) is not.
+	if st := e.digest(handlers.DigestOptions{}); st.Sent != 1 {
+		t.Fatalf("10:30 run: %+v, want Bob's digest only", st)
+	}
+	if n := strings.Count(string(e.dmTo(bobU).RawBlocks), `"action_id":"`+handlers.ActionUp+`"`); n != 3 {
+		t.Fatalf("Bob's digest has %d leads, want his own 3", n)
+	}
+	e.clock.Set(time.Date(2030, 3, 4, 10, 5, 0, 0, time.UTC)) // 11:05 in Paris
+	if st := e.digest(handlers.DigestOptions{}); st.Sent != 1 {
+		t.Fatalf("11:05 run: %+v, want Ann's digest", st)
+	}
+	if n := strings.Count(string(e.dmTo(annU).RawBlocks), `"action_id":"`+handlers.ActionUp+`"`); n != 2 {
+		t.Fatalf("Ann's digest has %d leads, want the default 2", n)
+	}
+	// Her settings say which values are the team's defaults.
+	if _, err := e.sb.SlashCommand(e.ctx, annU, "/leadbot", "settings"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.WaitEphemeral(e.ctx, func(m sandbox.Ephemeral) bool {
+		return strings.Contains(string(m.RawBlocks), "*11:00* (the team's default)") && strings.Contains(string(m.RawBlocks), "*2* leads a day (the team's default)")
+	}); err != nil {
+		t.Fatalf("settings do not show the defaults: %v", err)
 	}
 }
 

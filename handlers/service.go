@@ -63,7 +63,8 @@ type Slack interface {
 
 // Config is the part of leadbot's configuration the handlers use.
 type Config struct {
-	LeadsPerDay    int            // default per rep (a rep's own setting wins)
+	LeadsPerDay    int            // default per rep (a rep's own setting wins); 0: 5
+	DeliveryHour   int            // local hour of the digest, 0–23, for reps who set none (the zero Config: 00:00)
 	ResendDays     int            // a lead is not re-sent within this many days unless its score rose
 	Workdays       []time.Weekday // days digests go out
 	DefaultTZ      *time.Location // for reps whose Slack timezone is unknown
@@ -161,4 +162,21 @@ func (s *Service) location(r store.Rep) *time.Location {
 func localDay(t time.Time, loc *time.Location) time.Time {
 	l := t.In(loc)
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// hourOf is the local hour of rep's digest: their own setting, else the configured default.
+func (s *Service) hourOf(rep store.Rep) int {
+	if rep.DeliveryHour != nil {
+		return *rep.DeliveryHour
+	}
+	return s.cfg.DeliveryHour
+}
+
+// leadsPerDayOf is how many leads rep's digest holds: their own setting, else the configured
+// default.
+func (s *Service) leadsPerDayOf(rep store.Rep) int {
+	if rep.LeadsPerDay != nil && *rep.LeadsPerDay > 0 {
+		return *rep.LeadsPerDay
+	}
+	return s.cfg.LeadsPerDay
 }

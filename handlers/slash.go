@@ -151,11 +151,11 @@ func (s *Service) onLeads(ctx context.Context, cmd slack.SlashCommand) {
 	if !ok {
 		return
 	}
-	n := rep.LeadsPerDay
+	n := s.leadsPerDayOf(rep)
 	if arg := strings.TrimSpace(cmd.Text); arg != "" {
 		v, err := strconv.Atoi(arg)
 		if err != nil || v < 1 {
-			s.reply(ctx, cmd, fmt.Sprintf("`/leads %s`: give a number of leads, e.g. `/leads 10` (at most %d), or nothing for your usual %d.", Escape(arg), MaxCardsPerMessage, rep.LeadsPerDay))
+			s.reply(ctx, cmd, fmt.Sprintf("`/leads %s`: give a number of leads, e.g. `/leads 10` (at most %d), or nothing for your usual %d.", Escape(arg), MaxCardsPerMessage, s.leadsPerDayOf(rep)))
 			return
 		}
 		n = v

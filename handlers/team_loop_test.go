@@ -155,8 +155,8 @@ func TestAppHomeAndSettings(t *testing.T) {
 		t.Fatalf("home not republished after the settings changed: %v", err)
 	}
 	r, _ := e.st.RepByID(e.ctx, annRep.ID)
-	if r.DeliveryHour != 7 || r.LeadsPerDay != 3 {
-		t.Fatalf("settings stored: hour %d leads %d", r.DeliveryHour, r.LeadsPerDay)
+	if r.DeliveryHour == nil || *r.DeliveryHour != 7 || r.LeadsPerDay == nil || *r.LeadsPerDay != 3 {
+		t.Fatalf("settings stored: hour %v leads %v", r.DeliveryHour, r.LeadsPerDay)
 	}
 }
 

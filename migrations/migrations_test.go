@@ -101,3 +101,46 @@ func mustAll(t *testing.T) []migrations.Migration {
 	}
 	return ms
 }
+
+// TestRepSettingDefaultsMigration: reps on the old column defaults (9, 5) follow the configured
+// defaults after 0003; other settings are kept.
+func TestRepSettingDefaultsMigration(t *testing.T) {
+	db, _ := pgtest.NewEmptyDB(t)
+	ctx := context.Background()
+	// The schema as of version 2, recorded as Up records it.
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mustAll(t)[:2] {
+		if _, err := db.ExecContext(ctx, m.SQL); err != nil {
+			t.Fatalf("%d: %v", m.Version, err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO reps (email, name) VALUES ('dflt@example.com', 'D');
+		INSERT INTO reps (email, name, delivery_hour, leads_per_day) VALUES ('own@example.com', 'O', 7, 3), ('mixed@example.com', 'M', 9, 8)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrations.Up(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	for email, want := range map[string][2]int{"dflt@example.com": {-1, -1}, "own@example.com": {7, 3}, "mixed@example.com": {-1, 8}} {
+		var h, n int
+		if err := db.QueryRowContext(ctx, `SELECT COALESCE(delivery_hour, -1), COALESCE(leads_per_day, -1) FROM reps WHERE email = $1`, email).Scan(&h, &n); err != nil {
+			t.Fatal(err)
+		}
+		if h != want[0] || n != want[1] {
+			t.Errorf("%s: hour %d, leads %d after 0003; want %v (-1: the configured default)", email, h, n, want)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO reps (email, name) VALUES ('new@example.com', 'N')`); err != nil {
+		t.Fatal(err)
+	}
+	var null bool
+	if err := db.QueryRowContext(ctx, `SELECT delivery_hour IS NULL AND leads_per_day IS NULL FROM reps WHERE email = 'new@example.com'`).Scan(&null); err != nil || !null {
+		t.Fatalf("a new rep's settings are not NULL (the configured defaults): %v %v", null, err)
+	}
+}

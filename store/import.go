@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -441,10 +440,9 @@ func upsertReps(ctx context.Context, tx *sqlx.Tx, opt ImportOptions, res *Import
 		}
 		return rows.Err()
 	}
-	// A missing setting takes the column's default (DEFAULT cannot appear in a SELECT).
+	// A missing setting stays NULL: the rep follows the configured default.
 	q := `INSERT INTO reps AS r (email, name, slack_user_id, timezone, delivery_hour, leads_per_day)
-		SELECT email, name, NULLIF(slack_user_id, ''), timezone,
-			COALESCE(delivery_hour, ` + strconv.Itoa(DefaultDeliveryHour) + `), COALESCE(leads_per_day, ` + strconv.Itoa(DefaultLeadsPerDay) + `)
+		SELECT email, name, NULLIF(slack_user_id, ''), timezone, delivery_hour, leads_per_day
 		FROM import_reps
 		ON CONFLICT (email) DO `
 	if set == "" {
@@ -455,8 +453,8 @@ func upsertReps(ctx context.Context, tx *sqlx.Tx, opt ImportOptions, res *Import
 	if err := collect(q); err != nil {
 		return err
 	}
-	// Digest settings: an empty cell (NULL here) keeps what the rep set in Slack. Not in the
-	// upsert above, where EXCLUDED already holds the defaults a new rep is given.
+	// Digest settings of reps already there: an empty cell (NULL here) keeps what the rep set in
+	// Slack. Not in the upsert above, whose update runs only when the columns it maps changed.
 	if err := collect(`UPDATE reps r SET delivery_hour = COALESCE(i.delivery_hour, r.delivery_hour),
 			leads_per_day = COALESCE(i.leads_per_day, r.leads_per_day), updated_at = now()
 		FROM import_reps i

@@ -16,8 +16,8 @@ type Rep struct {
 	IsManager    bool       `db:"is_manager"`
 	Team         string     `db:"team"`
 	Timezone     string     `db:"timezone"`
-	DeliveryHour int        `db:"delivery_hour"`
-	LeadsPerDay  int        `db:"leads_per_day"`
+	DeliveryHour *int       `db:"delivery_hour"` // nil: the configured default (digest.delivery_hour)
+	LeadsPerDay  *int       `db:"leads_per_day"` // nil: the configured default (digest.leads_per_day)
 	PausedUntil  *time.Time `db:"paused_until"`
 	LookupAt     *time.Time `db:"slack_lookup_at"`
 	LookupError  string     `db:"slack_lookup_error"`
@@ -118,16 +118,11 @@ func (s *Store) SetSlackMatch(ctx context.Context, repID int64, slackID, tz, loo
 	return translate(err)
 }
 
-// The settings of a rep nobody has set, as the reps table's column defaults are.
-const (
-	DefaultDeliveryHour = 9
-	DefaultLeadsPerDay  = 5
-)
-
-// RepSettings are the settings a rep changes from Slack.
+// RepSettings are the settings a rep changes from Slack; nil hour or count follows the configured
+// default.
 type RepSettings struct {
-	DeliveryHour int
-	LeadsPerDay  int
+	DeliveryHour *int
+	LeadsPerDay  *int
 	PausedUntil  *time.Time
 }
 

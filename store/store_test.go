@@ -51,18 +51,19 @@ func TestRepsRoundTrip(t *testing.T) {
 		t.Errorf("manager not linked: %+v", rep.ManagerID)
 	}
 	got, err := st.RepBySlackID(ctx, "UANN")
-	if err != nil || got.ID != rep.ID || got.Timezone != "Europe/Paris" || got.DeliveryHour != 9 || got.LeadsPerDay != 5 {
+	if err != nil || got.ID != rep.ID || got.Timezone != "Europe/Paris" || got.DeliveryHour != nil || got.LeadsPerDay != nil {
 		t.Fatalf("RepBySlackID = %+v, %v", got, err)
 	}
 	pause := day("2030-01-31")
-	if err := st.UpdateRepSettings(ctx, rep.ID, store.RepSettings{DeliveryHour: 7, LeadsPerDay: 3, PausedUntil: &pause}); err != nil {
+	seven, three, late := 7, 3, 25
+	if err := st.UpdateRepSettings(ctx, rep.ID, store.RepSettings{DeliveryHour: &seven, LeadsPerDay: &three, PausedUntil: &pause}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.RepByID(ctx, rep.ID)
-	if got.DeliveryHour != 7 || got.LeadsPerDay != 3 || !got.Paused(day("2030-01-31")) || got.Paused(day("2030-02-01")) {
+	if *got.DeliveryHour != 7 || *got.LeadsPerDay != 3 || !got.Paused(day("2030-01-31")) || got.Paused(day("2030-02-01")) {
 		t.Fatalf("settings not kept: %+v", got)
 	}
-	if err := st.UpdateRepSettings(ctx, rep.ID, store.RepSettings{DeliveryHour: 25, LeadsPerDay: 3}); err == nil {
+	if err := st.UpdateRepSettings(ctx, rep.ID, store.RepSettings{DeliveryHour: &late, LeadsPerDay: &three}); err == nil {
 		t.Fatal("delivery hour 25 was accepted")
 	}
 	if err := st.SetSlackMatch(ctx, mgr.ID, "", "", "users_not_found"); err != nil {

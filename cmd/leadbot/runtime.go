@@ -66,6 +66,7 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 	sender := bot.NewSender(api, scfg)
 	svc := handlers.New(st, sender, handlers.Config{
 		LeadsPerDay:    f.Digest.LeadsPerDay,
+		DeliveryHour:   f.Digest.DeliveryHour,
 		ResendDays:     f.Digest.ResendDays,
 		Workdays:       days,
 		DefaultTZ:      loc,
