@@ -317,6 +317,28 @@ func (c *Cluster) Remove() error {
 	return err
 }
 
+// Discard stops the server left running on the cluster in dir, if any, without waiting for its
+// clients (immediate mode: the cluster is being thrown away), then deletes dir. It is for the
+// throwaway test clusters of a process that was killed before it could remove its own.
+func Discard(ctx context.Context, dir string) error {
+	bin, err := FindBinDir()
+	if err != nil {
+		return err
+	}
+	c := &Cluster{opts: Options{Dir: dir}, bin: bin}
+	if os.Geteuid() == 0 {
+		if c.cred, err = postgresCredential(); err != nil {
+			return err
+		}
+	}
+	if _, running := c.runningPort(ctx); running {
+		if err := run(c.command(ctx, "pg_ctl", "stop", "-w", "-t", "60", "-m", "immediate", "-D", c.dataDir())); err != nil {
+			return err
+		}
+	}
+	return os.RemoveAll(dir)
+}
+
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // searchable checks that every ancestor of dir lets others through (o+x): PostgreSQL runs as the

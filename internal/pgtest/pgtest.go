@@ -16,9 +16,12 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -57,11 +60,15 @@ func setup() error {
 		adminDSN = u
 		dsnFor = func(name string) string { return withDatabase(u, name) }
 	} else {
-		dir, err := os.MkdirTemp("", "leadbot-pgtest-")
+		reapOrphans(ctx)
+		dir, err := os.MkdirTemp("", dirPrefix)
 		if err != nil {
 			return err
 		}
 		if err := os.Chmod(dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 			return err
 		}
 		cluster, err = pgproc.Start(ctx, pgproc.Options{Dir: dir, Fast: true, Database: "postgres"})
@@ -93,6 +100,31 @@ func setup() error {
 		return fmt.Errorf("migrate template: %w", err)
 	}
 	return nil
+}
+
+const (
+	dirPrefix = "leadbot-pgtest-"
+	ownerFile = "owner.pid" // the test process that started the cluster
+)
+
+// reapOrphans stops and deletes the clusters of test processes that were killed (a timeout, ^C)
+// before Main could remove them: each would otherwise keep a PostgreSQL server running for good.
+// A cluster whose owner is still alive, or which says no owner, is left alone.
+func reapOrphans(ctx context.Context) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue
+		}
+		if err := pgproc.Discard(ctx, dir); err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: remove the cluster of killed test process %d in %s: %v\n", pid, dir, err)
+		}
+	}
 }
 
 func withDatabase(dsn, name string) string {
