@@ -117,14 +117,14 @@ const (
 	actionPause        = "paused_until"
 )
 
-// settingsText says the rep's settings; those the rep never set are the team's defaults and say so.
+// settingsText says the rep's settings; those the rep never set follow the configured defaults and say so.
 func (s *Service) settingsText(rep store.Rep) string {
 	hour, n := fmt.Sprintf("*%02d:00*", s.hourOf(rep)), fmt.Sprintf("*%d* leads a day", s.leadsPerDayOf(rep))
 	if rep.DeliveryHour == nil {
-		hour += " (the team's default)"
+		hour += " (the default)"
 	}
 	if rep.LeadsPerDay == nil {
-		n += " (the team's default)"
+		n += " (the default)"
 	}
 	t := fmt.Sprintf("*Your settings*\nDigest at %s, %s time, on work days · %s", hour, orDefault(rep.Timezone, "default"), n)
 	if rep.PausedUntil != nil {

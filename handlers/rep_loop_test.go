@@ -113,7 +113,7 @@ func TestConfiguredDigestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := e.sb.WaitEphemeral(e.ctx, func(m sandbox.Ephemeral) bool {
-		return strings.Contains(string(m.RawBlocks), "*11:00* (the team's default)") && strings.Contains(string(m.RawBlocks), "*2* leads a day (the team's default)")
+		return strings.Contains(string(m.RawBlocks), "*11:00* (the default)") && strings.Contains(string(m.RawBlocks), "*2* leads a day (the default)")
 	}); err != nil {
 		t.Fatalf("settings do not show the defaults: %v", err)
 	}
