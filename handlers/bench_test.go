@@ -16,7 +16,7 @@ import (
 )
 
 // seedTeam makes reps reps (in Paris) with perRep scored leads each, directly in the database.
-func seedTeam(b *testing.B, e *env, reps, perRep int) []sandbox.User {
+func seedTeam(b testing.TB, e *env, reps, perRep int) []sandbox.User {
 	boss, err := e.st.UpsertRep(e.ctx, store.NewRep{Email: "boss@example.com", Name: "Boss", IsManager: true, Timezone: "Europe/Paris"})
 	if err != nil {
 		b.Fatal(err)

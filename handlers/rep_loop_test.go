@@ -315,6 +315,56 @@ func TestRedrawsThroughResponseURL(t *testing.T) {
 	}
 }
 
+// TestClickBurstUnderSlackLimits: 60 reps each click 👍 on their digest at once, under Slack's
+// rate limits. chat.update (Tier 3) allows a burst of 50 and then 50 a minute; the redraws go
+// through the clicks' response_urls instead, so every message shows its verdict at once and
+// nothing waits out a 429.
+func TestClickBurstUnderSlackLimits(t *testing.T) {
+	e := newEnv(t, realisticSlack(60*time.Second))
+	users := seedTeam(t, e, 60, 1)
+	if st := e.digest(handlers.DigestOptions{Force: true, Workers: 16}); st.Sent != len(users) {
+		t.Fatalf("sent %d digests, want %d", st.Sent, len(users))
+	}
+	seq := e.sb.Seq()
+	msgs := map[string]sandbox.Message{}
+	for _, u := range users {
+		msgs[u.DM] = e.dmTo(u)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, u := range users {
+		wg.Go(func() {
+			m := msgs[u.DM]
+			id := strings.SplitN(strings.SplitN(string(m.RawBlocks), `"block_id":"actions_`, 2)[1], `"`, 2)[0]
+			if _, err := e.sb.ClickButton(e.ctx, u, m, "actions_"+id+"/"+handlers.ActionUp); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	pending := len(users)
+	if _, err := e.sb.WaitEvent(e.ctx, seq, func(ev sandbox.Event) bool {
+		if _, ok := msgs[ev.Channel]; ok && ev.Kind == sandbox.EvMessageUpdated {
+			delete(msgs, ev.Channel)
+			pending--
+		}
+		return pending == 0
+	}); err != nil {
+		t.Fatalf("%d of %d digests not redrawn: %v", pending, len(users), err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the redraws took %v", took)
+	}
+	if n := e.sb.CallCount("chat.update"); n != 0 {
+		t.Errorf("%d chat.update calls, want the response_urls", n)
+	}
+	for _, c := range e.sb.Calls() {
+		if c.Status == 429 && c.Method != "chat.postMessage" {
+			t.Errorf("%s was rate limited", c.Method)
+		}
+	}
+}
+
 func TestSnoozeAccessAndStaleButtons(t *testing.T) {
 	e := newEnv(t)
 	ann, _, boss, bossU, l1, l2, m := setupOne(t, e)
