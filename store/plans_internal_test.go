@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -35,5 +36,25 @@ func TestClickQueriesUseIndexesInGenericPlans(t *testing.T) {
 	}
 	if p := strings.Join(plan, "\n"); !strings.Contains(p, "digests_message_idx") {
 		t.Fatalf("DigestByMessage's generic plan does not use digests_message_idx:\n%s", p)
+	}
+}
+
+// TestPreparedSurvivesAColumnTypeChange: after a migration changes the type of a column a
+// prepared statement returns (another replica migrating during a rolling deploy), the statement
+// is prepared afresh instead of failing on every call.
+func TestPreparedSurvivesAColumnTypeChange(t *testing.T) {
+	db := pgtest.NewDB(t)
+	s := New(db)
+	ctx := context.Background()
+	if _, err := s.DigestByMessage(ctx, "D1", "1.2"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("first lookup: %v", err)
+	}
+	if _, err := db.ExecContext(ctx, `ALTER TABLE digests ALTER COLUMN status TYPE varchar(20)`); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := s.DigestByMessage(ctx, "D1", "1.2"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("lookup after the column changed type: %v", err)
+		}
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -92,20 +94,39 @@ func (s *Store) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) 
 
 // getPrepared is GetContext through a prepared statement.
 func (s *Store) getPrepared(ctx context.Context, dest any, query string, args ...any) error {
-	st, err := s.prepared(ctx, query)
-	if err != nil {
-		return err
-	}
-	return st.GetContext(ctx, dest, args...)
+	return s.usePrepared(ctx, query, func(st *sqlx.Stmt) error { return st.GetContext(ctx, dest, args...) })
 }
 
 // selectPrepared is SelectContext through a prepared statement.
 func (s *Store) selectPrepared(ctx context.Context, dest any, query string, args ...any) error {
+	return s.usePrepared(ctx, query, func(st *sqlx.Stmt) error { return st.SelectContext(ctx, dest, args...) })
+}
+
+// usePrepared runs fn with query prepared. A migration applied meanwhile (by another replica,
+// during a rolling deploy) can change the type of a column the statement returns; PostgreSQL
+// then refuses the statement ("cached plan must not change result type") on every connection
+// that prepared it. The statement is dropped and prepared afresh, once.
+func (s *Store) usePrepared(ctx context.Context, query string, fn func(*sqlx.Stmt) error) error {
 	st, err := s.prepared(ctx, query)
 	if err != nil {
 		return err
 	}
-	return st.SelectContext(ctx, dest, args...)
+	err = fn(st)
+	var pe *pq.Error
+	if !errors.As(err, &pe) || pe.Code != "0A000" || !strings.Contains(pe.Message, "cached plan") {
+		return err
+	}
+	s.mu.Lock()
+	if s.stmts[query] == st {
+		delete(s.stmts, query)
+	}
+	s.mu.Unlock()
+	// Closed later: another caller may still be running it, and would fail on a closed statement.
+	time.AfterFunc(time.Minute, func() { st.Close() })
+	if st, err = s.prepared(ctx, query); err != nil {
+		return err
+	}
+	return fn(st)
 }
 
 // Ping checks that the database answers.
