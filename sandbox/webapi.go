@@ -148,10 +148,13 @@ func (w *Workspace) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		w.reply(rw, a, http.StatusTooManyRequests, nil, fail("ratelimited"))
 		return
 	}
+	// The call is recorded under the same lock as its effect, so that whoever sees the effect
+	// (a message updated) also finds the call that made it.
 	w.mu.Lock()
 	res, e := h(w, a)
+	w.record(a, http.StatusOK, e)
 	w.mu.Unlock()
-	w.reply(rw, a, http.StatusOK, res, e)
+	w.writeReply(rw, a, http.StatusOK, res, e)
 }
 
 func parseAPIRequest(method string, r *http.Request) (*apiReq, error) {
@@ -210,12 +213,32 @@ func (w *Workspace) checkToken(a *apiReq) *apiError {
 	return nil
 }
 
-// reply writes the JSON response and records the call.
+// reply records the call and writes the JSON response.
 func (w *Workspace) reply(rw http.ResponseWriter, a *apiReq, status int, res obj, e *apiError) {
+	w.mu.Lock()
+	w.record(a, status, e)
+	w.mu.Unlock()
+	w.writeReply(rw, a, status, res, e)
+}
+
+// record records a call. Caller holds mu.
+func (w *Workspace) record(a *apiReq, status int, e *apiError) {
+	call := APICall{Method: a.method, At: time.Now(), Status: status, Params: a.params()}
+	if e != nil {
+		call.Error = e.code
+	}
+	w.calls = append(w.calls, call)
+	w.emit(Event{Kind: EvAPICall, Method: a.method, Detail: call.Error})
+}
+
+// writeReply writes the JSON response of a call.
+func (w *Workspace) writeReply(rw http.ResponseWriter, a *apiReq, status int, res obj, e *apiError) {
 	if res == nil {
 		res = obj{}
 	}
+	code := ""
 	if e != nil {
+		code = e.code
 		res = obj{"ok": false, "error": e.code}
 		if len(e.errors) > 0 {
 			res["errors"] = e.errors
@@ -226,15 +249,7 @@ func (w *Workspace) reply(rw http.ResponseWriter, a *apiReq, status int, res obj
 	} else {
 		res["ok"] = true
 	}
-	call := APICall{Method: a.method, At: time.Now(), Status: status, Params: a.params()}
-	if e != nil {
-		call.Error = e.code
-	}
-	w.mu.Lock()
-	w.calls = append(w.calls, call)
-	w.emit(Event{Kind: EvAPICall, Method: a.method, Detail: call.Error})
-	w.mu.Unlock()
-	w.log.Debug("sandbox: api", "method", a.method, "status", status, "error", call.Error)
+	w.log.Debug("sandbox: api", "method", a.method, "status", status, "error", code)
 	writeJSON(rw, status, res)
 }
 
