@@ -3,6 +3,7 @@ package scoring
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -90,7 +91,17 @@ func (f *Frame) AppendRow(values []string) error {
 // plus its flattened JSONB attributes. Unknown keys become new columns (missing for earlier rows);
 // columns absent from the record are missing for this row.
 func (f *Frame) AppendRecord(rec map[string]string) {
+	// New columns are added in name order, not the map's (random) order: the same records must
+	// make the same frame, or two fits on the same data differ (column order changes sums, ties
+	// and the model chosen).
+	var fresh []string
 	for k := range rec {
+		if _, ok := f.index[k]; !ok {
+			fresh = append(fresh, k)
+		}
+	}
+	slices.Sort(fresh)
+	for _, k := range fresh {
 		f.addColumn(k)
 	}
 	for j, name := range f.names {
