@@ -138,7 +138,7 @@ func benchClicks(b *testing.B, e *env, clickers int, rate float64) {
 		seq, updatesBefore, replacedBefore := e.sb.Seq(), e.sb.CallCount("chat.update"), e.sb.CallCount("response_url")
 		cpu0, cpuErr := sampleCPU(e.botPID)
 		var wg sync.WaitGroup
-		click := func(c click) bool {
+		press := func(c click) bool {
 			if _, err := e.sb.ClickButton(e.ctx, c.u, c.m, c.id); err != nil {
 				b.Error(err)
 				return false
@@ -148,13 +148,13 @@ func benchClicks(b *testing.B, e *env, clickers int, rate float64) {
 		if clickers == 0 {
 			for i, at := range arrivals(len(clicks), rate) {
 				time.Sleep(time.Until(burst.Add(at)))
-				wg.Go(func() { click(clicks[i]) })
+				wg.Go(func() { press(clicks[i]) })
 			}
 		}
 		var next atomic.Int64
 		for range clickers {
 			wg.Go(func() {
-				for i := int(next.Add(1)) - 1; i < len(clicks) && click(clicks[i]); i = int(next.Add(1)) - 1 {
+				for i := int(next.Add(1)) - 1; i < len(clicks) && press(clicks[i]); i = int(next.Add(1)) - 1 {
 				}
 			})
 		}
