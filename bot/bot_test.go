@@ -100,12 +100,19 @@ func runBot(t *testing.T, sb *sandbox.Workspace, cfg bot.Config, api *slack.Clie
 	}
 }
 
-func TestHandlerPanicDoesNotStopTheBot(t *testing.T) {
+// botSandbox starts a sandbox workspace with one user, ann, and returns cfg pointed at it (its
+// tokens and API URL filled in) with the client for it.
+func botSandbox(t *testing.T, cfg bot.Config) (*sandbox.Workspace, sandbox.User, bot.Config, *slack.Client) {
+	t.Helper()
 	sb := sandbox.StartTest(t)
 	u := sb.AddUser(sandbox.User{Name: "ann", Email: "ann@example.com"})
+	cfg.BotToken, cfg.AppToken, cfg.APIURL = sb.BotToken(), sb.AppToken(), sb.APIURL()
+	return sb, u, cfg, bot.NewClient(cfg)
+}
+
+func TestHandlerPanicDoesNotStopTheBot(t *testing.T) {
 	// Two connections: the envelopes are spread over both, and both loops ack.
-	cfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Connections: 2}
-	api := bot.NewClient(cfg)
+	sb, u, cfg, api := botSandbox(t, bot.Config{Connections: 2})
 	r := bot.NewRouter()
 	handled := make(chan string, 4)
 	r.Slash("/boom", func(context.Context, slack.SlashCommand) { panic("handler bug") })
@@ -137,11 +144,8 @@ func TestLaterFoldsAsksWaitingInTheQueue(t *testing.T) {
 		t.Fatal("Later outside the bot did not run fn")
 	}
 
-	sb := sandbox.StartTest(t)
-	u := sb.AddUser(sandbox.User{Name: "ann", Email: "ann@example.com"})
 	// One worker: a run asked for by a handler waits at least until that handler is done.
-	cfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), MaxConcurrent: 1}
-	api := bot.NewClient(cfg)
+	sb, u, cfg, api := botSandbox(t, bot.Config{MaxConcurrent: 1})
 	r := bot.NewRouter()
 	redrawn := make(chan string, 8)
 	r.Slash("/ask", func(ctx context.Context, c slack.SlashCommand) {
@@ -185,10 +189,7 @@ func TestLaterFoldsAsksWaitingInTheQueue(t *testing.T) {
 // lanes of their own, so with one worker a lane, a click's work runs while a lookup is still
 // being worked on.
 func TestSlowSlashCommandDoesNotHoldUpClicks(t *testing.T) {
-	sb := sandbox.StartTest(t)
-	u := sb.AddUser(sandbox.User{Name: "ann", Email: "ann@example.com"})
-	cfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), MaxConcurrent: 1}
-	api := bot.NewClient(cfg)
+	sb, u, cfg, api := botSandbox(t, bot.Config{MaxConcurrent: 1})
 	r := bot.NewRouter()
 	release, clicked := make(chan struct{}), make(chan struct{}, 1)
 	r.Slash("/slow", func(ctx context.Context, c slack.SlashCommand) { <-release })

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -280,12 +279,4 @@ func or(v, def string) string {
 		return def
 	}
 	return v
-}
-
-// Atoi parses an optional integer environment value.
-func Atoi(s string, def int) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	return def
 }

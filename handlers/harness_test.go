@@ -262,6 +262,3 @@ func (e *env) messagesIn(channel string) int {
 	}
 	return n
 }
-
-// text flattens a message's blocks to the text a person reads.
-func blockText(raw []byte) string { return string(raw) }

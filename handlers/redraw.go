@@ -4,7 +4,7 @@ import "sync"
 
 // redraws serialises the redraws of each digest message and folds together the ones asked for
 // while one is under way. A rep who clicks down the five leads of a digest in a few seconds
-// starts five redraws; run side by side they cost five chat.update calls and could land out of
+// starts five redraws; run side by side they cost five calls to Slack and could land out of
 // order, leaving the message without the last verdict. Here the first click redraws, and every
 // click that comes in meanwhile only asks for one more pass, made after the first ends: it reads
 // the database after their verdicts were written, so the message ends showing all of them.

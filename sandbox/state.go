@@ -376,6 +376,3 @@ func decodeBlocks(raw json.RawMessage) slack.Blocks {
 	}
 	return b
 }
-
-// userByKey finds a user by id.
-func (w *Workspace) userByID(id string) *User { return w.usersByID[id] }

@@ -51,17 +51,9 @@ type NewFeedback struct {
 // active verdict per lead: when one exists already (a double click, a retried envelope, a stale
 // message) it is returned unchanged with created false.
 func (s *Store) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback, created bool, err error) {
-	var rows []Feedback
-	err = s.selectPrepared(ctx, &rows, `
-		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
-		                      probability, model_version, created_at)
-		SELECT l.id, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
-		FROM leads l WHERE l.id = $1
-		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
-		RETURNING `+feedbackColumns,
-		f.LeadID, f.RepID, f.Verdict, f.ReasonCode, f.Note, f.AccountWide, f.Channel, f.MessageTS, nullTime(f.CreatedAt))
+	rows, err := s.insertFeedback(ctx, recordFeedbackQuery, f.RepID, f)
 	if err != nil {
-		return fb, false, translate(err)
+		return fb, false, err
 	}
 	if len(rows) == 1 {
 		return rows[0], true, nil
@@ -76,22 +68,43 @@ func (s *Store) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback,
 // is gone, or their verdict is there already; the caller finds out which with the lookups it
 // makes for its answer.
 func (s *Store) RecordFeedbackBy(ctx context.Context, slackID string, f NewFeedback) (fb Feedback, recorded bool, err error) {
-	var rows []Feedback
-	err = s.selectPrepared(ctx, &rows, `
-		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
-		                      probability, model_version, created_at)
-		SELECT l.id, r.id, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
-		FROM leads l
-		JOIN reps r ON r.slack_user_id = $2
-		LEFT JOIN reps o ON o.id = l.owner_id
-		WHERE l.id = $1 AND (l.owner_id = r.id OR o.manager_id = r.id)
-		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
-		RETURNING `+feedbackColumns,
-		f.LeadID, slackID, f.Verdict, f.ReasonCode, f.Note, f.AccountWide, f.Channel, f.MessageTS, nullTime(f.CreatedAt))
+	rows, err := s.insertFeedback(ctx, recordFeedbackByQuery, slackID, f)
 	if err != nil || len(rows) == 0 {
-		return fb, false, translate(err)
+		return fb, false, err
 	}
 	return rows[0], true, nil
+}
+
+// feedbackInsert is the insert of a verdict with the lead's current score and model, unless the
+// rep has an active verdict on the lead already. $1 is the lead; $3… are the verdict's fields;
+// rep is the SQL for the rep's id and from the rows it is read from (l is the lead).
+func feedbackInsert(rep, from string) string {
+	return `
+		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+		                      probability, model_version, created_at)
+		SELECT l.id, ` + rep + `, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
+		` + from + `
+		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
+		RETURNING ` + feedbackColumns
+}
+
+var (
+	// $2 is the rep's id.
+	recordFeedbackQuery = feedbackInsert("$2", `FROM leads l WHERE l.id = $1`)
+	// $2 is the rep's Slack user id; nothing is inserted unless they own the lead or manage its owner.
+	recordFeedbackByQuery = feedbackInsert("r.id", `FROM leads l
+		JOIN reps r ON r.slack_user_id = $2
+		LEFT JOIN reps o ON o.id = l.owner_id
+		WHERE l.id = $1 AND (l.owner_id = r.id OR o.manager_id = r.id)`)
+)
+
+// insertFeedback runs one of the feedback inserts with who as $2 and returns the row it wrote,
+// if any.
+func (s *Store) insertFeedback(ctx context.Context, query string, who any, f NewFeedback) ([]Feedback, error) {
+	var rows []Feedback
+	err := s.selectPrepared(ctx, &rows, query,
+		f.LeadID, who, f.Verdict, f.ReasonCode, f.Note, f.AccountWide, f.Channel, f.MessageTS, nullTime(f.CreatedAt))
+	return rows, translate(err)
 }
 
 // ActiveFeedback returns the rep's active verdict on a lead, or ErrNotFound.
