@@ -26,19 +26,32 @@ func ComputeMetrics(y, p, w []float64) Metrics {
 	if n == 0 {
 		return m
 	}
-	wt := func(i int) float64 {
-		if w == nil {
-			return 1
-		}
-		return w[i]
+	W, P := m.addPointwise(y, p, w)
+	idx := rankByScore(p[:n])
+	m.AUC, m.PRAUC = rankAUCs(y, p, w, idx, W, P)
+	m.PrecAt10, m.LiftAt10 = topDecile(y, w, idx, W, P)
+	return m
+}
+
+// weightAt is row i's weight, 1 when there are no weights, so unweighted callers need not build
+// a slice of ones.
+func weightAt(w []float64, i int) float64 {
+	if w == nil {
+		return 1
 	}
-	var W, P float64
-	ece := make([][3]float64, 10)
-	for i := range n {
-		wi := wt(i)
+	return w[i]
+}
+
+// addPointwise sets the metrics that score each row on its own (positives, log loss, Brier,
+// calibration error) in one pass, and returns the total weight W and weighted positives P the
+// ranking metrics need.
+func (m *Metrics) addPointwise(y, p, w []float64) (W, P float64) {
+	ece := make([][3]float64, 10) // per probability bin: weight, positives, predicted positives
+	for i := range y {
+		wi := weightAt(w, i)
 		W += wi
 		P += wi * y[i]
-		q := min(max(p[i], 1e-15), 1-1e-15)
+		q := min(max(p[i], 1e-15), 1-1e-15) // log loss stays finite for confident mistakes
 		m.LogLoss -= wi * (y[i]*math.Log(q) + (1-y[i])*math.Log(1-q))
 		m.Brier += wi * (p[i] - y[i]) * (p[i] - y[i])
 		b := min(9, max(0, int(p[i]*10)))
@@ -54,19 +67,32 @@ func ComputeMetrics(y, p, w []float64) Metrics {
 			m.ECE += math.Abs(b[1]-b[2]) / W
 		}
 	}
-	// Rank by descending score; stable so that ties keep file order, as the peers do.
-	idx := make([]int, n)
+	return W, P
+}
+
+// rankByScore returns the rows by descending score; stable so that ties keep file order, as the
+// peers do.
+func rankByScore(p []float64) []int {
+	idx := make([]int, len(p))
 	for i := range idx {
 		idx[i] = i
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+	return idx
+}
+
+// rankAUCs computes ROC AUC and average precision in one walk down the ranking idx, a tie group
+// at a time, so that tied scores count as one threshold whatever their order. AUC is NaN with a
+// single class: no ranking can be judged then.
+func rankAUCs(y, p, w []float64, idx []int, W, P float64) (auc, ap float64) {
+	n := len(idx)
 	N := W - P
-	var tp, fp, auc, ap, prevRecall float64
+	var tp, fp, prevRecall float64
 	for s := 0; s < n; {
 		e := s
 		var dtp, dfp float64
 		for e < n && p[idx[e]] == p[idx[s]] {
-			wi := wt(idx[e])
+			wi := weightAt(w, idx[e])
 			dtp += wi * y[idx[e]]
 			dfp += wi * (1 - y[idx[e]])
 			e++
@@ -84,22 +110,25 @@ func ComputeMetrics(y, p, w []float64) Metrics {
 		s = e
 	}
 	if P > 0 && N > 0 {
-		m.AUC = auc / (P * N)
-	} else {
-		m.AUC = math.NaN()
+		return auc / (P * N), ap
 	}
-	m.PRAUC = ap
-	k := max(1, int(math.Round(float64(n)*0.1)))
+	return math.NaN(), ap
+}
+
+// topDecile is the precision among the top 10 % of the ranking idx (at least one row) and its lift
+// over the base rate P/W: what a rep working the best-scored leads first gets.
+func topDecile(y, w []float64, idx []int, W, P float64) (prec, lift float64) {
+	k := max(1, int(math.Round(float64(len(idx))*0.1)))
 	var tw, ty float64
 	for _, i := range idx[:k] {
-		tw += wt(i)
-		ty += wt(i) * y[i]
+		tw += weightAt(w, i)
+		ty += weightAt(w, i) * y[i]
 	}
 	if tw > 0 {
-		m.PrecAt10 = ty / tw
+		prec = ty / tw
 	}
 	if P > 0 {
-		m.LiftAt10 = m.PrecAt10 / (P / W)
+		lift = prec / (P / W)
 	}
-	return m
+	return prec, lift
 }

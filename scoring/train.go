@@ -1,12 +1,10 @@
 package scoring
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 )
 
@@ -64,79 +62,152 @@ var (
 // Train fits a model on frame with labels (1 won/converted, 0 lost, NaN no outcome yet) and
 // optional weights (nil = 1). It returns the model, how it was chosen, or a clear error.
 func Train(ctx context.Context, f *Frame, labels, weights []float64, cfg TrainConfig) (*Model, *Report, error) {
-	n := f.Len()
-	if len(labels) != n {
-		return nil, nil, fmt.Errorf("scoring: %d labels for %d rows; pass one label per lead (NaN when there is no outcome)", len(labels), n)
-	}
-	if weights != nil && len(weights) != n {
-		return nil, nil, fmt.Errorf("scoring: %d weights for %d rows", len(weights), n)
-	}
 	if cfg.Kind == "" {
 		cfg.Kind = KindAuto
 	}
-	if cfg.Kind != KindAuto && cfg.Kind != KindLogReg && cfg.Kind != KindGBDT {
-		return nil, nil, fmt.Errorf("scoring: unknown model kind %q; use auto, logreg or gbdt", cfg.Kind)
+	if err := checkTrainInput(f.Len(), labels, weights, cfg.Kind); err != nil {
+		return nil, nil, err
 	}
-	w := make([]float64, n)
-	rep := &Report{}
-	var strong []int
-	for i := range n {
+	w, strong, positives, err := outcomeRows(labels, weights)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep := &Report{Rows: len(strong), Positives: positives}
+	pos, neg := countOutcomes(labels, strong)
+	if len(strong) < MinOutcomes || pos < MinPerClass || neg < MinPerClass {
+		return tooFewOutcomes(f, cfg, rep, pos, neg)
+	}
+	s, err := newSession(ctx, f, labels, w, strong, cfg, rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.choose(rep)
+}
+
+// checkTrainInput rejects malformed arguments before any work, each with a message saying how to
+// call Train instead.
+func checkTrainInput(n int, labels, weights []float64, kind Kind) error {
+	if len(labels) != n {
+		return fmt.Errorf("scoring: %d labels for %d rows; pass one label per lead (NaN when there is no outcome)", len(labels), n)
+	}
+	if weights != nil && len(weights) != n {
+		return fmt.Errorf("scoring: %d weights for %d rows", len(weights), n)
+	}
+	if kind != KindAuto && kind != KindLogReg && kind != KindGBDT {
+		return fmt.Errorf("scoring: unknown model kind %q; use auto, logreg or gbdt", kind)
+	}
+	return nil
+}
+
+// outcomeRows checks every row's weight (1 when weights is nil) and label, and returns the
+// weights, the rows the models learn from (an outcome and a positive weight) and their weighted
+// positives. It reports the first bad row, so the caller can fix the data.
+func outcomeRows(labels, weights []float64) (w []float64, strong []int, positives float64, err error) {
+	w = make([]float64, len(labels))
+	for i := range labels {
 		w[i] = 1
 		if weights != nil {
 			w[i] = weights[i]
 		}
 		if math.IsNaN(w[i]) || w[i] < 0 {
-			return nil, nil, fmt.Errorf("scoring: weight of row %d is %v; weights must be ≥ 0", i, w[i])
+			return nil, nil, 0, fmt.Errorf("scoring: weight of row %d is %v; weights must be ≥ 0", i, w[i])
 		}
 		y := labels[i]
 		if math.IsNaN(y) || w[i] == 0 {
 			continue
 		}
 		if y != 0 && y != 1 {
-			return nil, nil, fmt.Errorf("scoring: label of row %d is %v; labels must be 0, 1 or NaN", i, y)
+			return nil, nil, 0, fmt.Errorf("scoring: label of row %d is %v; labels must be 0, 1 or NaN", i, y)
 		}
 		strong = append(strong, i)
-		rep.Positives += w[i] * y
+		positives += w[i] * y
 	}
-	rep.Rows = len(strong)
-	var pos, neg int
-	for _, i := range strong {
+	return w, strong, positives, nil
+}
+
+// countOutcomes counts the won and lost leads among rows (unweighted): the minimums to train are
+// about how many leads there are, whatever their weights.
+func countOutcomes(labels []float64, rows []int) (pos, neg int) {
+	for _, i := range rows {
 		if labels[i] == 1 {
 			pos++
 		} else {
 			neg++
 		}
 	}
-	enough := len(strong) >= MinOutcomes && pos >= MinPerClass && neg >= MinPerClass
-	if !enough {
-		why := fmt.Sprintf("%d leads have outcomes (%d won, %d lost); training needs at least %d with %d of each", len(strong), pos, neg, MinOutcomes, MinPerClass)
-		if cfg.Prior != nil {
-			enc, pr := fitPrior(f, *cfg.Prior, 0)
-			m := &Model{Format: FormatVersion, Kind: KindPrior, Encoding: enc, Prior: pr, Calibration: identityCalibration, Units: cfg.Units, Rows: len(strong)}
-			rep.UsingPrior, rep.Kind, rep.Chosen = true, KindPrior, "prior"
-			rep.Notes = append(rep.Notes, "running on the prior: "+why)
-			m.Notes = rep.Notes
-			return m, rep, nil
-		}
-		switch {
-		case len(strong) == 0:
-			return nil, nil, ErrNoLabels
-		case pos == 0 || neg == 0:
-			return nil, nil, fmt.Errorf("%w (%d leads, all %s)", ErrSingleClass, len(strong), map[bool]string{true: "won", false: "lost"}[pos > 0])
-		}
-		return nil, nil, fmt.Errorf("scoring: too few outcomes to train: %s; import more outcomes or configure a prior", why)
-	}
+	return pos, neg
+}
 
+// tooFewOutcomes is Train's answer when the outcomes cannot support a model: the prior when one is
+// configured, so that leads are ranked from the first day, else an error saying what is missing.
+func tooFewOutcomes(f *Frame, cfg TrainConfig, rep *Report, pos, neg int) (*Model, *Report, error) {
+	rows := rep.Rows
+	why := fmt.Sprintf("%d leads have outcomes (%d won, %d lost); training needs at least %d with %d of each", rows, pos, neg, MinOutcomes, MinPerClass)
+	if cfg.Prior != nil {
+		enc, pr := fitPrior(f, *cfg.Prior, 0)
+		m := &Model{Format: FormatVersion, Kind: KindPrior, Encoding: enc, Prior: pr, Calibration: identityCalibration, Units: cfg.Units, Rows: rows}
+		rep.UsingPrior, rep.Kind, rep.Chosen = true, KindPrior, "prior"
+		rep.Notes = append(rep.Notes, "running on the prior: "+why)
+		m.Notes = rep.Notes
+		return m, rep, nil
+	}
+	switch {
+	case rows == 0:
+		return nil, nil, ErrNoLabels
+	case pos == 0 || neg == 0:
+		return nil, nil, fmt.Errorf("%w (%d leads, all %s)", ErrSingleClass, rows, map[bool]string{true: "won", false: "lost"}[pos > 0])
+	}
+	return nil, nil, fmt.Errorf("scoring: too few outcomes to train: %s; import more outcomes or configure a prior", why)
+}
+
+// newSession prepares what every candidate shares, once: the weak labels, the fitted encoding, the
+// encoded and binned rows, and the validation split.
+func newSession(ctx context.Context, f *Frame, labels, w []float64, strong []int, cfg TrainConfig, rep *Report) (*session, error) {
 	// Weak labels: rep votes on leads that have no outcome yet.
-	weak := weakLabels(n, cfg.Feedback)
-	var weakRows []int
-	for i := range n {
+	weak := weakLabels(f.Len(), cfg.Feedback)
+	weakRows := weakLabelRows(labels, weak, w)
+	rep.WeakLabels = len(weakRows)
+	enc, err := fitTrainEncoding(f, cfg, rep)
+	if err != nil {
+		return nil, err
+	}
+	x := enc.encode(f)
+	bins := enc.bins(x)
+	tr, va, split := splitRows(f, strong, labels, cfg)
+	rep.Split = split
+	return &session{ctx: ctx, enc: enc, x: x, bins: bins, y: withWeakLabels(labels, weak), w: w, cfg: cfg, units: cfg.Units,
+		train: tr, valid: va, weakRows: weakRows}, nil
+}
+
+// weakLabelRows are the rows without an outcome that rep votes label: they may join training, at
+// a weight chosen on validation, but never validation itself.
+func weakLabelRows(labels, weak, w []float64) []int {
+	var rows []int
+	for i := range labels {
 		if math.IsNaN(labels[i]) && !math.IsNaN(weak[i]) && w[i] > 0 {
-			weakRows = append(weakRows, i)
+			rows = append(rows, i)
 		}
 	}
-	rep.WeakLabels = len(weakRows)
+	return rows
+}
 
+// withWeakLabels is every row's label, or its weak label when it has no outcome yet, so that one
+// target column serves the strong and the weak rows alike.
+func withWeakLabels(labels, weak []float64) []float64 {
+	y := make([]float64, len(labels))
+	for i := range y {
+		y[i] = labels[i]
+		if math.IsNaN(y[i]) {
+			y[i] = weak[i]
+		}
+	}
+	return y
+}
+
+// fitTrainEncoding fits the encoding without the configured drops, the vote column (votes are
+// labels, not features) and the time column (it orders the validation split); every other column
+// it drops becomes a note, so the user learns why it is not used.
+func fitTrainEncoding(f *Frame, cfg TrainConfig, rep *Report) (*Encoding, error) {
 	drop := append(slices.Clone(cfg.Drop), VoteColumn)
 	if cfg.TimeColumn != "" {
 		drop = append(drop, cfg.TimeColumn)
@@ -148,199 +219,7 @@ func Train(ctx context.Context, f *Frame, labels, weights []float64, cfg TrainCo
 		}
 	}
 	if len(enc.Columns) == 0 {
-		return nil, nil, errors.New("scoring: no usable column is left after dropping identifiers, constants and excluded columns; check the drop list")
+		return nil, errors.New("scoring: no usable column is left after dropping identifiers, constants and excluded columns; check the drop list")
 	}
-	x := enc.encode(f)
-	bins := enc.bins(x)
-	y := make([]float64, n)
-	for i := range n {
-		y[i] = labels[i]
-		if math.IsNaN(y[i]) {
-			y[i] = weak[i]
-		}
-	}
-
-	tr, va, split := splitRows(f, strong, labels, cfg)
-	rep.Split = split
-	s := &session{ctx: ctx, enc: enc, x: x, bins: bins, y: y, w: w, cfg: cfg, units: cfg.Units}
-	s.valid = va
-	s.train = tr
-	s.weakRows = weakRows
-
-	cands, err := s.search()
-	if err != nil {
-		return nil, nil, err
-	}
-	best := 0
-	for i := range cands {
-		if better(cands[i].c.Validation, cands[best].c.Validation, cands[i].c.Kind, cands[best].c.Kind) {
-			best = i
-		}
-	}
-	// Weak-label weight on validation, for the chosen configuration.
-	chosen := cands[best]
-	if len(weakRows) > 0 {
-		bestW := 0.0
-		for _, fw := range []float64{0.1, 0.3, 1} {
-			c, err := s.fit(chosen.spec, fw)
-			if err != nil {
-				return nil, nil, err
-			}
-			if c.c.Validation.AUC > chosen.c.Validation.AUC+1e-4 {
-				chosen, bestW = c, fw
-			}
-		}
-		rep.FeedbackWeight = bestW
-		cands[best] = chosen
-	}
-	for i := range cands {
-		cands[i].c.Selected = i == best
-	}
-	markBestOfKind(cands)
-
-	final, err := s.refit(chosen, rep.FeedbackWeight)
-	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.KeepCandidates {
-		for i := range cands {
-			switch {
-			case i == best:
-				cands[i].c.Model = final
-			case cands[i].c.Best:
-				if cands[i].c.Model, err = s.refit(cands[i], rep.FeedbackWeight); err != nil {
-					return nil, nil, err
-				}
-			}
-		}
-	}
-	for _, c := range cands {
-		rep.Candidates = append(rep.Candidates, c.c)
-	}
-	rep.Chosen, rep.Kind, rep.Validation = chosen.c.Name, chosen.c.Kind, chosen.c.Validation
-	final.Notes = rep.Notes
-	return final, rep, nil
-}
-
-// better orders candidates: higher validation ROC AUC; within 0.001 the lower log loss, and the
-// logistic regression on a tie, since its explanations are simpler.
-func better(a, b Metrics, ka, kb Kind) bool {
-	if math.Abs(a.AUC-b.AUC) > 1e-3 {
-		return a.AUC > b.AUC
-	}
-	if ka != kb {
-		return ka == KindLogReg
-	}
-	return a.LogLoss < b.LogLoss
-}
-
-func markBestOfKind(cands []fitted) {
-	for _, kind := range []Kind{KindLogReg, KindGBDT} {
-		bi := -1
-		for i := range cands {
-			if cands[i].c.Kind == kind && (bi < 0 || cands[i].c.Selected || (!cands[bi].c.Selected && better(cands[i].c.Validation, cands[bi].c.Validation, kind, kind))) {
-				bi = i
-			}
-		}
-		if bi >= 0 {
-			cands[bi].c.Best = true
-		}
-	}
-}
-
-// splitRows holds out the latest labelled rows when time is known, else a stratified random
-// share, for validation.
-func splitRows(f *Frame, strong []int, labels []float64, cfg TrainConfig) (train, valid []int, how string) {
-	frac := cfg.ValidFraction
-	if frac <= 0 || frac >= 1 {
-		frac = 0.2
-	}
-	rows := slices.Clone(strong)
-	if cfg.TimeColumn != "" || cfg.TimeOrdered {
-		how = "time-forward: validated on the latest 20 % of leads (file order)"
-		if cfg.TimeColumn != "" {
-			t := timeKeys(f, cfg.TimeColumn)
-			slices.SortStableFunc(rows, func(a, b int) int { return cmp.Compare(t[a], t[b]) })
-			how = fmt.Sprintf("time-forward: validated on the latest 20 %% of leads by %q", cfg.TimeColumn)
-		}
-		if frac != 0.2 {
-			how = fmt.Sprintf("time-forward, %.0f %% held out", frac*100)
-		}
-		cut := len(rows) - max(1, int(math.Round(float64(len(rows))*frac)))
-		va := rows[cut:]
-		var p int
-		for _, i := range va {
-			p += int(labels[i])
-		}
-		if p > 0 && p < len(va) {
-			tr := rows[:cut]
-			slices.Sort(tr)
-			return tr, va, how
-		}
-		how = "stratified random 20 % (the latest leads hold one outcome only)"
-	} else {
-		how = "stratified random 20 %"
-	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
-	for _, cls := range []float64{0, 1} {
-		var g []int
-		for _, i := range rows {
-			if labels[i] == cls {
-				g = append(g, i)
-			}
-		}
-		rng.Shuffle(len(g), func(a, b int) { g[a], g[b] = g[b], g[a] })
-		k := int(math.Round(float64(len(g)) * frac))
-		valid = append(valid, g[:k]...)
-		train = append(train, g[k:]...)
-	}
-	slices.Sort(train)
-	slices.Sort(valid)
-	return train, valid, how
-}
-
-// timeKeys parses the time column as a date or a number; missing sorts first.
-func timeKeys(f *Frame, col string) []float64 {
-	n := f.Len()
-	out := make([]float64, n)
-	var vals []string
-	for i := range n {
-		v, _ := f.Value(i, col)
-		vals = append(vals, v)
-	}
-	distinct := slices.Compact(slices.Sorted(slices.Values(vals)))
-	if len(distinct) > 0 && distinct[0] == "" {
-		distinct = distinct[1:]
-	}
-	typ, layout := inferType(distinct)
-	for i, v := range vals {
-		x, ok := parseNumber(v, typ, layout)
-		if !ok {
-			x = math.Inf(-1)
-		}
-		out[i] = x
-	}
-	return out
-}
-
-// CompareTimes orders two raw time values: as dates or numbers when both parse, as text
-// otherwise; missing ("") sorts first.
-func CompareTimes(a, b string) int {
-	switch {
-	case a == b:
-		return 0
-	case a == "":
-		return -1
-	case b == "":
-		return 1
-	}
-	typ, layout := inferType([]string{a, b})
-	if typ == TypeNumber || typ == TypeDate {
-		x, ok1 := parseNumber(a, typ, layout)
-		y, ok2 := parseNumber(b, typ, layout)
-		if ok1 && ok2 {
-			return cmp.Compare(x, y)
-		}
-	}
-	return cmp.Compare(a, b)
+	return enc, nil
 }

@@ -51,6 +51,8 @@ func parallelChunks(n int, fn func(chunk, lo, hi int)) int {
 	return c
 }
 
+// sigmoid is 1/(1+e^−z), computed on the side that cannot overflow, so large |z| gives 0 or 1
+// rather than NaN.
 func sigmoid(z float64) float64 {
 	if z >= 0 {
 		return 1 / (1 + math.Exp(-z))
@@ -59,9 +61,21 @@ func sigmoid(z float64) float64 {
 	return e / (1 + e)
 }
 
+// logit is log(p/(1−p)), with p clamped so that 0 and 1 give finite log-odds.
 func logit(p float64) float64 {
 	p = min(max(p, 1e-15), 1-1e-15)
 	return math.Log(p / (1 - p))
+}
+
+// baseLogOdds is the log-odds of the weighted base rate, clamped away from 0 and 1: where both
+// model families start, so the first tree or Newton step learns only what the base rate misses.
+func baseLogOdds(y, w []float64) float64 {
+	var sw, sy float64
+	for i := range y {
+		sw += w[i]
+		sy += w[i] * y[i]
+	}
+	return logit(min(max(sy/sw, 1e-6), 1-1e-6))
 }
 
 var nan = math.NaN()
