@@ -47,7 +47,9 @@ type Config struct {
 	// later with one). Earlier, with the users in a closed loop and before redraws were folded:
 	// 8 workers p99 355 ms, 2 workers 72-115 ms, 1 worker 55-80 ms.
 	MaxConcurrent int
-	Log           *slog.Logger
+	// Later, when set, runs its asks on this bot's work queue (see Coalescer).
+	Later *Coalescer
+	Log   *slog.Logger
 	// Metrics, when set, is told about envelopes and acks.
 	Metrics Metrics
 }
@@ -77,9 +79,6 @@ type Bot struct {
 	clicks  chan struct{} // the interactions' lane
 	others  chan struct{} // the lane of slash commands and events
 	work    sync.WaitGroup
-
-	mu     sync.Mutex
-	queued map[string]bool // keys of Later work waiting for a worker
 }
 
 // New returns a bot that dispatches to routes. Run starts it.
@@ -109,7 +108,6 @@ func New(cfg Config, api *slack.Client, routes *Router) *Bot {
 		routes:  routes,
 		clicks:  make(chan struct{}, cfg.MaxConcurrent),
 		others:  make(chan struct{}, cfg.MaxConcurrent),
-		queued:  map[string]bool{},
 	}
 }
 
@@ -128,6 +126,14 @@ func (b *Bot) Run(ctx context.Context) error {
 	// SIGTERM arrives is finished rather than lost.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
+	if later := b.cfg.Later; later != nil {
+		// What handlers ask of the Coalescer queues here, behind the envelopes waiting.
+		later.attach(func(ask context.Context, fn func(context.Context)) {
+			req, _ := RequestFrom(ask)
+			b.spawn(workCtx, req, false, fn)
+		})
+		defer later.attach(nil)
+	}
 
 	// One loop per connection acknowledges what arrives on it.
 	var loops sync.WaitGroup
@@ -259,46 +265,8 @@ func (b *Bot) spawn(ctx context.Context, req Request, urgent bool, work func(con
 		}()
 		hctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		work(context.WithValue(withRequest(hctx, req), laterKey{}, laterRef{b: b, base: ctx}))
+		work(withRequest(hctx, req))
 	}()
-}
-
-type laterKey struct{}
-
-// laterRef is how a handler's context reaches the bot that runs it, for Later.
-type laterRef struct {
-	b    *Bot
-	base context.Context // the bot's work context
-}
-
-// Later runs fn on the bot's work queue behind the work already waiting there, once per key:
-// while a run for key waits for its turn, asking again adds nothing, for that run has yet to
-// read what the later asks want shown. Handlers redraw a message this way after recording a
-// click, so that the clicks of a burst on one message, waiting in the queue, are recorded
-// before the message is redrawn once for all of them; when the queue is empty the redraw runs
-// at once. fn runs under the same rules as a handler (bounded, recovered, waited for at
-// shutdown). With a ctx the bot did not give (a handler called directly), fn runs now.
-func Later(ctx context.Context, key string, fn func(context.Context)) {
-	ref, ok := ctx.Value(laterKey{}).(laterRef)
-	if !ok {
-		fn(ctx)
-		return
-	}
-	b := ref.b
-	b.mu.Lock()
-	if b.queued[key] {
-		b.mu.Unlock()
-		return
-	}
-	b.queued[key] = true
-	b.mu.Unlock()
-	req, _ := RequestFrom(ctx)
-	b.spawn(ref.base, req, false, func(ctx context.Context) {
-		b.mu.Lock()
-		delete(b.queued, key) // from now on an ask queues another run: this one may have read too early
-		b.mu.Unlock()
-		fn(ctx)
-	})
 }
 
 // Request describes the envelope a handler is working on.

@@ -16,6 +16,7 @@ import (
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/internal/pgtest"
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -104,7 +105,7 @@ func runBot(t *testing.T, sb *sandbox.Workspace, cfg bot.Config, api *slack.Clie
 // tokens and API URL filled in) with the client for it.
 func botSandbox(t *testing.T, cfg bot.Config) (*sandbox.Workspace, sandbox.User, bot.Config, *slack.Client) {
 	t.Helper()
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	u := sb.AddUser(sandbox.User{Name: "ann", Email: "ann@example.com"})
 	cfg.BotToken, cfg.AppToken, cfg.APIURL = sb.BotToken(), sb.AppToken(), sb.APIURL()
 	return sb, u, cfg, bot.NewClient(cfg)
@@ -137,21 +138,22 @@ func TestHandlerPanicDoesNotStopTheBot(t *testing.T) {
 }
 
 func TestLaterFoldsAsksWaitingInTheQueue(t *testing.T) {
-	// Outside the bot, Later runs fn at once.
+	// Given no bot, a Coalescer runs fn at once.
 	ran := false
-	bot.Later(context.Background(), "k", func(context.Context) { ran = true })
+	bot.NewCoalescer().Do(context.Background(), "k", func(context.Context) { ran = true })
 	if !ran {
-		t.Fatal("Later outside the bot did not run fn")
+		t.Fatal("a Coalescer outside the bot did not run fn")
 	}
 
 	// One worker: a run asked for by a handler waits at least until that handler is done.
-	sb, u, cfg, api := botSandbox(t, bot.Config{MaxConcurrent: 1})
+	later := bot.NewCoalescer()
+	sb, u, cfg, api := botSandbox(t, bot.Config{MaxConcurrent: 1, Later: later})
 	r := bot.NewRouter()
 	redrawn := make(chan string, 8)
 	r.Slash("/ask", func(ctx context.Context, c slack.SlashCommand) {
 		n, _ := strconv.Atoi(c.Text)
 		for range n {
-			bot.Later(ctx, "k", func(ctx context.Context) {
+			later.Do(ctx, "k", func(ctx context.Context) {
 				if req, _ := bot.RequestFrom(ctx); req.UserID != u.ID {
 					t.Errorf("Later ran with the request of %q, want %q", req.UserID, u.ID)
 				}

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/leadbot/leadbot"
 )
 
 // Options say how to read a file.
@@ -21,14 +23,6 @@ type Options struct {
 	Location  *time.Location // for dates without a zone; nil means UTC
 	Formats   []string       // extra Go date layouts
 }
-
-// RowError is a bad row: the physical line where its record starts, and why.
-type RowError struct {
-	Line   int
-	Reason string
-}
-
-func (e *RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
 
 // File is an open CRM export: dialect detected, header read, columns resolved. Its rows are
 // read once, streaming, through Leads, Outcomes or Reps.
@@ -104,7 +98,7 @@ func (f *File) records(yield func(record, error) bool) {
 				return
 			}
 			f.rows.Add(1)
-			if !yield(record{line: pe.StartLine}, &RowError{Line: pe.StartLine, Reason: "malformed CSV: " + pe.Err.Error()}) {
+			if !yield(record{line: pe.StartLine}, &leadbot.RowError{Line: pe.StartLine, Reason: "malformed CSV: " + pe.Err.Error()}) {
 				return
 			}
 			continue
@@ -121,7 +115,7 @@ func (f *File) records(yield func(record, error) bool) {
 			reason = fmt.Sprintf("column %q is not valid UTF-8 (save the export as UTF-8)", f.Columns.Header[i])
 		}
 		if reason != "" {
-			if !yield(record{line: line}, &RowError{Line: line, Reason: reason}) {
+			if !yield(record{line: line}, &leadbot.RowError{Line: line, Reason: reason}) {
 				return
 			}
 			continue
@@ -161,11 +155,8 @@ func (f *File) get(rec []string, field string) string {
 	return strings.Join(parts, " ")
 }
 
-// decoded is what every row type looks like to rowsOf.
-type decoded interface{ key() string }
-
 // rowsOf turns records into rows with decode, and rejects duplicate keys within the file.
-func rowsOf[T decoded](f *File, what string, decode func(rec []string, line int) (T, string)) iter.Seq2[T, error] {
+func rowsOf[T any](f *File, what string, key func(T) string, decode func(rec []string, line int) (T, string)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		seen := map[string]int{}
@@ -179,7 +170,7 @@ func rowsOf[T decoded](f *File, what string, decode func(rec []string, line int)
 			}
 			row, reason := decode(rec, line)
 			if reason == "" {
-				k := row.key()
+				k := key(row)
 				if first, dup := seen[k]; dup {
 					reason = fmt.Sprintf("duplicate %s %q (first on line %d)", what, k, first)
 				} else {
@@ -187,7 +178,7 @@ func rowsOf[T decoded](f *File, what string, decode func(rec []string, line int)
 				}
 			}
 			if reason != "" {
-				if !yield(zero, &RowError{Line: line, Reason: reason}) {
+				if !yield(zero, &leadbot.RowError{Line: line, Reason: reason}) {
 					return
 				}
 				continue

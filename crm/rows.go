@@ -7,62 +7,20 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/leadbot/leadbot"
 )
-
-// Lead is one row of a leads file.
-type Lead struct {
-	Line       int // where the record starts in the file
-	ExternalID string
-	Name       string
-	Company    string
-	Email      string // lower-cased
-	OwnerEmail string // lower-cased; "" is unassigned
-	Source     string
-	Status     string    // "open" or "closed" (see LeadStatus)
-	CreatedAt  time.Time // zero when missing
-	// Attributes is a JSON object of every other column: values are kept as the strings the
-	// file holds (trimmed), because the scoring engine types columns itself over the whole
-	// data set; missing values are left out, so that "missing" stays visible as absence.
-	Attributes string
-}
-
-func (l Lead) key() string { return l.ExternalID }
-
-// Outcome is one row of an outcomes file.
-type Outcome struct {
-	Line       int
-	LeadID     string // the lead's external id
-	Outcome    string // won, lost, converted or disqualified
-	OccurredAt time.Time
-	Amount     string // canonical decimal, "" when missing
-}
-
-func (o Outcome) key() string { return o.LeadID }
-
-// Rep is one row of a reps file.
-type Rep struct {
-	Line         int
-	Email        string // lower-cased
-	Name         string
-	ManagerEmail string // lower-cased; "" is none
-	SlackUserID  string
-	Timezone     string // an IANA zone name, "" when missing
-	DeliveryHour int    // local hour of the daily digest, 0–23; -1 when missing
-	LeadsPerDay  int    // leads in the daily digest, 1–20; 0 when missing
-}
-
-func (r Rep) key() string { return r.Email }
 
 // Leads reads the file's rows as leads. A bad row comes as a *RowError and reading goes on;
 // any other error ends the sequence.
-func (f *File) Leads() iter.Seq2[Lead, error] {
+func (f *File) Leads() iter.Seq2[leadbot.LeadRecord, error] {
 	keys := make([]string, len(f.Columns.Attributes))
 	for i, a := range f.Columns.Attributes {
 		keys[i] = string(appendJSONString(nil, a.Name)) + ":"
 	}
 	var buf []byte
-	return rowsOf(f, "id", func(rec []string, line int) (Lead, string) {
-		l := Lead{
+	return rowsOf(f, "id", func(l leadbot.LeadRecord) string { return l.ExternalID }, func(rec []string, line int) (leadbot.LeadRecord, string) {
+		l := leadbot.LeadRecord{
 			Line:       line,
 			ExternalID: f.get(rec, "id"),
 			Name:       f.get(rec, "name"),
@@ -98,9 +56,9 @@ func (f *File) Leads() iter.Seq2[Lead, error] {
 }
 
 // Outcomes reads the file's rows as outcomes.
-func (f *File) Outcomes() iter.Seq2[Outcome, error] {
-	return rowsOf(f, "lead_id", func(rec []string, line int) (Outcome, string) {
-		o := Outcome{Line: line, LeadID: f.get(rec, "lead_id")}
+func (f *File) Outcomes() iter.Seq2[leadbot.OutcomeRecord, error] {
+	return rowsOf(f, "lead_id", func(o leadbot.OutcomeRecord) string { return o.LeadID }, func(rec []string, line int) (leadbot.OutcomeRecord, string) {
+		o := leadbot.OutcomeRecord{Line: line, LeadID: f.get(rec, "lead_id")}
 		if o.LeadID == "" {
 			return o, "missing lead_id"
 		}
@@ -131,10 +89,10 @@ func (f *File) Outcomes() iter.Seq2[Outcome, error] {
 }
 
 // Reps reads the file's rows as reps.
-func (f *File) Reps() iter.Seq2[Rep, error] {
+func (f *File) Reps() iter.Seq2[leadbot.RepRecord, error] {
 	zones := map[string]bool{}
-	return rowsOf(f, "email", func(rec []string, line int) (Rep, string) {
-		r := Rep{
+	return rowsOf(f, "email", func(r leadbot.RepRecord) string { return r.Email }, func(rec []string, line int) (leadbot.RepRecord, string) {
+		r := leadbot.RepRecord{
 			Line:         line,
 			Email:        NormEmail(f.get(rec, "email")),
 			Name:         f.get(rec, "name"),

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -43,11 +44,11 @@ type Slack interface {
 
 // Store is what seeding writes through.
 type Store interface {
-	UpsertRep(ctx context.Context, r store.NewRep) (store.Rep, error)
-	UpsertLead(ctx context.Context, l store.NewLead) (store.Lead, error)
-	RecordOutcome(ctx context.Context, o store.Outcome, source string) error
-	RecordFeedback(ctx context.Context, f store.NewFeedback) (store.Feedback, bool, error)
-	Reps(ctx context.Context) ([]store.Rep, error)
+	UpsertRep(ctx context.Context, r store.NewRep) (leadbot.Rep, error)
+	UpsertLead(ctx context.Context, l store.NewLead) (leadbot.Lead, error)
+	RecordOutcome(ctx context.Context, o leadbot.Outcome, source string) error
+	RecordFeedback(ctx context.Context, f leadbot.NewFeedback) (leadbot.Feedback, bool, error)
+	Reps(ctx context.Context) ([]leadbot.Rep, error)
 }
 
 // Options size the demo.
@@ -109,7 +110,7 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x1eadb07))
 
-	var reps []store.Rep
+	var reps []leadbot.Rep
 	for _, p := range Team {
 		id := sl.AddPerson(p)
 		nr := store.NewRep{Email: p.Email, Name: p.Name, SlackUserID: id, Timezone: p.TZ, IsManager: p.Manager, Team: "Demo"}
@@ -197,7 +198,7 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 		// so once, for the whole account, on a lead a few days old (and reps are sometimes wrong).
 		if age >= 30 && !a.told && ((a.leadershipChange && rng.Float64() < 0.7) || (!a.leadershipChange && rng.Float64() < 0.02)) {
 			a.told = true
-			if _, _, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: l.ID, RepID: owner.ID, Verdict: -1,
+			if _, _, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: l.ID, RepID: owner.ID, Verdict: -1,
 				ReasonCode: "leadership_change", AccountWide: true, CreatedAt: created.AddDate(0, 0, 3)}); err != nil {
 				return stats, err
 			}
@@ -214,7 +215,7 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 			outcome, stats.Won = "won", stats.Won+1
 		}
 		occurred := created.AddDate(0, 0, 10+rng.IntN(20))
-		if err := st.RecordOutcome(ctx, store.Outcome{LeadID: l.ID, Outcome: outcome, OccurredAt: occurred}, "demo"); err != nil {
+		if err := st.RecordOutcome(ctx, leadbot.Outcome{LeadID: l.ID, Outcome: outcome, OccurredAt: occurred}, "demo"); err != nil {
 			return stats, err
 		}
 		stats.Outcomes++

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/demo"
 	"github.com/leadbot/leadbot/internal/pgtest"
 	"github.com/leadbot/leadbot/scoring"
@@ -69,7 +70,7 @@ func TestAccountWideReasonMovesTheAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	open, _ := st.OpenLeads(ctx)
-	var judged, other store.Lead
+	var judged, other leadbot.Lead
 	for i, a := range open {
 		for _, b := range open[i+1:] {
 			if a.Account == b.Account && judged.ID == 0 {
@@ -80,7 +81,7 @@ func TestAccountWideReasonMovesTheAccount(t *testing.T) {
 	if judged.ID == 0 {
 		t.Fatal("no account with two open leads")
 	}
-	if _, _, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: judged.ID, RepID: *judged.OwnerID, Verdict: -1,
+	if _, _, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: judged.ID, RepID: *judged.OwnerID, Verdict: -1,
 		ReasonCode: "leadership_change", AccountWide: true}); err != nil {
 		t.Fatal(err)
 	}

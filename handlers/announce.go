@@ -90,10 +90,10 @@ func (s *Service) Announce(ctx context.Context, channel string, a Announcement) 
 		}
 		return err
 	}
-	if s.rs == nil {
+	if s.st == nil {
 		return nil
 	}
-	managers, err := s.rs.Managers(ctx)
+	managers, err := s.st.Managers(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/store"
@@ -35,8 +36,8 @@ func seedTeam(b testing.TB, e *env, reps, perRep int) []sandbox.User {
 			if err != nil {
 				b.Fatal(err)
 			}
-			scores = append(scores, store.NewScore{LeadID: l.ID, Probability: 0.1 + 0.05*float64(j), Factors: store.Factors{Base: -1,
-				Factors: []store.Factor{{Column: "Source", Label: "Lead Source: Web", Value: 0.4}, {Column: "Country", Label: "Country: missing", Value: -0.2}}}})
+			scores = append(scores, store.NewScore{LeadID: l.ID, Probability: 0.1 + 0.05*float64(j), Factors: leadbot.Factors{Base: -1,
+				Factors: []leadbot.Factor{{Column: "Source", Label: "Lead Source: Web", Value: 0.4}, {Column: "Country", Label: "Country: missing", Value: -0.2}}}})
 		}
 		if err := e.st.RecordScores(e.ctx, scores); err != nil {
 			b.Fatal(err)

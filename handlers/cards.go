@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/slack-go/slack"
-
-	"github.com/leadbot/leadbot/store"
 )
 
 // Action ids of the lead card.
@@ -40,16 +38,16 @@ const MaxCardsPerMessage = 12
 
 // Card is everything one lead card shows. Building it reads the database; rendering it does not.
 type Card struct {
-	Lead    store.Lead
-	Factors store.Factors
+	Lead    leadbot.Lead
+	Factors leadbot.Factors
 	// Prev is the score the rep saw last time (for "what changed"), if any.
-	Prev *store.Score
+	Prev *leadbot.Score
 	// Verdict is the viewer's active verdict on the lead, if any.
-	Verdict     *store.Feedback
+	Verdict     *leadbot.Feedback
 	VerdictBy   string // who gave it, when not the viewer
 	ReasonLabel string
 	Snoozed     *time.Time
-	Outcome     *store.Outcome
+	Outcome     *leadbot.Outcome
 	CRMURL      string
 	// ReadOnly hides the feedback buttons (someone else's lead shown to a manager, a shared card).
 	ReadOnly bool
@@ -73,47 +71,19 @@ func (c Card) value(extra string) string {
 	return v
 }
 
-// Reasons picks the factors a rep reads: the top up largest positive contributions and the top
-// down largest negative ones, ordered by size.
-func Reasons(f store.Factors, up, down int) (ups, downs []store.Factor) {
-	for _, x := range f.Factors {
-		switch {
-		case x.Value > 0:
-			ups = append(ups, x)
-		case x.Value < 0:
-			downs = append(downs, x)
-		}
-	}
-	sort.SliceStable(ups, func(i, j int) bool { return ups[i].Value > ups[j].Value })
-	sort.SliceStable(downs, func(i, j int) bool { return downs[i].Value < downs[j].Value })
-	return ups[:min(up, len(ups))], downs[:min(down, len(downs))]
-}
-
-// strength turns a log-odds contribution into words: a rep cares whether a reason matters a lot.
-func strength(v float64) string {
-	switch a := math.Abs(v); {
-	case a >= 1:
-		return "strong"
-	case a >= 0.3:
-		return "moderate"
-	default:
-		return "slight"
-	}
-}
-
 // Changed describes what moved between the score the rep saw last and the current one: the change
 // in probability and the factor whose contribution moved most.
-func Changed(prev store.Score, curP float64, cur store.Factors) string {
+func Changed(prev leadbot.Score, curP float64, cur leadbot.Factors) string {
 	delta := int(math.Round((curP - prev.Probability) * 100))
 	if delta == 0 {
 		return ""
 	}
 	pf := prev.Factors()
-	before := map[string]store.Factor{}
+	before := map[string]leadbot.Factor{}
 	for _, f := range pf.Factors {
 		before[f.Column] = f
 	}
-	var best store.Factor
+	var best leadbot.Factor
 	var bestMove float64
 	for _, f := range cur.Factors {
 		if move := f.Value - before[f.Column].Value; math.Abs(move) > math.Abs(bestMove) {
@@ -169,12 +139,12 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 	} else {
 		b.WriteString("\n_not scored yet_")
 	}
-	ups, downs := Reasons(c.Factors, 3, 2)
+	ups, downs := c.Factors.Top(3, 2)
 	for _, f := range ups {
-		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", Escape(f.Label), strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", Escape(f.Label), leadbot.Strength(f.Value))
 	}
 	for _, f := range downs {
-		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", Escape(f.Label), strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", Escape(f.Label), leadbot.Strength(f.Value))
 	}
 	if c.Prev != nil && l.Score != nil {
 		if ch := Changed(*c.Prev, *l.Score, c.Factors); ch != "" {
@@ -253,7 +223,7 @@ func actionsBlock(c Card, id string) slack.Block {
 }
 
 // lastActivity finds a "last activity" attribute whatever the CRM called it.
-func lastActivity(l store.Lead) string {
+func lastActivity(l leadbot.Lead) string {
 	var attrs map[string]any
 	if json.Unmarshal(l.Attributes, &attrs) != nil {
 		return ""

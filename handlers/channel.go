@@ -8,6 +8,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -39,17 +41,17 @@ func setupError(err error) bool {
 }
 
 // teamOf returns the delivery of rep r's team and its manager, if configured.
-func (s *Service) teamOf(r store.Rep, byID map[int64]store.Rep) (TeamDelivery, store.Rep, bool) {
+func (s *Service) teamOf(r leadbot.Rep, byID map[int64]leadbot.Rep) (TeamDelivery, leadbot.Rep, bool) {
 	if r.ManagerID == nil {
-		return TeamDelivery{}, store.Rep{}, false
+		return TeamDelivery{}, leadbot.Rep{}, false
 	}
 	m, ok := byID[*r.ManagerID]
 	if !ok {
-		return TeamDelivery{}, store.Rep{}, false
+		return TeamDelivery{}, leadbot.Rep{}, false
 	}
 	td, ok := s.cfg.Teams[m.Email]
 	if !ok || td.Mode == "" || td.Mode == DeliverDM {
-		return TeamDelivery{}, store.Rep{}, false
+		return TeamDelivery{}, leadbot.Rep{}, false
 	}
 	return td, m, true
 }
@@ -57,9 +59,9 @@ func (s *Service) teamOf(r store.Rep, byID map[int64]store.Rep) (TeamDelivery, s
 // runTeam delivers one team's channel digest: a parent post, then a thread reply per rep with
 // their leads and the same buttons. With mode both, each rep also gets their DM first, and the
 // reply shows the same leads. Nothing is posted when no rep has leads.
-func (s *Service) runTeam(ctx context.Context, td TeamDelivery, manager store.Rep, reps []store.Rep, force bool, count func(func(*DigestStats))) error {
+func (s *Service) runTeam(ctx context.Context, td TeamDelivery, manager leadbot.Rep, reps []leadbot.Rep, force bool, count digest.Count) error {
 	type reply struct {
-		rep     store.Rep
+		rep     leadbot.Rep
 		slackID string
 		d       store.Digest
 	}
@@ -81,7 +83,7 @@ func (s *Service) runTeam(ctx context.Context, td TeamDelivery, manager store.Re
 		// Counting the channel copy again would double the stats of a "both" team.
 		countChannel := count
 		if from != nil {
-			countChannel = func(func(*DigestStats)) {}
+			countChannel = func(func(*digest.Stats)) {}
 		}
 		slackID, d, ok, err := s.dueDigest(ctx, r, force, "channel", from, countChannel)
 		if err != nil {
@@ -117,7 +119,7 @@ func (s *Service) runTeam(ctx context.Context, td TeamDelivery, manager store.Re
 				_ = s.st.MarkTeamPost(ctx, post.ID, "", "failed", setupPrefix+errCode(err))
 				for _, rp := range replies {
 					_ = s.st.MarkDigestFailed(context.WithoutCancel(ctx), rp.d.ID, setupPrefix+errCode(err))
-					count(func(st *DigestStats) { st.Blocked++ })
+					count(func(st *digest.Stats) { st.Blocked++ })
 				}
 				return joinErrs(errs)
 			}
@@ -146,7 +148,7 @@ func joinErrs(errs []error) error {
 }
 
 // sendReply posts one rep's leads as a reply in the team thread.
-func (s *Service) sendReply(ctx context.Context, r store.Rep, slackID string, d store.Digest, post store.TeamPost) (int, error) {
+func (s *Service) sendReply(ctx context.Context, r leadbot.Rep, slackID string, d store.Digest, post store.TeamPost) (int, error) {
 	leads, err := s.st.DigestLeads(ctx, d.ID)
 	if err != nil {
 		return 0, err
@@ -184,7 +186,7 @@ func ReplyBlocks(slackID string, cards []Card, now time.Time) []slack.Block {
 }
 
 // channelBlocked tells the managers, once per channel and problem, what to fix.
-func (s *Service) channelBlocked(ctx context.Context, td TeamDelivery, manager store.Rep, day time.Time, code string) {
+func (s *Service) channelBlocked(ctx context.Context, td TeamDelivery, manager leadbot.Rep, day time.Time, code string) {
 	first, err := s.st.NoticeOnce(ctx, "channel:"+td.Channel+":"+code)
 	s.log.Warn("cannot post the team digest to its channel", "team", td.Name, "channel", td.Channel, "slack_error", code)
 	if err != nil || !first {

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/sandbox"
-	"github.com/leadbot/leadbot/store"
 )
 
 // teamWorld is a team (Boss, Ann, Bob) whose digest goes to #sales-emea, plus Sam, a stranger
@@ -17,8 +17,8 @@ type teamWorld struct {
 	room              sandbox.Channel
 	bossU, annU, bobU sandbox.User
 	samU              sandbox.User
-	boss, ann, bob    store.Rep
-	l1, l2, b1        store.Lead
+	boss, ann, bob    leadbot.Rep
+	l1, l2, b1        leadbot.Lead
 }
 
 func newTeamWorld(t *testing.T, mode string) *teamWorld {
@@ -168,7 +168,7 @@ func TestChannelWithoutTheBotServesOthersAndTellsTheManagerOnce(t *testing.T) {
 func TestShareInChannelAndMentions(t *testing.T) {
 	w := newTeamWorld(t, handlers.DeliverDM)
 	e := w.e
-	if _, _, err := e.st.RecordFeedback(e.ctx, store.NewFeedback{LeadID: w.l1.ID, RepID: w.ann.ID, Verdict: -1, ReasonCode: "no_budget", Note: "private: CFO said no"}); err != nil {
+	if _, _, err := e.st.RecordFeedback(e.ctx, leadbot.NewFeedback{LeadID: w.l1.ID, RepID: w.ann.ID, Verdict: -1, ReasonCode: "no_budget", Note: "private: CFO said no"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.sb.SlashCommandIn(e.ctx, w.annU, w.room.ID, "/lead", "lena"); err != nil {

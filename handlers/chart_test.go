@@ -4,105 +4,29 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image"
 	"image/png"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/chart"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/sandbox"
-	"github.com/leadbot/leadbot/store"
 )
-
-// sampleWeeks is a quarter of a team that answers more and more, agrees with the model more
-// as it learns, and whose hot leads convert unevenly (with gaps where no hot lead closed).
-func sampleWeeks() []store.TeamWeek {
-	start := time.Date(2030, 3, 4, 0, 0, 0, 0, time.UTC)
-	rows := [][5]int{ // judged, scored, agreed, hot, hot won
-		{4, 4, 2, 0, 0}, {9, 9, 5, 1, 0}, {12, 11, 7, 2, 1}, {0, 0, 0, 0, 0},
-		{15, 15, 10, 3, 2}, {18, 17, 12, 0, 0}, {22, 22, 16, 4, 3}, {19, 19, 15, 2, 1},
-		{25, 24, 19, 5, 4}, {27, 27, 22, 3, 3}, {24, 24, 20, 6, 4}, {31, 30, 26, 4, 3},
-	}
-	var weeks []store.TeamWeek
-	for i, r := range rows {
-		weeks = append(weeks, store.TeamWeek{Start: start.AddDate(0, 0, 7*i), Judged: r[0], Scored: r[1], Agreed: r[2], Hot: r[3], HotWon: r[4]})
-	}
-	return weeks
-}
-
-func TestChartPNG(t *testing.T) {
-	weeks := sampleWeeks()
-	a, err := handlers.ChartPNG(weeks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(a))
-	if err != nil {
-		t.Fatalf("not a PNG: %v", err)
-	}
-	if b := img.Bounds(); b != image.Rect(0, 0, handlers.ChartWidth, handlers.ChartHeight) || b.Dx() != 800 || b.Dy() != 400 {
-		t.Fatalf("size %v, want 800×400", b)
-	}
-	b, err := handlers.ChartPNG(sampleWeeks())
-	if err != nil || !bytes.Equal(a, b) {
-		t.Fatalf("same weeks, different bytes (err %v)", err)
-	}
-	// The data shows: a different quarter is a different picture.
-	weeks[5].Agreed = 3
-	if c, _ := handlers.ChartPNG(weeks); bytes.Equal(a, c) {
-		t.Fatal("the chart does not depend on the data")
-	}
-	// The palette is there: Okabe–Ito blue (agreement) and vermillion (hot leads) pixels.
-	var blue, vermillion int
-	for y := 0; y < 400; y++ {
-		for x := 0; x < 800; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			switch [3]uint32{r >> 8, g >> 8, bl >> 8} {
-			case [3]uint32{0x00, 0x72, 0xb2}:
-				blue++
-			case [3]uint32{0xd5, 0x5e, 0x00}:
-				vermillion++
-			}
-		}
-	}
-	if blue < 500 || vermillion < 300 {
-		t.Errorf("series barely drawn: %d blue, %d vermillion pixels", blue, vermillion)
-	}
-	if out := os.Getenv("LEADBOT_CHART_OUT"); out != "" { // to look at it
-		if err := os.WriteFile(out, a, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := handlers.ChartPNG(nil); err == nil {
-		t.Error("no weeks: want an error")
-	}
-}
-
-func TestChartHasData(t *testing.T) {
-	empty := make([]store.TeamWeek, handlers.ChartWeeks)
-	if handlers.ChartHasData(empty) || handlers.ChartHasData(nil) {
-		t.Error("a new team has data")
-	}
-	empty[3].Hot = 1
-	if !handlers.ChartHasData(empty) {
-		t.Error("one outcome is data")
-	}
-}
 
 // teamWithHistory gives Boss's team a few weeks of verdicts and an outcome, all before the
 // current week (the chart shows complete weeks), and a manager whose team has none.
-func (e *env) teamWithHistory() (bossU sandbox.User, boss store.Rep, newU sandbox.User) {
+func (e *env) teamWithHistory() (bossU sandbox.User, boss leadbot.Rep, newU sandbox.User) {
 	e.t.Helper()
 	bossU, boss = e.rep("Boss", "UTC", nil)
 	_, ann := e.rep("Ann", "UTC", &boss)
 	newU, _ = e.rep("Nina", "UTC", nil) // a manager of nobody yet
 	hot, cold, mid := e.lead("H1", "Hot One", "Acme", ann, 0.8), e.lead("C1", "Cold One", "Beta", ann, 0.2), e.lead("M1", "Mid One", "Gamma", ann, 0.55)
 	for _, g := range []struct {
-		l       store.Lead
+		l       leadbot.Lead
 		verdict int
 		at      time.Time
 	}{
@@ -110,7 +34,7 @@ func (e *env) teamWithHistory() (bossU sandbox.User, boss store.Rep, newU sandbo
 		{cold, 1, monday0930.AddDate(0, 0, -5)},  // last week: disagrees
 		{mid, -1, monday0930.AddDate(0, 0, -13)}, // the week before: disagrees
 	} {
-		fb, _, err := e.st.RecordFeedback(e.ctx, store.NewFeedback{LeadID: g.l.ID, RepID: ann.ID, Verdict: g.verdict})
+		fb, _, err := e.st.RecordFeedback(e.ctx, leadbot.NewFeedback{LeadID: g.l.ID, RepID: ann.ID, Verdict: leadbot.Verdict(g.verdict)})
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -118,7 +42,7 @@ func (e *env) teamWithHistory() (bossU sandbox.User, boss store.Rep, newU sandbo
 			e.t.Fatal(err)
 		}
 	}
-	if err := e.st.RecordOutcome(e.ctx, store.Outcome{LeadID: hot.ID, Outcome: "won", OccurredAt: monday0930.AddDate(0, 0, -4)}, "test"); err != nil {
+	if err := e.st.RecordOutcome(e.ctx, leadbot.Outcome{LeadID: hot.ID, Outcome: "won", OccurredAt: monday0930.AddDate(0, 0, -4)}, "test"); err != nil {
 		e.t.Fatal(err)
 	}
 	return bossU, boss, newU
@@ -131,10 +55,10 @@ func decodeChart(t *testing.T, f sandbox.File) {
 	if err != nil {
 		t.Fatalf("uploaded file %s is not a PNG: %v", f.Name, err)
 	}
-	if b := img.Bounds(); b.Dx() != handlers.ChartWidth || b.Dy() != handlers.ChartHeight {
-		t.Fatalf("chart is %v, want %d×%d", b, handlers.ChartWidth, handlers.ChartHeight)
+	if b := img.Bounds(); b.Dx() != chart.Width || b.Dy() != chart.Height {
+		t.Fatalf("chart is %v, want %d×%d", b, chart.Width, chart.Height)
 	}
-	if f.Mimetype != "image/png" || !strings.HasSuffix(f.Name, ".png") || f.Title != handlers.ChartTitle || f.Length != len(f.Data) {
+	if f.Mimetype != "image/png" || !strings.HasSuffix(f.Name, ".png") || f.Title != chart.Title || f.Length != len(f.Data) {
 		t.Errorf("file %+v", f)
 	}
 }

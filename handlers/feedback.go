@@ -10,7 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -63,52 +63,48 @@ func targetAt(cb *slack.InteractionCallback, leadID int64) clickTarget {
 	return clickTarget{Lead: leadID, Channel: ch, TS: ts, ResponseURL: cb.ResponseURL}
 }
 
-// judge checks that the clicking Slack user may give feedback on the lead: its owner or the
-// owner's manager. When they may not, or the lead is gone, it tells them privately and returns
-// ok false; nothing is recorded.
-func (s *Service) judge(ctx context.Context, userID string, t clickTarget) (store.Rep, store.Lead, bool) {
+// judge checks that the clicking Slack user may give feedback on the lead (leadbot.CanJudge).
+// When they may not, or the lead is gone, it tells them privately and returns ok false; nothing
+// is recorded. A failed lookup is reported as one, never as a refusal.
+func (s *Service) judge(ctx context.Context, userID string, t clickTarget) (leadbot.Rep, leadbot.Lead, bool) {
 	lead, err := s.st.LeadByID(ctx, t.Lead)
 	if errors.Is(err, store.ErrNotFound) {
 		s.tell(ctx, userID, t, ":grey_question: This lead is no longer in leadbot (it was removed or merged in the CRM), so nothing was recorded. Your next digest has current leads.")
-		return store.Rep{}, store.Lead{}, false
+		return leadbot.Rep{}, leadbot.Lead{}, false
 	}
 	if err != nil {
 		s.fail(ctx, userID, t, err)
-		return store.Rep{}, store.Lead{}, false
+		return leadbot.Rep{}, leadbot.Lead{}, false
 	}
 	rep, err := s.st.RepBySlackID(ctx, userID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.fail(ctx, userID, t, err)
-		return store.Rep{}, store.Lead{}, false
+		return leadbot.Rep{}, leadbot.Lead{}, false
 	}
-	if err == nil && lead.OwnerID != nil {
-		if *lead.OwnerID == rep.ID {
-			return rep, lead, true
-		}
-		if owner, oerr := s.st.RepByID(ctx, *lead.OwnerID); oerr == nil && owner.ManagerID != nil && *owner.ManagerID == rep.ID {
-			return rep, lead, true
-		}
+	owner, oerr := s.ownerOf(ctx, lead)
+	if oerr != nil {
+		s.fail(ctx, userID, t, oerr)
+		return leadbot.Rep{}, leadbot.Lead{}, false
+	}
+	if err == nil && leadbot.CanJudge(rep, lead, owner) {
+		return rep, lead, true
 	}
 	whose := "nobody yet (it is unassigned in the CRM)"
-	if lead.OwnerID != nil {
-		if owner, oerr := s.st.RepByID(ctx, *lead.OwnerID); oerr == nil {
-			whose = orDefault(owner.Name, owner.Email)
-			if id := owner.SlackID(); id != "" {
-				whose = "<@" + id + ">"
-			} else {
-				whose = Escape(whose)
-			}
+	if owner != nil {
+		whose = Escape(owner.DisplayName())
+		if id := owner.SlackID(); id != "" {
+			whose = "<@" + id + ">"
 		}
 	}
 	s.tell(ctx, userID, t, fmt.Sprintf(":lock: This lead belongs to %s. Only they or their manager can give feedback on it, so nothing was recorded.", whose))
-	return store.Rep{}, store.Lead{}, false
+	return leadbot.Rep{}, leadbot.Lead{}, false
 }
 
 // judgeClick reads a feedback button's value and checks the clicker may judge the lead.
-func (s *Service) judgeClick(ctx context.Context, cb *slack.InteractionCallback, value string) (store.Rep, clickTarget, bool) {
+func (s *Service) judgeClick(ctx context.Context, cb *slack.InteractionCallback, value string) (leadbot.Rep, clickTarget, bool) {
 	t, ok := targetOf(cb, value)
 	if !ok {
-		return store.Rep{}, t, false
+		return leadbot.Rep{}, t, false
 	}
 	rep, _, ok := s.judge(ctx, cb.User.ID, t)
 	return rep, t, ok
@@ -133,10 +129,11 @@ func (s *Service) tell(ctx context.Context, userID string, t clickTarget, text s
 	}
 }
 
-// fail logs an internal error and tells the user something went wrong on our side.
+// fail logs an error with its cause and tells the user what it means for them: the error's
+// message for people (leadbot.ErrorMessage), which says whether to try again.
 func (s *Service) fail(ctx context.Context, userID string, t clickTarget, err error) {
-	s.log.Error("handler failed", "user", userID, "lead", t.Lead, "err", err)
-	s.tell(ctx, userID, t, ":warning: Sorry, leadbot could not record that (a problem on our side, logged for the admin). Please try again in a minute.")
+	s.log.Error("handler failed", "user", userID, "lead", t.Lead, "code", leadbot.ErrorCode(err), "err", err)
+	s.tell(ctx, userID, t, ":warning: "+leadbot.ErrorMessage(err)+" Nothing was recorded.")
 }
 
 func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
@@ -144,7 +141,7 @@ func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *sl
 	if !ok {
 		return
 	}
-	f := store.NewFeedback{LeadID: t.Lead, Verdict: 1, Channel: t.Channel, MessageTS: t.TS}
+	f := leadbot.NewFeedback{LeadID: t.Lead, Verdict: 1, Channel: t.Channel, MessageTS: t.TS}
 	// The common click (the owner or their manager, a first verdict) in one statement; anything
 	// else takes the lookups that tell the user why nothing was recorded.
 	_, created, err := s.st.RecordFeedbackBy(ctx, cb.User.ID, f)
@@ -221,7 +218,7 @@ func (s *Service) onDown(ctx context.Context, cb *slack.InteractionCallback, a *
 
 // ReasonModal is the 👎 form: a reason code (required), a note, and whether it applies to the
 // whole account.
-func ReasonModal(lead store.Lead, codes []store.ReasonCode, metadata string) slack.ModalViewRequest {
+func ReasonModal(lead leadbot.Lead, codes []leadbot.ReasonCode, metadata string) slack.ModalViewRequest {
 	var opts []*slack.OptionBlockObject
 	var dq []*slack.OptionBlockObject
 	for _, c := range codes {
@@ -278,7 +275,7 @@ func reasonBlock(sel *slack.SelectBlockElement) *slack.InputBlock {
 	return b
 }
 
-func companySuffix(l store.Lead) string {
+func companySuffix(l leadbot.Lead) string {
 	if l.Company == "" {
 		return ""
 	}
@@ -314,7 +311,7 @@ func (s *Service) onReasonSubmit(ctx context.Context, cb *slack.InteractionCallb
 		return
 	}
 	accountWide := len(vals[blockScope][actionScope].SelectedOptions) > 0
-	_, created, err := s.st.RecordFeedback(ctx, store.NewFeedback{LeadID: t.Lead, RepID: rep.ID, Verdict: -1,
+	_, created, err := s.st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: t.Lead, RepID: rep.ID, Verdict: -1,
 		ReasonCode: code, Note: strings.TrimSpace(vals[blockNote][actionNote].Value), AccountWide: accountWide,
 		Channel: t.Channel, MessageTS: t.TS})
 	if err != nil {
@@ -333,8 +330,8 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 		d, err := s.st.DigestByMessage(ctx, t.Channel, t.TS)
 		if err == nil {
 			// Behind the clicks already waiting: those on this digest are folded into this redraw.
-			bot.Later(ctx, "digest:"+strconv.FormatInt(d.ID, 10), func(ctx context.Context) {
-				if err := s.redraws.do(d.ID, func() error { return s.redrawDigest(ctx, d, t.ResponseURL) }); err != nil {
+			s.cfg.Redraws.Do(ctx, "digest:"+strconv.FormatInt(d.ID, 10), func(ctx context.Context) {
+				if err := s.redrawDigest(ctx, d, t.ResponseURL); err != nil {
 					s.fail(ctx, userID, t, err)
 				}
 			})

@@ -14,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/internal/pgtest"
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -150,14 +153,16 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
 	tb.Cleanup(cancel)
-	sb := sandbox.StartTest(tb, cfg.sandbox)
+	sb := sandboxtest.Start(tb, cfg.sandbox)
 	st := store.New(pgtest.NewDB(tb))
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	bcfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Log: log}
+	later := bot.NewCoalescer()
+	bcfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Later: later, Log: log}
 	api := bot.NewClient(bcfg)
 	cfg.sender.Log = log
 	sender := bot.NewSender(api, cfg.sender)
 	clk := &clock{t: monday0930}
+	cfg.handlers.Redraws = later
 	svc := handlers.New(st, sender, cfg.handlers, log, clk.Now)
 	router := bot.NewRouter()
 	svc.Register(router)
@@ -191,7 +196,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 }
 
 // rep creates a rep in Slack and in the CRM's rep list.
-func (e *env) rep(name, tz string, manager *store.Rep) (sandbox.User, store.Rep) {
+func (e *env) rep(name, tz string, manager *leadbot.Rep) (sandbox.User, leadbot.Rep) {
 	e.t.Helper()
 	email := strings.ToLower(name) + "@example.com"
 	u := e.sb.AddUser(sandbox.User{Name: strings.ToLower(name), RealName: name, Email: email, TZ: tz, IsManager: manager == nil})
@@ -207,7 +212,7 @@ func (e *env) rep(name, tz string, manager *store.Rep) (sandbox.User, store.Rep)
 }
 
 // lead creates a scored lead owned by owner.
-func (e *env) lead(extID, name, company string, owner store.Rep, p float64) store.Lead {
+func (e *env) lead(extID, name, company string, owner leadbot.Rep, p float64) leadbot.Lead {
 	e.t.Helper()
 	created := monday0930.AddDate(0, 0, -12)
 	l, err := e.st.UpsertLead(e.ctx, store.NewLead{ExternalID: extID, Name: name, Company: company, OwnerID: &owner.ID,
@@ -215,8 +220,8 @@ func (e *env) lead(extID, name, company string, owner store.Rep, p float64) stor
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.st.RecordScores(e.ctx, []store.NewScore{{LeadID: l.ID, Probability: p, Factors: store.Factors{Base: -0.5,
-		Factors: []store.Factor{
+	if err := e.st.RecordScores(e.ctx, []store.NewScore{{LeadID: l.ID, Probability: p, Factors: leadbot.Factors{Base: -0.5,
+		Factors: []leadbot.Factor{
 			{Column: "Lead Source", Label: "Lead Source: Reference", Value: 1.2},
 			{Column: "Time on website", Label: "Time on website: 1,240 s (top 10 %)", Value: 0.4},
 			{Column: "Country", Label: "Country: missing", Value: -0.35},
@@ -228,9 +233,9 @@ func (e *env) lead(extID, name, company string, owner store.Rep, p float64) stor
 }
 
 // digest runs the digest job the way the scheduler does.
-func (e *env) digest(opt handlers.DigestOptions) handlers.DigestStats {
+func (e *env) digest(opt handlers.DigestOptions) digest.Stats {
 	e.t.Helper()
-	var stats handlers.DigestStats
+	var stats digest.Stats
 	ran, err := e.sched.RunNow(e.ctx, "digest", func(ctx context.Context) (any, error) {
 		var err error
 		stats, err = e.svc.RunDigests(ctx, opt)

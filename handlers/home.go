@@ -8,11 +8,6 @@ import (
 	"github.com/slack-go/slack/slackevents"
 )
 
-// HomeSlack is the Slack call App Home needs.
-type HomeSlack interface {
-	PublishHome(ctx context.Context, userID string, view slack.HomeTabViewRequest) error
-}
-
 func (s *Service) onHomeOpened(ctx context.Context, ev slackevents.EventsAPIEvent) {
 	e, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
 	if !ok || e.Tab != "home" {
@@ -35,15 +30,11 @@ func (s *Service) refreshHome(ctx context.Context, repID int64) {
 }
 
 func (s *Service) publishHome(ctx context.Context, userID string) error {
-	hs, ok := s.sl.(HomeSlack)
-	if !ok {
-		return nil
-	}
 	view, err := s.homeView(ctx, userID)
 	if err != nil {
 		return err
 	}
-	return hs.PublishHome(ctx, userID, view)
+	return s.sl.PublishHome(ctx, userID, view)
 }
 
 // homeView builds the Home tab: my top leads, my settings, my feedback and how it was used, the
@@ -59,7 +50,7 @@ func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabVie
 		}}}, nil
 	}
 	blocks := []slack.Block{slack.NewHeaderBlock(plain("Your leads"))}
-	leads, err := s.lk.TopLeads(ctx, rep.ID, localDay(s.now(), s.location(rep)), 5)
+	leads, err := s.st.TopLeads(ctx, rep.ID, localDay(s.now(), s.location(rep)), 5)
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err
 	}
@@ -81,7 +72,7 @@ func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabVie
 	}
 	blocks = append(blocks, slack.NewHeaderBlock(plain("Settings")))
 	blocks = append(blocks, s.settingsBlocks(rep)...)
-	st, err := s.lk.StatsFor(ctx, rep.ID, s.now().AddDate(0, 0, -30))
+	st, err := s.st.StatsFor(ctx, rep.ID, s.now().AddDate(0, 0, -30))
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err
 	}
@@ -91,7 +82,7 @@ func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabVie
 }
 
 func (s *Service) modelText(ctx context.Context) string {
-	m, err := s.lk.Champion(ctx)
+	m, err := s.st.Champion(ctx)
 	if err != nil {
 		return "No trained model yet: leads are ranked by transparent rules (engagement and fit) until enough outcomes arrive."
 	}

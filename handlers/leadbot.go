@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -45,7 +46,7 @@ func (s *Service) onLeadbot(ctx context.Context, cmd slack.SlashCommand) {
 		s.pause(ctx, cmd, rep, strings.TrimSpace(rest))
 	case "resume":
 		st := store.RepSettings{DeliveryHour: rep.DeliveryHour, LeadsPerDay: rep.LeadsPerDay}
-		if err := s.lk.UpdateRepSettings(ctx, rep.ID, st); err != nil {
+		if err := s.st.UpdateRepSettings(ctx, rep.ID, st); err != nil {
 			s.log.Error("resume", "rep", rep.Email, "err", err)
 			s.reply(ctx, cmd, ":warning: Sorry, that did not work (logged for the admin).")
 			return
@@ -60,7 +61,7 @@ func (s *Service) onLeadbot(ctx context.Context, cmd slack.SlashCommand) {
 	}
 }
 
-func (s *Service) pause(ctx context.Context, cmd slack.SlashCommand, rep store.Rep, arg string) {
+func (s *Service) pause(ctx context.Context, cmd slack.SlashCommand, rep leadbot.Rep, arg string) {
 	today := localDay(s.now(), s.location(rep))
 	until := today.AddDate(0, 0, 14)
 	if arg != "" {
@@ -74,7 +75,7 @@ func (s *Service) pause(ctx context.Context, cmd slack.SlashCommand, rep store.R
 		until = d
 	}
 	st := store.RepSettings{DeliveryHour: rep.DeliveryHour, LeadsPerDay: rep.LeadsPerDay, PausedUntil: &until}
-	if err := s.lk.UpdateRepSettings(ctx, rep.ID, st); err != nil {
+	if err := s.st.UpdateRepSettings(ctx, rep.ID, st); err != nil {
 		s.log.Error("pause", "rep", rep.Email, "err", err)
 		s.reply(ctx, cmd, ":warning: Sorry, that did not work (logged for the admin).")
 		return
@@ -83,9 +84,9 @@ func (s *Service) pause(ctx context.Context, cmd slack.SlashCommand, rep store.R
 	s.refreshHome(ctx, rep.ID)
 }
 
-func (s *Service) replyStats(ctx context.Context, cmd slack.SlashCommand, rep store.Rep) {
+func (s *Service) replyStats(ctx context.Context, cmd slack.SlashCommand, rep leadbot.Rep) {
 	since := s.now().AddDate(0, 0, -30)
-	st, err := s.lk.StatsFor(ctx, rep.ID, since)
+	st, err := s.st.StatsFor(ctx, rep.ID, since)
 	if err != nil {
 		s.log.Error("stats", "rep", rep.Email, "err", err)
 		s.reply(ctx, cmd, ":warning: Sorry, leadbot could not compute your stats (logged for the admin).")
@@ -118,7 +119,7 @@ const (
 )
 
 // settingsText says the rep's settings; those the rep never set follow the configured defaults and say so.
-func (s *Service) settingsText(rep store.Rep) string {
+func (s *Service) settingsText(rep leadbot.Rep) string {
 	hour, n := fmt.Sprintf("*%02d:00*", s.hourOf(rep)), fmt.Sprintf("*%d* leads a day", s.leadsPerDayOf(rep))
 	if rep.DeliveryHour == nil {
 		hour += " (the default)"
@@ -133,14 +134,14 @@ func (s *Service) settingsText(rep store.Rep) string {
 	return t
 }
 
-func (s *Service) settingsBlocks(rep store.Rep) []slack.Block {
+func (s *Service) settingsBlocks(rep leadbot.Rep) []slack.Block {
 	btn := slack.NewButtonBlockElement(ActionEditSettings, strconv.FormatInt(rep.ID, 10), plain("Change settings"))
 	return []slack.Block{slack.NewSectionBlock(mrkdwn(s.settingsText(rep)), nil, slack.NewAccessory(btn), slack.SectionBlockOptionBlockID("settings"))}
 }
 
 // SettingsModal edits delivery hour, leads per day and pause, starting from the rep's current
 // hour and count (theirs, or the defaults they follow).
-func SettingsModal(rep store.Rep, hourNow, leadsNow int) slack.ModalViewRequest {
+func SettingsModal(rep leadbot.Rep, hourNow, leadsNow int) slack.ModalViewRequest {
 	var hours []*slack.OptionBlockObject
 	for h := range 24 { // all of them: an imported or default hour may be any
 		hours = append(hours, slack.NewOptionBlockObject(strconv.Itoa(h), plain(fmt.Sprintf("%02d:00", h)), nil))
@@ -218,7 +219,7 @@ func (s *Service) onSettingsSubmit(ctx context.Context, cb *slack.InteractionCal
 			st.PausedUntil = &t
 		}
 	}
-	if err := s.lk.UpdateRepSettings(ctx, rep.ID, st); err != nil {
+	if err := s.st.UpdateRepSettings(ctx, rep.ID, st); err != nil {
 		s.log.Error("save settings", "rep", rep.Email, "err", err)
 		return
 	}

@@ -11,200 +11,14 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
-	"github.com/leadbot/leadbot/scoring"
+	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/digest"
+	"github.com/leadbot/leadbot/report"
 	"github.com/leadbot/leadbot/store"
 )
 
-// ReportStore is what manager digests need from the database.
-type ReportStore interface {
-	Managers(ctx context.Context) ([]store.Rep, error)
-	TeamActivity(ctx context.Context, managerID int64, since, until time.Time) ([]store.RepActivity, error)
-	TeamReasons(ctx context.Context, managerID int64, since, until time.Time, bySource bool) ([]store.ReasonCount, error)
-	TeamConflicts(ctx context.Context, managerID int64, high, low float64) ([]store.Conflict, error)
-	RecentScoredOutcomes(ctx context.Context, since time.Time) ([]store.ScoredOutcome, error)
-	ScoreSample(ctx context.Context, since, until time.Time) ([]float64, error)
-	UnmatchedOwners(ctx context.Context, managerID int64) (reps, leads int, err error)
-	Champion(ctx context.Context) (store.Model, error)
-	LastSentDigest(ctx context.Context, repID int64, kind string) (store.Digest, error)
-}
-
-// Thresholds of a conflict: a 👎 at or above High, a 👍 below Low.
-const (
-	ConflictHigh = 0.6
-	ConflictLow  = 0.3
-	// StalledAfter: a rep who was sent leads but gave no feedback for this long has stopped answering.
-	StalledAfter = 14 * 24 * time.Hour
-)
-
-// TeamReport is a manager's weekly picture of their team. Every number is computed here, from the
-// database, so a test can assert each one.
-type TeamReport struct {
-	Since, Until time.Time
-	Reps         []store.RepActivity
-	Sent, Judged int
-	Up, Down     int
-	TopReasons   []store.ReasonCount // judgements, most frequent first
-	DataQuality  []store.ReasonCount // data-quality reports by source
-	Conflicts    []store.Conflict    // all open and resolved conflicts, newest first
-	ModelRight   int                 // resolved conflicts where the model was right
-	RepRight     int                 // … where the rep was right
-	Pending      int                 // conflicts whose outcome has not arrived
-	Stalled      []store.RepActivity // reps who stopped answering
-	Health       ModelHealth
-}
-
-// ModelHealth is how the model is doing on recent outcomes.
-type ModelHealth struct {
-	Version        int     // 0: no trained model (the rule-based prior ranks leads)
-	Outcomes       int     // outcomes in the window with a score from before them
-	AUC            float64 // NaN when there are not both classes
-	TopBandPrec    float64 // share of converted among outcomes scored ≥ ConflictHigh; NaN if none
-	TopBandN       int
-	PSI            float64 // drift: this week's scores against the four weeks before; NaN if too few
-	UnmatchedReps  int
-	UnmatchedLeads int
-}
-
-// Whose conflict was right: the model scored high and the lead converted, or low and it did not.
-func conflictWinner(c store.Conflict) (modelRight, resolved bool) {
-	pos, ok := c.Positive()
-	if !ok {
-		return false, false
-	}
-	modelSaidYes := c.Verdict < 0 // a 👎 conflict means the model scored high
-	return pos == modelSaidYes, true
-}
-
-// BuildTeamReport computes a manager's report for the week ending at until.
-func BuildTeamReport(ctx context.Context, st ReportStore, managerID int64, until time.Time) (TeamReport, error) {
-	r := TeamReport{Since: until.Add(-7 * 24 * time.Hour), Until: until}
-	var err error
-	if r.Reps, err = st.TeamActivity(ctx, managerID, r.Since, r.Until); err != nil {
-		return r, err
-	}
-	for _, a := range r.Reps {
-		r.Sent += a.Delivered
-		r.Judged += a.Judged
-		r.Up += a.Up
-		r.Down += a.Down
-		// Stalled: still being sent leads, sent them for at least two weeks, silent for two weeks.
-		if a.LastDelivery != nil && until.Sub(*a.LastDelivery) < StalledAfter &&
-			a.FirstDelivery != nil && until.Sub(*a.FirstDelivery) >= StalledAfter &&
-			(a.LastFeedback == nil || until.Sub(*a.LastFeedback) >= StalledAfter) {
-			r.Stalled = append(r.Stalled, a)
-		}
-	}
-	reasons, err := st.TeamReasons(ctx, managerID, r.Since, r.Until, false)
-	if err != nil {
-		return r, err
-	}
-	for _, c := range reasons {
-		if !c.DataQuality {
-			r.TopReasons = append(r.TopReasons, c)
-		}
-	}
-	bySource, err := st.TeamReasons(ctx, managerID, r.Since, r.Until, true)
-	if err != nil {
-		return r, err
-	}
-	for _, c := range bySource {
-		if c.DataQuality {
-			r.DataQuality = append(r.DataQuality, c)
-		}
-	}
-	if r.Conflicts, err = st.TeamConflicts(ctx, managerID, ConflictHigh, ConflictLow); err != nil {
-		return r, err
-	}
-	for _, c := range r.Conflicts {
-		switch modelRight, ok := conflictWinner(c); {
-		case !ok:
-			r.Pending++
-		case modelRight:
-			r.ModelRight++
-		default:
-			r.RepRight++
-		}
-	}
-	r.Health, err = modelHealth(ctx, st, managerID, until)
-	return r, err
-}
-
-func modelHealth(ctx context.Context, st ReportStore, managerID int64, until time.Time) (ModelHealth, error) {
-	h := ModelHealth{AUC: math.NaN(), TopBandPrec: math.NaN(), PSI: math.NaN()}
-	if m, err := st.Champion(ctx); err == nil {
-		h.Version = m.Version
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return h, err
-	}
-	so, err := st.RecentScoredOutcomes(ctx, until.AddDate(0, 0, -90))
-	if err != nil {
-		return h, err
-	}
-	h.Outcomes = len(so)
-	var y, p []float64
-	var pos float64
-	var topPos int
-	for _, o := range so {
-		v := 0.0
-		if o.Positive {
-			v = 1
-		}
-		y, p = append(y, v), append(p, o.Probability)
-		pos += v
-		if o.Probability >= ConflictHigh {
-			h.TopBandN++
-			if o.Positive {
-				topPos++
-			}
-		}
-	}
-	if pos > 0 && pos < float64(len(y)) {
-		h.AUC = scoring.ComputeMetrics(y, p, nil).AUC
-	}
-	if h.TopBandN > 0 {
-		h.TopBandPrec = float64(topPos) / float64(h.TopBandN)
-	}
-	week := until.AddDate(0, 0, -7)
-	cur, err := st.ScoreSample(ctx, week, until)
-	if err != nil {
-		return h, err
-	}
-	ref, err := st.ScoreSample(ctx, week.AddDate(0, 0, -28), week)
-	if err != nil {
-		return h, err
-	}
-	h.PSI = PSI(ref, cur)
-	h.UnmatchedReps, h.UnmatchedLeads, err = st.UnmatchedOwners(ctx, managerID)
-	return h, err
-}
-
-// PSI is the population stability index of cur against ref over ten equal-width probability
-// bins, with a small floor per bin so that an empty bin does not make it infinite. Under 0.1 is
-// stable, 0.1–0.25 a moderate shift, above 0.25 a large one. NaN with fewer than 50 scores a side.
-func PSI(ref, cur []float64) float64 {
-	if len(ref) < 50 || len(cur) < 50 {
-		return math.NaN()
-	}
-	hist := func(xs []float64) [10]float64 {
-		var h [10]float64
-		for _, x := range xs {
-			h[min(9, max(0, int(x*10)))]++
-		}
-		for i := range h {
-			h[i] = math.Max(h[i]/float64(len(xs)), 1e-4)
-		}
-		return h
-	}
-	a, b := hist(ref), hist(cur)
-	var psi float64
-	for i := range a {
-		psi += (b[i] - a[i]) * math.Log(b[i]/a[i])
-	}
-	return psi
-}
-
 // TeamBlocks renders a team report.
-func TeamBlocks(managerName string, r TeamReport) []slack.Block {
+func TeamBlocks(managerName string, r report.Team) []slack.Block {
 	var b []slack.Block
 	add := func(text string) {
 		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(text, 3000)), nil, nil))
@@ -249,7 +63,7 @@ func TeamBlocks(managerName string, r TeamReport) []slack.Block {
 		if c.Reason != nil {
 			line += " (" + Escape(*c.Reason) + ")"
 		}
-		if modelRight, ok := conflictWinner(c); ok {
+		if modelRight, ok := report.ConflictWinner(c); ok {
 			if modelRight {
 				line += fmt.Sprintf(" → %s: *model was right*", *c.Outcome)
 			} else {
@@ -280,7 +94,7 @@ func TeamBlocks(managerName string, r TeamReport) []slack.Block {
 	return b
 }
 
-func healthText(h ModelHealth) string {
+func healthText(h report.Health) string {
 	var parts []string
 	if h.Version == 0 {
 		parts = append(parts, "No trained model yet: rules rank the leads until enough outcomes arrive.")
@@ -293,7 +107,7 @@ func healthText(h ModelHealth) string {
 		parts = append(parts, fmt.Sprintf("%d recent outcomes: not enough to measure ranking quality.", h.Outcomes))
 	}
 	if !math.IsNaN(h.TopBandPrec) {
-		parts = append(parts, fmt.Sprintf("Hot leads (≥%s) converted: *%s* of %d.", percent(ConflictHigh), percent(h.TopBandPrec), h.TopBandN))
+		parts = append(parts, fmt.Sprintf("Hot leads (≥%s) converted: *%s* of %d.", percent(report.ConflictHigh), percent(h.TopBandPrec), h.TopBandN))
 	}
 	if !math.IsNaN(h.PSI) {
 		word := "stable"
@@ -325,11 +139,11 @@ func companyOf(c string) string {
 	return " (" + Escape(c) + ")"
 }
 
-func (s *Service) onTeam(ctx context.Context, cmd slack.SlashCommand, rep store.Rep) {
-	if s.rs == nil {
+func (s *Service) onTeam(ctx context.Context, cmd slack.SlashCommand, rep leadbot.Rep) {
+	if s.st == nil {
 		return
 	}
-	managers, err := s.rs.Managers(ctx)
+	managers, err := s.st.Managers(ctx)
 	if err != nil {
 		s.log.Error("managers", "err", err)
 		return
@@ -342,7 +156,7 @@ func (s *Service) onTeam(ctx context.Context, cmd slack.SlashCommand, rep store.
 		s.reply(ctx, cmd, "`/leadbot team` is for sales managers: it shows the team's feedback and where the team and the model disagree. Try `/leadbot stats` for your own.")
 		return
 	}
-	r, err := BuildTeamReport(ctx, s.rs, rep.ID, s.now())
+	r, err := report.Build(ctx, s.st, rep.ID, s.now())
 	if err != nil {
 		s.log.Error("team report", "manager", rep.Email, "err", err)
 		s.reply(ctx, cmd, ":warning: Sorry, leadbot could not build the report (logged for the admin).")
@@ -364,9 +178,9 @@ type ManagerDigestOptions struct {
 
 // RunManagerDigests sends each manager their team report when their schedule (read in their own
 // timezone) has come round since their last one. One per manager per local day at most.
-func (s *Service) RunManagerDigests(ctx context.Context, opt ManagerDigestOptions) (DigestStats, error) {
-	var stats DigestStats
-	if s.rs == nil {
+func (s *Service) RunManagerDigests(ctx context.Context, opt ManagerDigestOptions) (digest.Stats, error) {
+	var stats digest.Stats
+	if s.st == nil {
 		return stats, nil
 	}
 	spec := opt.Spec
@@ -377,7 +191,7 @@ func (s *Service) RunManagerDigests(ctx context.Context, opt ManagerDigestOption
 	if err != nil {
 		return stats, fmt.Errorf("schedules.manager_digest %q: %w", spec, err)
 	}
-	managers, err := s.rs.Managers(ctx)
+	managers, err := s.st.Managers(ctx)
 	if err != nil {
 		return stats, err
 	}
@@ -391,7 +205,7 @@ func (s *Service) RunManagerDigests(ctx context.Context, opt ManagerDigestOption
 	return stats, errors.Join(errs...)
 }
 
-func (s *Service) managerDigest(ctx context.Context, m store.Rep, sched cron.Schedule, force bool, stats *DigestStats) error {
+func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.Schedule, force bool, stats *digest.Stats) error {
 	slackID, err := s.slackUser(ctx, &m)
 	if err != nil {
 		return err
@@ -410,7 +224,7 @@ func (s *Service) managerDigest(ctx context.Context, m store.Rep, sched cron.Sch
 			stats.NotDue++
 			return nil
 		}
-		if last, err := s.rs.LastSentDigest(ctx, m.ID, "manager"); err == nil && last.SentAt != nil && sched.Next(last.SentAt.In(loc)).After(now) {
+		if last, err := s.st.LastSentDigest(ctx, m.ID, "manager"); err == nil && last.SentAt != nil && sched.Next(last.SentAt.In(loc)).After(now) {
 			stats.AlreadySent++
 			return nil
 		}
@@ -424,7 +238,7 @@ func (s *Service) managerDigest(ctx context.Context, m store.Rep, sched cron.Sch
 		return nil
 	}
 	stats.Due++
-	r, err := BuildTeamReport(ctx, s.rs, m.ID, s.now())
+	r, err := report.Build(ctx, s.st, m.ID, s.now())
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/sandbox"
@@ -144,7 +145,7 @@ func TestNoEmptyDigestAndEscapedText(t *testing.T) {
 }
 
 // setupOne gives Ann a digest with two leads and returns it.
-func setupOne(t *testing.T, e *env) (ann sandbox.User, annRep, boss store.Rep, bossU sandbox.User, l1, l2 store.Lead, m sandbox.Message) {
+func setupOne(t *testing.T, e *env) (ann sandbox.User, annRep, boss leadbot.Rep, bossU sandbox.User, l1, l2 leadbot.Lead, m sandbox.Message) {
 	bossU, boss = e.rep("Boss", "Europe/Paris", nil)
 	ann, annRep = e.rep("Ann", "Europe/Paris", &boss)
 	l1 = e.lead("L1", "Lena Smith", "Acme", annRep, 0.81)
@@ -433,7 +434,7 @@ func TestSnoozeAccessAndStaleButtons(t *testing.T) {
 }
 
 // act names a lead card's element: "actions_<lead id>/<action id>".
-func act(l store.Lead, actionID string) string { return fmt.Sprintf("actions_%d/%s", l.ID, actionID) }
+func act(l leadbot.Lead, actionID string) string { return fmt.Sprintf("actions_%d/%s", l.ID, actionID) }
 
 func TestDigestThrough429BurstDeliversEachOnce(t *testing.T) {
 	e := newEnv(t)
@@ -513,8 +514,8 @@ func TestNextDigestSaysWhatChanged(t *testing.T) {
 	e.digest(handlers.DigestOptions{})
 	first := e.dmTo(ann)
 	// Overnight the lead visits the pricing page: rescored higher with a new factor.
-	if err := e.st.RecordScores(e.ctx, []store.NewScore{{LeadID: l.ID, Probability: 0.7, Factors: store.Factors{Base: -0.5,
-		Factors: []store.Factor{{Column: "Pricing page views", Label: "Pricing page views: 4 (top 5 %)", Value: 1.1},
+	if err := e.st.RecordScores(e.ctx, []store.NewScore{{LeadID: l.ID, Probability: 0.7, Factors: leadbot.Factors{Base: -0.5,
+		Factors: []leadbot.Factor{{Column: "Pricing page views", Label: "Pricing page views: 4 (top 5 %)", Value: 1.1},
 			{Column: "Lead Source", Label: "Lead Source: Reference", Value: 1.2}}}}}); err != nil {
 		t.Fatal(err)
 	}

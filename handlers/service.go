@@ -12,43 +12,14 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/store"
 )
 
-// Store is what the handlers need from the database (satisfied by *store.Store).
-type Store interface {
-	Reps(ctx context.Context) ([]store.Rep, error)
-	RepByID(ctx context.Context, id int64) (store.Rep, error)
-	RepBySlackID(ctx context.Context, slackID string) (store.Rep, error)
-	SetSlackMatch(ctx context.Context, repID int64, slackID, tz, lookupErr string) error
-
-	LeadByID(ctx context.Context, id int64) (store.Lead, error)
-	DigestCandidates(ctx context.Context, q store.CandidateQuery) ([]store.Lead, error)
-	LatestScores(ctx context.Context, leadID int64, n int) ([]store.Score, error)
-	CardFacts(ctx context.Context, viewer store.Rep, leadIDs []int64, day time.Time) (map[int64]store.CardFacts, error)
-
-	ReserveDigest(ctx context.Context, repID int64, day time.Time, kind string, leads []store.Lead) (store.Digest, bool, error)
-	ReserveLinkedDigest(ctx context.Context, repID int64, day time.Time, kind string, from int64) (store.Digest, bool, error)
-	ReserveTeamPost(ctx context.Context, managerID int64, day time.Time, channel string) (store.TeamPost, error)
-	MarkTeamPost(ctx context.Context, id int64, ts, status, errText string) error
-	NoticeOnce(ctx context.Context, key string) (bool, error)
-	DigestFor(ctx context.Context, repID int64, day time.Time, kind string) (store.Digest, error)
-	DigestByMessage(ctx context.Context, channel, ts string) (store.Digest, error)
-	DigestLeads(ctx context.Context, digestID int64) ([]store.Lead, error)
-	MarkDigestSent(ctx context.Context, id int64, channel, ts string) error
-	MarkDigestFailed(ctx context.Context, id int64, errText string) error
-
-	RecordFeedback(ctx context.Context, f store.NewFeedback) (store.Feedback, bool, error)
-	RecordFeedbackBy(ctx context.Context, slackID string, f store.NewFeedback) (store.Feedback, bool, error)
-	ActiveFeedback(ctx context.Context, repID, leadID int64) (store.Feedback, error)
-	UndoFeedback(ctx context.Context, repID, leadID int64) (bool, error)
-	Snooze(ctx context.Context, repID, leadID int64, until time.Time) error
-	ReasonCodes(ctx context.Context) ([]store.ReasonCode, error)
-	ReasonCode(ctx context.Context, code string) (store.ReasonCode, error)
-}
-
-// Slack is what the handlers need from Slack (satisfied by *bot.Sender).
+// Slack is what the handlers need from Slack (satisfied by *bot.Sender). Unlike the database,
+// Slack is an interface here: tests put a Slack that fails in front of the sandbox.
 type Slack interface {
 	Post(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error)
 	Update(ctx context.Context, channel, ts string, opts ...slack.MsgOption) error
@@ -59,6 +30,8 @@ type Slack interface {
 	DM(ctx context.Context, userID string) (string, error)
 	UserByEmail(ctx context.Context, email string) (*slack.User, error)
 	UserInfo(ctx context.Context, userID string) (*slack.User, error)
+	PublishHome(ctx context.Context, userID string, view slack.HomeTabViewRequest) error
+	UploadFile(ctx context.Context, channel, filename, title string, data []byte, threadTS string) error
 }
 
 // Config is the part of leadbot's configuration the handlers use.
@@ -75,27 +48,32 @@ type Config struct {
 	Teams map[string]TeamDelivery
 	// Metrics counts recorded feedback (nil: not counted).
 	Metrics interface{ Feedback(verdict int) }
+	// Redraws folds the redraws of one message asked for by a burst of clicks (nil: a
+	// bot.Coalescer of the handlers' own, which runs them at once; production gives the one
+	// attached to the bot, which queues them behind the clicks waiting).
+	Redraws Coalescer
+}
+
+// Coalescer runs fn for key with at most one run in flight and one waiting (bot.Coalescer).
+type Coalescer interface {
+	Do(ctx context.Context, key string, fn func(context.Context))
 }
 
 // Service implements the rep loop's surfaces over a Store and Slack.
 type Service struct {
-	st  Store
-	lk  LookupStore
-	rs  ReportStore
+	// st is the concrete store: PostgreSQL is the one implementation there will ever be, and
+	// tests run against a real one, so an interface would only mirror *store.Store.
+	st  *store.Store
 	sl  Slack
 	cfg Config
 	log *slog.Logger
 	now func() time.Time
-	// redraws keeps the redraws of one digest message in order and folds bursts together.
-	redraws *redraws
+	// plan decides who is due a digest and reserves it.
+	plan *digest.Planner
 }
 
 // New returns the handlers' service. now is the clock (time.Now in production).
-func New(st interface {
-	Store
-	LookupStore
-	ReportStore
-}, sl Slack, cfg Config, log *slog.Logger, now func() time.Time) *Service {
+func New(st *store.Store, sl Slack, cfg Config, log *slog.Logger, now func() time.Time) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -111,10 +89,15 @@ func New(st interface {
 	if len(cfg.Workdays) == 0 {
 		cfg.Workdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
 	}
+	if cfg.Redraws == nil {
+		cfg.Redraws = bot.NewCoalescer()
+	}
 	if cfg.LookupEvery <= 0 {
 		cfg.LookupEvery = 24 * time.Hour
 	}
-	return &Service{st: st, lk: st, rs: st, sl: sl, cfg: cfg, log: log, now: now, redraws: &redraws{}}
+	plan := digest.NewPlanner(st, digest.Config{LeadsPerDay: cfg.LeadsPerDay, DeliveryHour: cfg.DeliveryHour,
+		ResendDays: cfg.ResendDays, Workdays: cfg.Workdays, DefaultTZ: cfg.DefaultTZ, MaxLeads: MaxCardsPerMessage}, now)
+	return &Service{st: st, sl: sl, cfg: cfg, log: log, now: now, plan: plan}
 }
 
 // Register routes the rep loop's actions and views.
@@ -141,7 +124,7 @@ func (s *Service) Register(r *bot.Router) {
 }
 
 // crmURL fills the CRM link template for a lead.
-func (s *Service) crmURL(l store.Lead) string {
+func (s *Service) crmURL(l leadbot.Lead) string {
 	if s.cfg.CRMURLTemplate == "" {
 		return ""
 	}
@@ -149,34 +132,13 @@ func (s *Service) crmURL(l store.Lead) string {
 }
 
 // location returns the rep's timezone, or the default.
-func (s *Service) location(r store.Rep) *time.Location {
-	if r.Timezone != "" {
-		if loc, err := time.LoadLocation(r.Timezone); err == nil {
-			return loc
-		}
-	}
-	return s.cfg.DefaultTZ
-}
+func (s *Service) location(r leadbot.Rep) *time.Location { return s.plan.Location(r) }
 
-// localDay returns the rep's current local date as midnight UTC (how dates are stored).
-func localDay(t time.Time, loc *time.Location) time.Time {
-	l := t.In(loc)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-}
+// localDay returns the local date of t in loc as midnight UTC (how dates are stored).
+func localDay(t time.Time, loc *time.Location) time.Time { return digest.LocalDay(t, loc) }
 
-// hourOf is the local hour of rep's digest: their own setting, else the configured default.
-func (s *Service) hourOf(rep store.Rep) int {
-	if rep.DeliveryHour != nil {
-		return *rep.DeliveryHour
-	}
-	return s.cfg.DeliveryHour
-}
+// hourOf is the local hour of rep's digest (digest.Planner.HourOf).
+func (s *Service) hourOf(rep leadbot.Rep) int { return s.plan.HourOf(rep) }
 
-// leadsPerDayOf is how many leads rep's digest holds: their own setting, else the configured
-// default.
-func (s *Service) leadsPerDayOf(rep store.Rep) int {
-	if rep.LeadsPerDay != nil && *rep.LeadsPerDay > 0 {
-		return *rep.LeadsPerDay
-	}
-	return s.cfg.LeadsPerDay
-}
+// leadsPerDayOf is how many leads rep's digest holds (digest.Planner.LeadsPerDayOf).
+func (s *Service) leadsPerDayOf(rep leadbot.Rep) int { return s.plan.LeadsPerDayOf(rep) }

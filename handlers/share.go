@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -24,8 +25,8 @@ func shareBlock(leadID int64) slack.Block {
 }
 
 // sharedCard renders a lead for everyone in a channel: score and reasons, no buttons, no notes.
-func (s *Service) sharedCard(ctx context.Context, viewer store.Rep, l store.Lead) ([]slack.Block, error) {
-	cards, err := s.cards(ctx, viewer, []store.Lead{l}, localDay(s.now(), s.location(viewer)))
+func (s *Service) sharedCard(ctx context.Context, viewer leadbot.Rep, l leadbot.Lead) ([]slack.Block, error) {
+	cards, err := s.cards(ctx, viewer, []leadbot.Lead{l}, localDay(s.now(), s.location(viewer)))
 	if err != nil {
 		return nil, err
 	}
@@ -35,22 +36,34 @@ func (s *Service) sharedCard(ctx context.Context, viewer store.Rep, l store.Lead
 
 // visibleLead resolves a button's lead for the clicking user, who must be a rep allowed to see
 // it; otherwise it tells them why privately and returns ok false.
-func (s *Service) visibleLead(ctx context.Context, cb *slack.InteractionCallback, value string) (store.Rep, store.Lead, clickTarget, bool) {
+func (s *Service) visibleLead(ctx context.Context, cb *slack.InteractionCallback, value string) (leadbot.Rep, leadbot.Lead, clickTarget, bool) {
 	t, ok := targetOf(cb, value)
 	if !ok {
-		return store.Rep{}, store.Lead{}, t, false
+		return leadbot.Rep{}, leadbot.Lead{}, t, false
 	}
 	rep, err := s.st.RepBySlackID(ctx, cb.User.ID)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		s.tell(ctx, cb.User.ID, t, "I don't know you yet: ask your leadbot admin to import you as a rep.")
-		return rep, store.Lead{}, t, false
+		return rep, leadbot.Lead{}, t, false
+	}
+	if err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return rep, leadbot.Lead{}, t, false
 	}
 	l, err := s.st.LeadByID(ctx, t.Lead)
 	if errors.Is(err, store.ErrNotFound) {
 		s.tell(ctx, cb.User.ID, t, "That lead is no longer in leadbot.")
 		return rep, l, t, false
 	}
-	if err != nil || !s.canSee(ctx, rep, l) {
+	see := false
+	if err == nil {
+		see, _, err = s.access(ctx, rep, l)
+	}
+	if err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return rep, l, t, false
+	}
+	if !see {
 		s.tell(ctx, cb.User.ID, t, ":lock: That lead belongs to another team.")
 		return rep, l, t, false
 	}

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -21,17 +21,6 @@ const (
 	// ActionShowLead opens one lead from a pick list.
 	ActionShowLead = "lead_show"
 )
-
-// LookupStore is what the slash commands need beyond Store.
-type LookupStore interface {
-	TopLeads(ctx context.Context, repID int64, today time.Time, limit int) ([]store.Lead, error)
-	SearchLeads(ctx context.Context, q string, limit int) ([]store.Lead, error)
-	FeedbackOnLead(ctx context.Context, leadID int64) ([]store.Feedback, error)
-	StatsFor(ctx context.Context, repID int64, since time.Time) (store.RepStats, error)
-	UpdateRepSettings(ctx context.Context, repID int64, st store.RepSettings) error
-	TeamOf(ctx context.Context, managerID int64) ([]store.Rep, error)
-	Champion(ctx context.Context) (store.Model, error)
-}
 
 // reply answers a slash command privately through its response_url.
 func (s *Service) reply(ctx context.Context, cmd slack.SlashCommand, text string, blocks ...slack.Block) {
@@ -45,7 +34,7 @@ func (s *Service) reply(ctx context.Context, cmd slack.SlashCommand, text string
 }
 
 // whoIs returns the rep behind a Slack user, or answers that leadbot does not know them.
-func (s *Service) whoIs(ctx context.Context, cmd slack.SlashCommand) (store.Rep, bool) {
+func (s *Service) whoIs(ctx context.Context, cmd slack.SlashCommand) (leadbot.Rep, bool) {
 	rep, err := s.st.RepBySlackID(ctx, cmd.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		s.reply(ctx, cmd, "I don't know you yet: leadbot knows sales reps from the CRM's rep list. "+
@@ -62,29 +51,24 @@ func (s *Service) whoIs(ctx context.Context, cmd slack.SlashCommand) (store.Rep,
 
 // search finds leads matching q and, among them, those viewer may see. found is only used to
 // tell "no such lead" from "not yours"; nothing of it is shown.
-func (s *Service) search(ctx context.Context, viewer store.Rep, q string) (found, visible []store.Lead, err error) {
-	if found, err = s.lk.SearchLeads(ctx, q, 50); err != nil {
+func (s *Service) search(ctx context.Context, viewer leadbot.Rep, q string) (found, visible []leadbot.Lead, err error) {
+	if found, err = s.st.SearchLeads(ctx, q, 50); err != nil {
 		return nil, nil, err
 	}
 	for _, l := range found {
-		if s.canSee(ctx, viewer, l) {
+		see, _, err := s.access(ctx, viewer, l)
+		if err != nil {
+			return nil, nil, err
+		}
+		if see {
 			visible = append(visible, l)
 		}
 	}
 	return found, visible, nil
 }
 
-// canSee reports whether viewer may see lead: their own, unassigned ones, and their team's.
-func (s *Service) canSee(ctx context.Context, viewer store.Rep, l store.Lead) bool {
-	if l.OwnerID == nil || *l.OwnerID == viewer.ID {
-		return true
-	}
-	owner, err := s.st.RepByID(ctx, *l.OwnerID)
-	return err == nil && owner.ManagerID != nil && *owner.ManagerID == viewer.ID
-}
-
-func (s *Service) leadsByID(ctx context.Context, ids []int64) ([]store.Lead, error) {
-	var out []store.Lead
+func (s *Service) leadsByID(ctx context.Context, ids []int64) ([]leadbot.Lead, error) {
+	var out []leadbot.Lead
 	for _, id := range ids {
 		l, err := s.st.LeadByID(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -100,7 +84,7 @@ func (s *Service) leadsByID(ctx context.Context, ids []int64) ([]store.Lead, err
 
 // listBlocks renders leads as cards for viewer; inList carries the list in the buttons so that
 // a click redraws the whole list.
-func (s *Service) listBlocks(ctx context.Context, viewer store.Rep, leads []store.Lead, title string, inList bool) ([]slack.Block, string, error) {
+func (s *Service) listBlocks(ctx context.Context, viewer leadbot.Rep, leads []leadbot.Lead, title string, inList bool) ([]slack.Block, string, error) {
 	cards, err := s.cards(ctx, viewer, leads, localDay(s.now(), s.location(viewer)))
 	if err != nil {
 		return nil, "", err
@@ -117,11 +101,11 @@ func (s *Service) listBlocks(ctx context.Context, viewer store.Rep, leads []stor
 		if inList {
 			c.List = ids
 		}
-		if c.Lead.OwnerID == nil || *c.Lead.OwnerID != viewer.ID {
-			if !s.judgeable(ctx, viewer, c.Lead) {
-				c.ReadOnly = true
-			}
+		_, judge, err := s.access(ctx, viewer, c.Lead)
+		if err != nil {
+			return nil, "", err
 		}
+		c.ReadOnly = !judge
 		if i > 0 {
 			blocks = append(blocks, slack.NewDividerBlock())
 		}
@@ -132,18 +116,6 @@ func (s *Service) listBlocks(ctx context.Context, viewer store.Rep, leads []stor
 		text = "Lead " + Escape(orDefault(cards[0].Lead.Name, cards[0].Lead.ExternalID))
 	}
 	return blocks, text, nil
-}
-
-// judgeable: the owner or the owner's manager (unassigned leads are visible, not judgeable).
-func (s *Service) judgeable(ctx context.Context, viewer store.Rep, l store.Lead) bool {
-	if l.OwnerID == nil {
-		return false
-	}
-	if *l.OwnerID == viewer.ID {
-		return true
-	}
-	owner, err := s.st.RepByID(ctx, *l.OwnerID)
-	return err == nil && owner.ManagerID != nil && *owner.ManagerID == viewer.ID
 }
 
 func (s *Service) onLeads(ctx context.Context, cmd slack.SlashCommand) {
@@ -161,7 +133,7 @@ func (s *Service) onLeads(ctx context.Context, cmd slack.SlashCommand) {
 		n = v
 	}
 	n = min(n, MaxCardsPerMessage)
-	leads, err := s.lk.TopLeads(ctx, rep.ID, localDay(s.now(), s.location(rep)), n)
+	leads, err := s.st.TopLeads(ctx, rep.ID, localDay(s.now(), s.location(rep)), n)
 	if err != nil {
 		s.log.Error("top leads", "rep", rep.Email, "err", err)
 		s.reply(ctx, cmd, ":warning: Sorry, leadbot could not read your leads (logged for the admin).")
@@ -213,7 +185,7 @@ func (s *Service) onLead(ctx context.Context, cmd slack.SlashCommand) {
 }
 
 // pickList shows several matches, one line and a Show button each.
-func pickList(q string, leads []store.Lead) []slack.Block {
+func pickList(q string, leads []leadbot.Lead) []slack.Block {
 	const most = 10
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%d leads match “%s”:", len(leads), Escape(q))), nil, nil)}
 	for _, l := range leads[:min(most, len(leads))] {
@@ -252,8 +224,8 @@ func (s *Service) onShowLead(ctx context.Context, cb *slack.InteractionCallback,
 
 // leadDetail is the /lead answer: the card (with what changed since the previous score), the
 // feedback history and the outcome.
-func (s *Service) leadDetail(ctx context.Context, viewer store.Rep, l store.Lead) ([]slack.Block, error) {
-	blocks, _, err := s.listBlocks(ctx, viewer, []store.Lead{l}, "", false)
+func (s *Service) leadDetail(ctx context.Context, viewer leadbot.Rep, l leadbot.Lead) ([]slack.Block, error) {
+	blocks, _, err := s.listBlocks(ctx, viewer, []leadbot.Lead{l}, "", false)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +234,11 @@ func (s *Service) leadDetail(ctx context.Context, viewer store.Rep, l store.Lead
 			blocks = append(blocks, slack.NewContextBlock("changed", mrkdwn(":arrows_counterclockwise: Since the previous score: "+ch)))
 		}
 	}
-	history, err := s.lk.FeedbackOnLead(ctx, l.ID)
+	history, err := s.st.FeedbackOnLead(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	_, judge, err := s.access(ctx, viewer, l)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +262,7 @@ func (s *Service) leadDetail(ctx context.Context, viewer store.Rep, l store.Lead
 		if f.UndoneAt != nil {
 			line = "~" + line + "~ (undone)"
 		}
-		if f.Note != "" && f.UndoneAt == nil && (f.RepID == viewer.ID || s.judgeable(ctx, viewer, l)) {
+		if f.Note != "" && f.UndoneAt == nil && (f.RepID == viewer.ID || judge) {
 			line += ": _" + Escape(truncate(f.Note, 200)) + "_"
 		}
 		lines = append(lines, line)

@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/report"
 	"github.com/leadbot/leadbot/sandbox"
-	"github.com/leadbot/leadbot/store"
 )
 
 // ephemeralFor waits for a private answer to u whose blocks or text contain want.
@@ -174,21 +175,21 @@ func TestManagerDigestNumbers(t *testing.T) {
 	b1 := e.lead("B1", "Bob Old", "Five", bob, 0.9)
 	b2 := e.lead("B2", "Bob New", "Six", bob, 0.6)
 	day := now.Truncate(24 * time.Hour)
-	if _, _, err := e.st.ReserveDigest(e.ctx, ann.ID, day, "rep", []store.Lead{a1, a2, a3, a4}); err != nil {
+	if _, _, err := e.st.ReserveDigest(e.ctx, ann.ID, day, "rep", []leadbot.Lead{a1, a2, a3, a4}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.st.ReserveDigest(e.ctx, bob.ID, day.AddDate(0, 0, -20), "rep", []store.Lead{b1}); err != nil {
+	if _, _, err := e.st.ReserveDigest(e.ctx, bob.ID, day.AddDate(0, 0, -20), "rep", []leadbot.Lead{b1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.st.ReserveDigest(e.ctx, bob.ID, day.AddDate(0, 0, -2), "rep", []store.Lead{b2}); err != nil {
+	if _, _, err := e.st.ReserveDigest(e.ctx, bob.ID, day.AddDate(0, 0, -2), "rep", []leadbot.Lead{b2}); err != nil {
 		t.Fatal(err)
 	}
 	// Deliveries happened on their days.
 	if _, err := e.st.DB().ExecContext(e.ctx, `UPDATE deliveries SET created_at = day + interval '9 hours' WHERE rep_id = $1`, bob.ID); err != nil {
 		t.Fatal(err)
 	}
-	give := func(l store.Lead, v int, reason string) {
-		if _, _, err := e.st.RecordFeedback(e.ctx, store.NewFeedback{LeadID: l.ID, RepID: ann.ID, Verdict: v, ReasonCode: reason}); err != nil {
+	give := func(l leadbot.Lead, v int, reason string) {
+		if _, _, err := e.st.RecordFeedback(e.ctx, leadbot.NewFeedback{LeadID: l.ID, RepID: ann.ID, Verdict: leadbot.Verdict(v), ReasonCode: reason}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -197,13 +198,13 @@ func TestManagerDigestNumbers(t *testing.T) {
 	give(a3, 1, "")
 	give(a4, -1, "bad_data")
 	later := time.Now().Add(time.Second)
-	for _, o := range []store.Outcome{{LeadID: a1.ID, Outcome: "lost", OccurredAt: later}, {LeadID: a2.ID, Outcome: "won", OccurredAt: later}} {
+	for _, o := range []leadbot.Outcome{{LeadID: a1.ID, Outcome: "lost", OccurredAt: later}, {LeadID: a2.ID, Outcome: "won", OccurredAt: later}} {
 		if err := e.st.RecordOutcome(e.ctx, o, "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.clock.Set(time.Now().Add(time.Minute))
-	r, err := handlers.BuildTeamReport(e.ctx, e.st, boss.ID, e.clock.Now())
+	r, err := report.Build(e.ctx, e.st, boss.ID, e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

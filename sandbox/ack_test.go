@@ -8,12 +8,13 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
 
 func TestLateAckIsAFailureAndSlashIsNotRetried(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{AckDeadline: 50 * time.Millisecond})
+	sb := sandboxtest.Start(t, sandbox.Config{AckDeadline: 50 * time.Millisecond})
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	b := startBot(t, sb, func(b *testBot, evt socketmode.Event) {
@@ -48,7 +49,7 @@ func TestLateAckIsAFailureAndSlashIsNotRetried(t *testing.T) {
 }
 
 func TestUnackedEventIsRetried(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{AckDeadline: 250 * time.Millisecond,
+	sb := sandboxtest.Start(t, sandbox.Config{AckDeadline: 250 * time.Millisecond,
 		EventRetryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}})
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
@@ -105,7 +106,7 @@ func TestUnackedEventIsRetried(t *testing.T) {
 }
 
 func TestEnvelopesSpreadOverConnections(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	b1 := startBot(t, sb, ackAll)
@@ -123,7 +124,7 @@ func TestEnvelopesSpreadOverConnections(t *testing.T) {
 }
 
 func TestViewSubmissionResponseActions(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	next := make(chan any, 1) // what the bot answers to the next submission
@@ -181,7 +182,7 @@ func TestViewSubmissionResponseActions(t *testing.T) {
 }
 
 func TestOversizedAckIsIgnored(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{AckDeadline: 100 * time.Millisecond})
+	sb := sandboxtest.Start(t, sandbox.Config{AckDeadline: 100 * time.Millisecond})
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()), slack.OptionAppLevelToken(sb.AppToken()))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/slack-go/slack"
 )
 
@@ -67,7 +68,7 @@ func report(b *testing.B, sb *sandbox.Workspace, elapsed time.Duration, roundTri
 }
 
 func benchRoundTrip(b *testing.B, client func(*testing.B, *sandbox.Workspace)) {
-	sb := sandbox.StartTest(b, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
+	sb := sandboxtest.Start(b, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	client(b, sb)
 	ctx := context.Background()
@@ -105,7 +106,7 @@ func BenchmarkEnvelopeRoundTripSlackGo(b *testing.B) {
 // BenchmarkEnvelopeThroughputParallel: many users at once over one raw
 // connection, for envelopes per second under load.
 func BenchmarkEnvelopeThroughputParallel(b *testing.B) {
-	sb := sandbox.StartTest(b, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
+	sb := sandboxtest.Start(b, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	rawAcker(b, sb)
 	ctx := context.Background()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
@@ -20,7 +21,7 @@ import (
 // clients against the sandbox (docs/slack-protocol.md §6).
 
 func TestEveryEnvelopeTypeDecodesAndIsAcked(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	sales := sb.AddChannel(sandbox.Channel{Name: "sales", Members: []string{alice.ID}, BotMember: true})
@@ -115,7 +116,7 @@ func modal(callbackID string, notify bool) slack.ModalViewRequest {
 }
 
 func TestReconnectAfterEachDisconnect(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	b := startBot(t, sb, ackAll)
 	b.waitCount(t, ctx, socketmode.EventTypeHello, 1)
@@ -145,7 +146,7 @@ func waitConnections(t *testing.T, ctx context.Context, sb *sandbox.Workspace, n
 }
 
 func TestReconnectWhenPingsStop(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{PingInterval: 100 * time.Millisecond})
+	sb := sandboxtest.Start(t, sandbox.Config{PingInterval: 100 * time.Millisecond})
 	ctx := testCtx(t)
 	b := startBot(t, sb, ackAll, socketmode.OptionPingInterval(time.Second))
 	b.waitCount(t, ctx, socketmode.EventTypeHello, 1)
@@ -162,7 +163,7 @@ func TestReconnectWhenPingsStop(t *testing.T) {
 }
 
 func TestTicketIsSingleUseAndConnectionsCapped(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{MaxConnections: 2})
+	sb := sandboxtest.Start(t, sandbox.Config{MaxConnections: 2})
 	ctx := testCtx(t)
 	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()), slack.OptionAppLevelToken(sb.AppToken()))
 	dial := func() (*websocket.Conn, *http.Response, error) {
@@ -202,7 +203,7 @@ func TestTicketIsSingleUseAndConnectionsCapped(t *testing.T) {
 }
 
 func TestAuthErrors(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	for _, tc := range []struct {
 		token, want string
 	}{{"", "not_authed"}, {"xoxb-wrong", "invalid_auth"}, {sb.AppToken(), "not_allowed_token_type"}} {
@@ -222,7 +223,7 @@ func TestAuthErrors(t *testing.T) {
 }
 
 func TestRateLimitedError(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{RateLimits: sandbox.RateLimits{
+	sb := sandboxtest.Start(t, sandbox.Config{RateLimits: sandbox.RateLimits{
 		PostMessagePerChannel: sandbox.Limit{Rate: 0.5, Burst: 1},
 	}})
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
@@ -253,7 +254,7 @@ func TestRateLimitedError(t *testing.T) {
 }
 
 func TestTierLimit(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{RateLimits: sandbox.RateLimits{Tier4: sandbox.PerMinute(3)}})
+	sb := sandboxtest.Start(t, sandbox.Config{RateLimits: sandbox.RateLimits{Tier4: sandbox.PerMinute(3)}})
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()))
 	for i := range 4 {
@@ -280,7 +281,7 @@ func (c *fakeClock) Add(d time.Duration) {
 
 func TestTriggerIDSingleUseAndExpiry(t *testing.T) {
 	clock := &fakeClock{now: time.Now()}
-	sb := sandbox.StartTest(t, sandbox.Config{Now: clock.Now})
+	sb := sandboxtest.Start(t, sandbox.Config{Now: clock.Now})
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	triggers := make(chan string, 4)

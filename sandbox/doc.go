@@ -9,7 +9,7 @@
 // as users (run slash commands, click buttons, submit modals, open the Home
 // tab) and wait on the outcome without sleeping:
 //
-//	sb := sandbox.StartTest(t)
+//	sb := sandboxtest.Start(t) // package sandbox/sandboxtest
 //	alice := sb.AddUser(sandbox.User{Name: "alice", Email: "alice@example.com"})
 //	// start the bot with slack.OptionAPIURL(sb.APIURL()) and
 //	// slack.OptionAppLevelToken(sb.AppToken()), then:

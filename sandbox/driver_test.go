@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
@@ -94,7 +95,7 @@ func postDigest(t *testing.T, b *testBot, u sandbox.User) {
 }
 
 func TestDriverClickThroughMessageAndModal(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice", Email: "alice@example.com"})
 	b := leadBot(t, sb)
@@ -151,7 +152,7 @@ func TestDriverClickThroughMessageAndModal(t *testing.T) {
 }
 
 func TestDriverResponseURLAndHome(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	b := leadBot(t, sb)

@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 )
 
 // fakeNow is a settable clock for the sandbox's expiries.
@@ -33,7 +34,7 @@ func (c *fakeNow) Add(d time.Duration) {
 // upload URL, files.completeUploadExternal) works against the sandbox, and the file, its bytes
 // and the message it made are recorded.
 func TestUploadFileConformance(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()))
@@ -79,7 +80,7 @@ func TestUploadFileConformance(t *testing.T) {
 // bot is not in, missing arguments. A failed step changes nothing.
 func TestUploadFileErrors(t *testing.T) {
 	clk := &fakeNow{t: time.Date(2030, 3, 4, 9, 0, 0, 0, time.UTC)}
-	sb := sandbox.StartTest(t, sandbox.Config{Now: clk.Now})
+	sb := sandboxtest.Start(t, sandbox.Config{Now: clk.Now})
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	closed := sb.AddChannel(sandbox.Channel{Name: "closed", Members: []string{alice.ID}, BotMember: false})

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/slack-go/slack"
 )
 
@@ -18,7 +19,7 @@ func button(actionID, value string) *slack.ButtonBlockElement {
 }
 
 func TestMessageLimits(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
+	sb := sandboxtest.Start(t, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()))
 	many := func(n int) []slack.Block {
@@ -76,7 +77,7 @@ func TestMessageLimits(t *testing.T) {
 }
 
 func TestViewLimits(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
+	sb := sandboxtest.Start(t, sandbox.Config{RateLimits: sandbox.RateLimits{Disabled: true}})
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()))
 	home := func(n int, meta string) slack.HomeTabViewRequest {

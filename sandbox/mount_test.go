@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -61,7 +62,7 @@ func TestHandlerMountedElsewhere(t *testing.T) {
 
 // A client that ignores a disconnect frame is cut off after the grace.
 func TestDisconnectGraceClosesIgnoringClient(t *testing.T) {
-	sb := sandbox.StartTest(t, sandbox.Config{DisconnectGrace: 50 * time.Millisecond})
+	sb := sandboxtest.Start(t, sandbox.Config{DisconnectGrace: 50 * time.Millisecond})
 	ctx := testCtx(t)
 	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()), slack.OptionAppLevelToken(sb.AppToken()))
 	_, u, err := api.StartSocketModeContext(ctx)

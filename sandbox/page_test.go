@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 )
 
 // pageState is the part of /sandbox/api/state the tests read.
@@ -89,7 +90,7 @@ func postPage(t *testing.T, sb *sandbox.Workspace, path string, body any) pageRe
 }
 
 func TestPageServesItselfSafely(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	base := strings.TrimSuffix(sb.APIURL(), "/api/")
 	for path, want := range map[string]int{"/": 200, "/sandbox/page/app.js": 200, "/sandbox/page/style.css": 200, "/nope": 404} {
 		res, err := http.Get(base + path)
@@ -124,7 +125,7 @@ func TestPageServesItselfSafely(t *testing.T) {
 
 func TestPageClickThroughMessageAndModal(t *testing.T) {
 	ran := 0
-	sb := sandbox.StartTest(t, sandbox.Config{Controls: []sandbox.Control{{Label: "Send digests", Run: func(ctx context.Context) (string, error) {
+	sb := sandboxtest.Start(t, sandbox.Config{Controls: []sandbox.Control{{Label: "Send digests", Run: func(ctx context.Context) (string, error) {
 		ran++
 		return "Sent 1 digest", nil
 	}}, {Label: "Broken", Run: func(ctx context.Context) (string, error) { return "", errors.New("no database") }}}})
@@ -234,7 +235,7 @@ func TestPageClickThroughMessageAndModal(t *testing.T) {
 }
 
 func TestPageEventStream(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	bob := sb.AddUser(sandbox.User{Name: "bob"})

@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
 
 func TestOverflowAndSelectPayloads(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	got := make(chan slack.InteractionCallback, 2)
@@ -62,7 +63,7 @@ func TestOverflowAndSelectPayloads(t *testing.T) {
 }
 
 func TestConcurrentUsers(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	startBot(t, sb, func(b *testBot, evt socketmode.Event) {
 		_ = b.sm.Ack(*evt.Request, map[string]any{"text": "ok"})
@@ -91,7 +92,7 @@ func TestConcurrentUsers(t *testing.T) {
 }
 
 func TestClickButtonByValueOrBlock(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	got := make(chan slack.BlockAction, 3)

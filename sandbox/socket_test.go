@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
 
 func TestConnectAndHello(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	b := startBot(t, sb, ackAll)
 	b.waitCount(t, ctx, socketmode.EventTypeHello, 1)
@@ -23,7 +24,7 @@ func TestConnectAndHello(t *testing.T) {
 }
 
 func TestSlashCommandAckIsResponse(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice", Email: "alice@example.com"})
 	got := make(chan slack.SlashCommand, 1)
@@ -54,7 +55,7 @@ func TestSlashCommandAckIsResponse(t *testing.T) {
 }
 
 func TestButtonClickUpdatesMessage(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	actions := make(chan slack.InteractionCallback, 1)

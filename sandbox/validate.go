@@ -67,6 +67,8 @@ func (c *checker) text(ptr string, v any, limit int, plainOnly bool) string {
 
 // blocks checks a blocks array against Slack's limits; it reports whether
 // the JSON had Block Kit's shape at all (invalid_blocks_format otherwise).
+// Each block is checked by blockID and block, in that order, so problems
+// come out block by block as Slack lists them.
 func (c *checker) blocks(ptr string, raw json.RawMessage, maxBlocks int) (hasInput, wellFormed bool) {
 	var blocks []map[string]any
 	if err := json.Unmarshal(raw, &blocks); err != nil {
@@ -78,77 +80,118 @@ func (c *checker) blocks(ptr string, raw json.RawMessage, maxBlocks int) (hasInp
 	seen := map[string]bool{}
 	for i, b := range blocks {
 		p := fmt.Sprintf("%s/%d", ptr, i)
-		if id, ok := b["block_id"].(string); ok {
-			c.maxLen(p+"/block_id", id, maxIDLen)
-			if seen[id] {
-				c.add(p+"/block_id", "duplicate block_id")
-			}
-			seen[id] = true
-		}
-		typ, _ := b["type"].(string)
-		switch typ {
-		case "section":
-			_, hasText := b["text"]
-			fields, _ := b["fields"].([]any)
-			if !hasText && len(fields) == 0 {
-				c.add(p, "must provide either text or fields")
-			}
-			if hasText {
-				c.text(p+"/text", b["text"], maxSectionText, false)
-			}
-			if len(fields) > maxFields {
-				c.add(p+"/fields", "no more than %d items allowed", maxFields)
-			}
-			for j, f := range fields {
-				c.text(fmt.Sprintf("%s/fields/%d", p, j), f, maxFieldText, false)
-			}
-			if acc, ok := b["accessory"].(map[string]any); ok {
-				c.element(p+"/accessory", acc)
-			}
-		case "header":
-			c.text(p+"/text", b["text"], maxHeaderText, true)
-		case "actions":
-			els, _ := b["elements"].([]any)
-			if len(els) == 0 {
-				c.add(p+"/elements", "must provide at least 1 item")
-			}
-			if len(els) > maxActionsElements {
-				c.add(p+"/elements", "no more than %d items allowed", maxActionsElements)
-			}
-			ids := map[string]bool{}
-			for j, e := range els {
-				em, _ := e.(map[string]any)
-				ep := fmt.Sprintf("%s/elements/%d", p, j)
-				c.element(ep, em)
-				if id, _ := em["action_id"].(string); id != "" {
-					if ids[id] {
-						c.add(ep+"/action_id", "duplicate action_id")
-					}
-					ids[id] = true
-				}
-			}
-		case "context":
-			els, _ := b["elements"].([]any)
-			if len(els) > maxContextElements {
-				c.add(p+"/elements", "no more than %d items allowed", maxContextElements)
-			}
-		case "input":
+		c.blockID(p, b, seen)
+		if c.block(p, b) {
 			hasInput = true
-			c.text(p+"/label", b["label"], maxLabel, true)
-			if h, ok := b["hint"]; ok {
-				c.text(p+"/hint", h, maxLabel, true)
-			}
-			if el, ok := b["element"].(map[string]any); ok {
-				c.element(p+"/element", el)
-			} else {
-				c.add(p+"/element", "must provide an object")
-			}
-		case "divider", "image", "rich_text", "file", "video", "markdown", "call", "context_actions", "table":
-		default:
-			c.add(p+"/type", "must be a valid enum value")
 		}
 	}
 	return hasInput, true
+}
+
+// blockID checks the optional block_id of the block at p. It needs the ids
+// of the blocks before it (seen, which it updates) because Slack rejects a
+// surface where two blocks share an id, not just an id that is too long.
+func (c *checker) blockID(p string, b map[string]any, seen map[string]bool) {
+	id, ok := b["block_id"].(string)
+	if !ok {
+		return
+	}
+	c.maxLen(p+"/block_id", id, maxIDLen)
+	if seen[id] {
+		c.add(p+"/block_id", "duplicate block_id")
+	}
+	seen[id] = true
+}
+
+// block checks the block at p by its type and reports whether it is an input
+// block, which the caller needs because a modal with inputs must have a
+// submit button (checkView). Unknown types are rejected as Slack does;
+// the known types without limits worth emulating pass unchecked.
+func (c *checker) block(p string, b map[string]any) (isInput bool) {
+	typ, _ := b["type"].(string)
+	switch typ {
+	case "section":
+		c.section(p, b)
+	case "header":
+		c.text(p+"/text", b["text"], maxHeaderText, true)
+	case "actions":
+		c.actions(p, b)
+	case "context":
+		els, _ := b["elements"].([]any)
+		if len(els) > maxContextElements {
+			c.add(p+"/elements", "no more than %d items allowed", maxContextElements)
+		}
+	case "input":
+		c.input(p, b)
+		return true
+	case "divider", "image", "rich_text", "file", "video", "markdown", "call", "context_actions", "table":
+	default:
+		c.add(p+"/type", "must be a valid enum value")
+	}
+	return false
+}
+
+// section checks a section block, which Slack accepts with text, fields or
+// both but not with neither, each under its own length limit, plus an
+// optional accessory element.
+func (c *checker) section(p string, b map[string]any) {
+	_, hasText := b["text"]
+	fields, _ := b["fields"].([]any)
+	if !hasText && len(fields) == 0 {
+		c.add(p, "must provide either text or fields")
+	}
+	if hasText {
+		c.text(p+"/text", b["text"], maxSectionText, false)
+	}
+	if len(fields) > maxFields {
+		c.add(p+"/fields", "no more than %d items allowed", maxFields)
+	}
+	for j, f := range fields {
+		c.text(fmt.Sprintf("%s/fields/%d", p, j), f, maxFieldText, false)
+	}
+	if acc, ok := b["accessory"].(map[string]any); ok {
+		c.element(p+"/accessory", acc)
+	}
+}
+
+// actions checks an actions block: between 1 and maxActionsElements
+// elements, each checked as an element, and action_ids unique within the
+// block, since Slack could not tell the clicks apart otherwise.
+func (c *checker) actions(p string, b map[string]any) {
+	els, _ := b["elements"].([]any)
+	if len(els) == 0 {
+		c.add(p+"/elements", "must provide at least 1 item")
+	}
+	if len(els) > maxActionsElements {
+		c.add(p+"/elements", "no more than %d items allowed", maxActionsElements)
+	}
+	ids := map[string]bool{}
+	for j, e := range els {
+		em, _ := e.(map[string]any)
+		ep := fmt.Sprintf("%s/elements/%d", p, j)
+		c.element(ep, em)
+		if id, _ := em["action_id"].(string); id != "" {
+			if ids[id] {
+				c.add(ep+"/action_id", "duplicate action_id")
+			}
+			ids[id] = true
+		}
+	}
+}
+
+// input checks an input block: a plain-text label and optional hint, and
+// the element it wraps, which Slack requires (an input with nothing to
+// type into is an error, not an empty field).
+func (c *checker) input(p string, b map[string]any) {
+	c.text(p+"/label", b["label"], maxLabel, true)
+	if h, ok := b["hint"]; ok {
+		c.text(p+"/hint", h, maxLabel, true)
+	}
+	if el, ok := b["element"].(map[string]any); ok {
+		c.element(p+"/element", el)
+	} else {
+		c.add(p+"/element", "must provide an object")
+	}
 }
 
 // element checks an interactive element.

@@ -9,12 +9,13 @@ import (
 	"testing"
 
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
 
 func TestUsersAPI(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice", RealName: "Alice Smith", Email: "Alice@Example.com", TZ: "America/Los_Angeles"})
 	mgr := sb.AddUser(sandbox.User{Name: "mona", Email: "mona@example.com", TZ: "Europe/Paris", IsManager: true})
 	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()))
@@ -56,7 +57,7 @@ func TestUsersAPI(t *testing.T) {
 }
 
 func TestChannelsAndEphemeral(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	bob := sb.AddUser(sandbox.User{Name: "bob"})
@@ -114,7 +115,7 @@ func TestChannelsAndEphemeral(t *testing.T) {
 }
 
 func TestResponseURLUsesAndFeed(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	urls := make(chan string, 1)
@@ -166,7 +167,7 @@ func TestResponseURLUsesAndFeed(t *testing.T) {
 }
 
 func TestPresetUserIDsAreKept(t *testing.T) {
-	sb := sandbox.StartTest(t)
+	sb := sandboxtest.Start(t)
 	a := sb.AddUser(sandbox.User{ID: "U0ALICE01", Name: "alice"})
 	b := sb.AddUser(sandbox.User{ID: "U0ALICE01", Name: "dup"})
 	c := sb.AddUser(sandbox.User{Name: "carol"})

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
@@ -119,22 +118,6 @@ func Serve(ln net.Listener, cfg Config) *Workspace {
 			w.log.Error("sandbox: serve", "err", err)
 		}
 	}()
-	return w
-}
-
-// StartTest starts a workspace on a free loopback port and closes it when
-// the test ends. cfg is optional (at most one).
-func StartTest(tb testing.TB, cfg ...Config) *Workspace {
-	tb.Helper()
-	var c Config
-	if len(cfg) > 0 {
-		c = cfg[0]
-	}
-	w, err := Start(c)
-	if err != nil {
-		tb.Fatalf("sandbox: %v", err)
-	}
-	tb.Cleanup(w.Close)
 	return w
 }
 

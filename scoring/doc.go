@@ -38,9 +38,10 @@
 //
 //	p := m.Predict(f)             // calibrated probabilities: 0.3 means 30 %
 //	e := m.Explain(f, i)          // or m.ExplainRows(f, rows) for many
-//	ups, downs := e.Top(3, 2)     // strongest factors each way
-//	lines := e.Reasons(3, 2)      // "▲▲ Lead Source: Reference", "▼ Time on website: 12 s (bottom 5 %)"
-//	dp, changes := scoring.Diff(previous, e) // what changed since the last score
+//	c.String()                    // "Time on website: 12 s (bottom 5 %)", for each c in e.Contributions
+//
+// Which factors a rep reads, and in what words, is decided once, in the domain package
+// (leadbot.Factors.Top, leadbot.Strength), over the factors stored with each score.
 //
 // Explanations are per source column (every dummy of "Lead Source" is one factor) and exact:
 // Base + Σ Effect equals the model's raw log-odds (exact linear SHAP for logistic regression,

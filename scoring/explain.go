@@ -127,19 +127,6 @@ func (m *LogReg) shap(enc *Encoding, x *encoded, i int, phi []float64) float64 {
 	return base
 }
 
-// Top returns the largest upward and downward contributions, strongest first (default 3 and 2).
-func (e Explanation) Top(up, down int) (ups, downs []Contribution) {
-	for _, c := range e.Contributions {
-		switch {
-		case c.Effect > 1e-9 && len(ups) < up:
-			ups = append(ups, c)
-		case c.Effect < -1e-9 && len(downs) < down:
-			downs = append(downs, c)
-		}
-	}
-	return ups, downs
-}
-
 // String renders the factor as a rep reads it: "Lead Source: Reference",
 // "Time on website: 1,240 s (top 10 %)", "Country: missing".
 func (c Contribution) String() string {
@@ -151,86 +138,6 @@ func (c Contribution) String() string {
 		s += fmt.Sprintf(" (bottom %d %%)", max(1, int(math.Round(c.Percentile*100))))
 	}
 	return s
-}
-
-// Size words the strength of an effect in log-odds: "strong" (≥1, about ×2.7 in odds),
-// "moderate" (≥0.4, about ×1.5) or "slight".
-func (c Contribution) Size() string {
-	switch a := math.Abs(c.Effect); {
-	case a >= 1:
-		return "strong"
-	case a >= 0.4:
-		return "moderate"
-	}
-	return "slight"
-}
-
-// Arrow is the direction and size at a glance: ▲▲▲ strong up … ▼ slight down.
-func (c Contribution) Arrow() string {
-	n := map[string]int{"strong": 3, "moderate": 2, "slight": 1}[c.Size()]
-	if c.Effect >= 0 {
-		return strings.Repeat("▲", n)
-	}
-	return strings.Repeat("▼", n)
-}
-
-// Reasons renders the top factors as lines: "▲▲ Lead Source: Reference".
-func (e Explanation) Reasons(up, down int) []string {
-	ups, downs := e.Top(up, down)
-	var out []string
-	for _, c := range append(ups, downs...) {
-		out = append(out, c.Arrow()+" "+c.String())
-	}
-	return out
-}
-
-// Change is one column's movement between two explanations of the same lead.
-type Change struct {
-	Column string  `json:"column"`
-	From   string  `json:"from"`
-	To     string  `json:"to"`
-	Delta  float64 `json:"delta"` // change of the column's effect, in log-odds
-}
-
-// String renders "Time on website: 300 s → 1,240 s (▲ +0.42)".
-func (c Change) String() string {
-	arrow := "▲"
-	if c.Delta < 0 {
-		arrow = "▼"
-	}
-	if c.From == c.To {
-		return fmt.Sprintf("%s: %s (%s %+.2f, the model changed)", c.Column, c.To, arrow, c.Delta)
-	}
-	return fmt.Sprintf("%s: %s → %s (%s %+.2f)", c.Column, c.From, c.To, arrow, c.Delta)
-}
-
-// Diff lists what changed between two scores of the same lead, largest change first: columns
-// whose value or effect moved by more than 0.01 log-odds. The first return is the change in
-// probability.
-func Diff(prev, cur Explanation) (float64, []Change) {
-	before := map[string]Contribution{}
-	for _, c := range prev.Contributions {
-		before[c.Column] = c
-	}
-	var out []Change
-	seen := map[string]bool{}
-	for _, c := range cur.Contributions {
-		seen[c.Column] = true
-		b, ok := before[c.Column]
-		if !ok {
-			b = Contribution{Value: "not scored"}
-		}
-		if d := c.Effect - b.Effect; math.Abs(d) > 0.01 || b.Value != c.Value {
-			out = append(out, Change{Column: c.Column, From: b.Value, To: c.Value, Delta: d})
-		}
-	}
-	for _, b := range prev.Contributions {
-		if !seen[b.Column] {
-			out = append(out, Change{Column: b.Column, From: b.Value, To: "not scored", Delta: -b.Effect})
-		}
-	}
-	slices.SortStableFunc(out, func(a, b Change) int { return cmp.Compare(math.Abs(b.Delta), math.Abs(a.Delta)) })
-	return cur.Probability - prev.Probability, out
 }
 
 // formatNumber writes 1240 as "1,240", dates as "N days ago", with a unit when configured.

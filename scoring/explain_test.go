@@ -22,15 +22,9 @@ func TestContributionWords(t *testing.T) {
 			t.Errorf("got %q, want %q", got, tt.want)
 		}
 	}
-	if a := (Contribution{Effect: 1.2}).Arrow(); a != "▲▲▲" {
-		t.Errorf("strong up = %q", a)
-	}
-	if a := (Contribution{Effect: -0.1}).Arrow(); a != "▼" {
-		t.Errorf("slight down = %q", a)
-	}
 }
 
-func TestTopAndRealExplanation(t *testing.T) {
+func TestRealExplanationWords(t *testing.T) {
 	f, y := synthLeads(3000, 21)
 	m, _ := trainOK(t, f, y, TrainConfig{Kind: KindLogReg, Units: map[string]string{"Time on website": "s"}})
 	var missingRow, refRow = -1, -1
@@ -44,18 +38,12 @@ func TestTopAndRealExplanation(t *testing.T) {
 		}
 	}
 	e := m.Explain(f, refRow)
-	ups, downs := e.Top(3, 2)
-	if len(ups) > 3 || len(downs) > 2 {
-		t.Fatalf("top %d/%d", len(ups), len(downs))
+	var words []string
+	for _, c := range e.Contributions {
+		words = append(words, c.String())
 	}
-	for _, c := range ups {
-		if c.Effect <= 0 {
-			t.Errorf("up factor with effect %v", c.Effect)
-		}
-	}
-	text := strings.Join(e.Reasons(3, 2), "\n")
-	if !strings.Contains(text, "Lead Source: Reference") {
-		t.Errorf("reasons for a Reference lead:\n%s", text)
+	if text := strings.Join(words, "\n"); !strings.Contains(text, "Lead Source: Reference") {
+		t.Errorf("contributions of a Reference lead:\n%s", text)
 	}
 	e2 := m.Explain(f, missingRow)
 	found := false
@@ -66,15 +54,5 @@ func TestTopAndRealExplanation(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("missing value not rendered as missing: %+v", e2.Contributions)
-	}
-	dp, changes := Diff(e2, e)
-	if dp != e.Probability-e2.Probability || len(changes) == 0 {
-		t.Fatalf("diff %v %v", dp, changes)
-	}
-	if s := changes[0].String(); !strings.Contains(s, "→") {
-		t.Errorf("change %q", s)
-	}
-	if _, none := Diff(e, e); len(none) != 0 {
-		t.Errorf("no change expected, got %v", none)
 	}
 }

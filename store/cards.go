@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/lib/pq"
 )
 
@@ -13,15 +14,15 @@ type CardFacts struct {
 	LeadID int64
 	// Latest is the lead's current score; Prev the one the viewer saw when it was last delivered
 	// to them (nil when never, or when it has not changed since).
-	Latest, Prev *Score
+	Latest, Prev *leadbot.Score
 	// Verdict is the viewer's active verdict or, failing that, that of the other person entitled
 	// to judge the lead (the owner's manager, or the owner when a manager looks); VerdictBy names
 	// them when it is not the viewer.
-	Verdict     *Feedback
+	Verdict     *leadbot.Feedback
 	VerdictBy   string
 	ReasonLabel string
 	Snoozed     *time.Time
-	Outcome     *Outcome
+	Outcome     *leadbot.Outcome
 }
 
 type cardRow struct {
@@ -39,15 +40,15 @@ type cardRow struct {
 	PrevFactors []byte     `db:"prev_factors"`
 	PrevAt      *time.Time `db:"prev_at"`
 
-	FbID        *int64     `db:"fb_id"`
-	FbRep       *int64     `db:"fb_rep"`
-	FbVerdict   *int       `db:"fb_verdict"`
-	FbReason    *string    `db:"fb_reason"`
-	FbNote      *string    `db:"fb_note"`
-	FbAccount   *bool      `db:"fb_account"`
-	FbAt        *time.Time `db:"fb_at"`
-	FbBy        *string    `db:"fb_by"`
-	ReasonLabel *string    `db:"reason_label"`
+	FbID        *int64           `db:"fb_id"`
+	FbRep       *int64           `db:"fb_rep"`
+	FbVerdict   *leadbot.Verdict `db:"fb_verdict"`
+	FbReason    *string          `db:"fb_reason"`
+	FbNote      *string          `db:"fb_note"`
+	FbAccount   *bool            `db:"fb_account"`
+	FbAt        *time.Time       `db:"fb_at"`
+	FbBy        *string          `db:"fb_by"`
+	ReasonLabel *string          `db:"reason_label"`
 
 	SnoozedUntil *time.Time `db:"snoozed_until"`
 	Outcome      *string    `db:"outcome"`
@@ -57,7 +58,7 @@ type cardRow struct {
 
 // CardFacts reads, in one query, what the cards of leadIDs show to viewer on their local day
 // (a digest redraw used to take some forty queries).
-func (s *Store) CardFacts(ctx context.Context, viewer Rep, leadIDs []int64, day time.Time) (map[int64]CardFacts, error) {
+func (s *Store) CardFacts(ctx context.Context, viewer leadbot.Rep, leadIDs []int64, day time.Time) (map[int64]CardFacts, error) {
 	var rows []cardRow
 	err := s.selectPrepared(ctx, &rows, `
 		SELECT l.id AS lead_id,
@@ -88,24 +89,24 @@ func (s *Store) CardFacts(ctx context.Context, viewer Rep, leadIDs []int64, day 
 		LEFT JOIN outcomes o ON o.lead_id = l.id
 		ORDER BY u.ord`, pq.Array(leadIDs), viewer.ID, viewer.ManagerID, day)
 	if err != nil {
-		return nil, translate(err)
+		return nil, translate("CardFacts", err)
 	}
 	out := make(map[int64]CardFacts, len(rows))
 	for _, r := range rows {
 		f := CardFacts{LeadID: r.LeadID, Snoozed: r.SnoozedUntil}
 		if r.CurID != nil {
-			f.Latest = &Score{ID: *r.CurID, LeadID: r.LeadID, ModelVersion: r.CurModel, Probability: *r.CurP, FactorsJSON: json.RawMessage(r.CurFactors), ScoredAt: *r.CurAt}
+			f.Latest = &leadbot.Score{ID: *r.CurID, LeadID: r.LeadID, ModelVersion: r.CurModel, Probability: *r.CurP, FactorsJSON: json.RawMessage(r.CurFactors), ScoredAt: *r.CurAt}
 		}
 		if r.PrevID != nil {
-			f.Prev = &Score{ID: *r.PrevID, LeadID: r.LeadID, ModelVersion: r.PrevModel, Probability: *r.PrevP, FactorsJSON: json.RawMessage(r.PrevFactors), ScoredAt: *r.PrevAt}
+			f.Prev = &leadbot.Score{ID: *r.PrevID, LeadID: r.LeadID, ModelVersion: r.PrevModel, Probability: *r.PrevP, FactorsJSON: json.RawMessage(r.PrevFactors), ScoredAt: *r.PrevAt}
 		}
 		if r.FbID != nil {
-			f.Verdict = &Feedback{ID: *r.FbID, LeadID: r.LeadID, RepID: *r.FbRep, Verdict: *r.FbVerdict, ReasonCode: r.FbReason,
+			f.Verdict = &leadbot.Feedback{ID: *r.FbID, LeadID: r.LeadID, RepID: *r.FbRep, Verdict: *r.FbVerdict, ReasonCode: r.FbReason,
 				Note: deref(r.FbNote), AccountWide: r.FbAccount != nil && *r.FbAccount, CreatedAt: *r.FbAt}
 			f.VerdictBy, f.ReasonLabel = deref(r.FbBy), deref(r.ReasonLabel)
 		}
 		if r.Outcome != nil {
-			f.Outcome = &Outcome{LeadID: r.LeadID, Outcome: *r.Outcome, OccurredAt: *r.OccurredAt, Amount: r.Amount}
+			f.Outcome = &leadbot.Outcome{LeadID: r.LeadID, Outcome: *r.Outcome, OccurredAt: *r.OccurredAt, Amount: r.Amount}
 		}
 		out[r.LeadID] = f
 	}

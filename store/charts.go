@@ -102,7 +102,7 @@ func (s *Store) TeamWeekly(ctx context.Context, managerID int64, until time.Time
 		FROM fb FULL JOIN oc USING (week)
 		ORDER BY week`, managerID, pq.Array(bounds), n, hot)
 	if err != nil {
-		return nil, translate(err)
+		return nil, translate("TeamWeekly", err)
 	}
 	for _, r := range rows {
 		if r.Week >= 1 && r.Week <= n {

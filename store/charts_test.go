@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -50,7 +51,7 @@ func TestTeamWeekly(t *testing.T) {
 		}
 		return v
 	}
-	lead := func(ext string, owner store.Rep, p float64) store.Lead {
+	lead := func(ext string, owner leadbot.Rep, p float64) leadbot.Lead {
 		t.Helper()
 		l, err := st.UpsertLead(ctx, store.NewLead{ExternalID: ext, Name: ext, OwnerID: &owner.ID})
 		if err != nil {
@@ -65,9 +66,9 @@ func TestTeamWeekly(t *testing.T) {
 		}
 		return l
 	}
-	give := func(r store.Rep, l store.Lead, verdict int, reason string, when time.Time) {
+	give := func(r leadbot.Rep, l leadbot.Lead, verdict int, reason string, when time.Time) {
 		t.Helper()
-		fb, _, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: l.ID, RepID: r.ID, Verdict: verdict, ReasonCode: reason})
+		fb, _, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: l.ID, RepID: r.ID, Verdict: leadbot.Verdict(verdict), ReasonCode: reason})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,9 +76,9 @@ func TestTeamWeekly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	outcome := func(l store.Lead, o string, when time.Time) {
+	outcome := func(l leadbot.Lead, o string, when time.Time) {
 		t.Helper()
-		if err := st.RecordOutcome(ctx, store.Outcome{LeadID: l.ID, Outcome: o, OccurredAt: when}, "test"); err != nil {
+		if err := st.RecordOutcome(ctx, leadbot.Outcome{LeadID: l.ID, Outcome: o, OccurredAt: when}, "test"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/leadbot/leadbot"
 	"github.com/lib/pq"
 )
 
@@ -45,7 +46,7 @@ type Delivery struct {
 // sent. When the digest already exists (another replica, a retry, a restart) nothing changes and
 // the existing digest is returned with created false: the caller sends only what it created or
 // what is still unsent, which is what makes delivery idempotent.
-func (s *Store) ReserveDigest(ctx context.Context, repID int64, day time.Time, kind string, leads []Lead) (d Digest, created bool, err error) {
+func (s *Store) ReserveDigest(ctx context.Context, repID int64, day time.Time, kind string, leads []leadbot.Lead) (d Digest, created bool, err error) {
 	err = s.Tx(ctx, func(tx *sqlx.Tx) error {
 		var ids []Digest
 		if err := tx.SelectContext(ctx, &ids, `
@@ -71,7 +72,7 @@ func (s *Store) ReserveDigest(ctx context.Context, repID int64, day time.Time, k
 		}
 		return nil
 	})
-	return d, created, translate(err)
+	return d, created, translate("ReserveDigest", err)
 }
 
 // MarkDigestSent records where the digest was posted.
@@ -80,44 +81,44 @@ func (s *Store) MarkDigestSent(ctx context.Context, id int64, channel, ts string
 		UPDATE digests SET status = 'sent', channel = $2, message_ts = $3, sent_at = now(),
 		                   attempts = attempts + 1, last_error = ''
 		WHERE id = $1`, id, channel, ts)
-	return translate(err)
+	return translate("MarkDigestSent", err)
 }
 
 // MarkDigestFailed records a failed attempt; the digest stays due and is retried.
 func (s *Store) MarkDigestFailed(ctx context.Context, id int64, errText string) error {
 	_, err := s.db.ExecContext(ctx, `
 		UPDATE digests SET status = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1`, id, errText)
-	return translate(err)
+	return translate("MarkDigestFailed", err)
 }
 
 // DigestByID returns one digest.
 func (s *Store) DigestByID(ctx context.Context, id int64) (Digest, error) {
 	var d Digest
 	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE id = $1`, id)
-	return d, translate(err)
+	return d, translate("DigestByID", err)
 }
 
 // DigestFor returns the rep's digest of a kind for a day, or ErrNotFound.
 func (s *Store) DigestFor(ctx context.Context, repID int64, day time.Time, kind string) (Digest, error) {
 	var d Digest
 	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
-	return d, translate(err)
+	return d, translate("DigestFor", err)
 }
 
 // DigestLeads returns the leads of a digest in their order.
-func (s *Store) DigestLeads(ctx context.Context, digestID int64) ([]Lead, error) {
-	var ls []Lead
+func (s *Store) DigestLeads(ctx context.Context, digestID int64) ([]leadbot.Lead, error) {
+	var ls []leadbot.Lead
 	err := s.selectPrepared(ctx, &ls, `
 		SELECT `+leadColumns+` FROM deliveries d JOIN leads l ON l.id = d.lead_id
 		WHERE d.digest_id = (SELECT COALESCE(leads_from, id) FROM digests WHERE id = $1) ORDER BY d.position`, digestID)
-	return ls, translate(err)
+	return ls, translate("DigestLeads", err)
 }
 
 // DigestByMessage returns the digest posted as message ts in channel, or ErrNotFound.
 func (s *Store) DigestByMessage(ctx context.Context, channel, ts string) (Digest, error) {
 	var d Digest
 	err := s.getPrepared(ctx, &d, digestByMessageQuery, channel, ts)
-	return d, translate(err)
+	return d, translate("DigestByMessage", err)
 }
 
 // digestByMessageQuery runs on every click. Its condition that message_ts is not empty repeats
@@ -131,7 +132,7 @@ func (s *Store) LastSentDigest(ctx context.Context, repID int64, kind string) (D
 	var d Digest
 	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests
 		WHERE rep_id = $1 AND kind = $2 AND status = 'sent' ORDER BY day DESC LIMIT 1`, repID, kind)
-	return d, translate(err)
+	return d, translate("LastSentDigest", err)
 }
 
 // ReserveLinkedDigest records a digest that shows the leads of another digest (a team channel
@@ -142,7 +143,7 @@ func (s *Store) ReserveLinkedDigest(ctx context.Context, repID int64, day time.T
 		INSERT INTO digests (rep_id, day, kind, leads_from) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING `+digestColumns, repID, day, kind, from)
 	if err != nil {
-		return d, false, translate(err)
+		return d, false, translate("ReserveLinkedDigest", err)
 	}
 	if len(rows) == 1 {
 		return rows[0], true, nil
@@ -169,20 +170,20 @@ func (s *Store) ReserveTeamPost(ctx context.Context, managerID int64, day time.T
 		INSERT INTO team_posts (manager_id, day, channel) VALUES ($1, $2, $3)
 		ON CONFLICT (manager_id, day) DO UPDATE SET channel = team_posts.channel
 		RETURNING id, manager_id, day, channel, message_ts, status, last_error`, managerID, day, channel)
-	return p, translate(err)
+	return p, translate("ReserveTeamPost", err)
 }
 
 // MarkTeamPost records the outcome of posting a team's parent message.
 func (s *Store) MarkTeamPost(ctx context.Context, id int64, ts, status, errText string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE team_posts SET message_ts = $2, status = $3, last_error = $4 WHERE id = $1`, id, ts, status, errText)
-	return translate(err)
+	return translate("MarkTeamPost", err)
 }
 
 // NoticeOnce reports whether key is new, and remembers it: for telling people something once.
 func (s *Store) NoticeOnce(ctx context.Context, key string) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO app_state (key, value) VALUES ($1, 'true') ON CONFLICT (key) DO NOTHING`, "notice:"+key)
 	if err != nil {
-		return false, translate(err)
+		return false, translate("NoticeOnce", err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
@@ -204,5 +205,5 @@ func (s *Store) ForgetDigestsSince(ctx context.Context, day time.Time) (int, err
 		n, _ = res.RowsAffected()
 		return nil
 	})
-	return int(n), translate(err)
+	return int(n), translate("ForgetDigestsSince", err)
 }

@@ -2,55 +2,17 @@ package store
 
 import (
 	"context"
-	"time"
+
+	"github.com/leadbot/leadbot"
 )
-
-// Feedback is a rep's verdict on a lead: +1 (👍) or -1 (👎) with an optional reason code.
-type Feedback struct {
-	ID           int64      `db:"id"`
-	LeadID       int64      `db:"lead_id"`
-	RepID        int64      `db:"rep_id"`
-	Verdict      int        `db:"verdict"`
-	ReasonCode   *string    `db:"reason_code"`
-	Note         string     `db:"note"`
-	AccountWide  bool       `db:"account_wide"`
-	Channel      string     `db:"channel"`
-	MessageTS    string     `db:"message_ts"`
-	Probability  *float64   `db:"probability"`
-	ModelVersion *int       `db:"model_version"`
-	CreatedAt    time.Time  `db:"created_at"`
-	UndoneAt     *time.Time `db:"undone_at"`
-}
-
-// Reason returns the reason code or "".
-func (f Feedback) Reason() string {
-	if f.ReasonCode == nil {
-		return ""
-	}
-	return *f.ReasonCode
-}
 
 const feedbackColumns = `id, lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
 	probability, model_version, created_at, undone_at`
 
-// NewFeedback is a verdict to record.
-type NewFeedback struct {
-	LeadID      int64
-	RepID       int64
-	Verdict     int
-	ReasonCode  string
-	Note        string
-	AccountWide bool
-	Channel     string
-	MessageTS   string
-	// CreatedAt backdates a verdict (history brought in from elsewhere, the demo); zero is now.
-	CreatedAt time.Time
-}
-
 // RecordFeedback records a verdict with the lead's current score and model. A rep has at most one
 // active verdict per lead: when one exists already (a double click, a retried envelope, a stale
 // message) it is returned unchanged with created false.
-func (s *Store) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback, created bool, err error) {
+func (s *Store) RecordFeedback(ctx context.Context, f leadbot.NewFeedback) (fb leadbot.Feedback, created bool, err error) {
 	rows, err := s.insertFeedback(ctx, recordFeedbackQuery, f.RepID, f)
 	if err != nil {
 		return fb, false, err
@@ -67,7 +29,7 @@ func (s *Store) RecordFeedback(ctx context.Context, f NewFeedback) (fb Feedback,
 // the common click made cheap. recorded is false when nothing was written: they may not, the lead
 // is gone, or their verdict is there already; the caller finds out which with the lookups it
 // makes for its answer.
-func (s *Store) RecordFeedbackBy(ctx context.Context, slackID string, f NewFeedback) (fb Feedback, recorded bool, err error) {
+func (s *Store) RecordFeedbackBy(ctx context.Context, slackID string, f leadbot.NewFeedback) (fb leadbot.Feedback, recorded bool, err error) {
 	rows, err := s.insertFeedback(ctx, recordFeedbackByQuery, slackID, f)
 	if err != nil || len(rows) == 0 {
 		return fb, false, err
@@ -75,44 +37,51 @@ func (s *Store) RecordFeedbackBy(ctx context.Context, slackID string, f NewFeedb
 	return rows[0], true, nil
 }
 
-// feedbackInsert is the insert of a verdict with the lead's current score and model, unless the
-// rep has an active verdict on the lead already. $1 is the lead; $3… are the verdict's fields;
-// rep is the SQL for the rep's id and from the rows it is read from (l is the lead).
-func feedbackInsert(rep, from string) string {
-	return `
+// The two inserts of a verdict, with the lead's current score and model, unless the rep has an
+// active verdict on the lead already. $1 is the lead, $3… the verdict's fields; they differ in $2
+// and in who is checked.
+const (
+	// $2 is the rep's id; the caller has checked the rep may judge the lead.
+	recordFeedbackQuery = `
 		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
 		                      probability, model_version, created_at)
-		SELECT l.id, ` + rep + `, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
-		` + from + `
+		SELECT l.id, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
+		FROM leads l
+		WHERE l.id = $1
 		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
-		RETURNING ` + feedbackColumns
-}
+		RETURNING id, lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+		          probability, model_version, created_at, undone_at`
 
-var (
-	// $2 is the rep's id.
-	recordFeedbackQuery = feedbackInsert("$2", `FROM leads l WHERE l.id = $1`)
-	// $2 is the rep's Slack user id; nothing is inserted unless they own the lead or manage its owner.
-	recordFeedbackByQuery = feedbackInsert("r.id", `FROM leads l
+	// $2 is the rep's Slack user id; nothing is inserted unless they may judge the lead (the
+	// access rule, may_judge).
+	recordFeedbackByQuery = `
+		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+		                      probability, model_version, created_at)
+		SELECT l.id, r.id, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
+		FROM leads l
 		JOIN reps r ON r.slack_user_id = $2
 		LEFT JOIN reps o ON o.id = l.owner_id
-		WHERE l.id = $1 AND (l.owner_id = r.id OR o.manager_id = r.id)`)
+		WHERE l.id = $1 AND may_judge(r.id, l.owner_id, o.manager_id)
+		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
+		RETURNING id, lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+		          probability, model_version, created_at, undone_at`
 )
 
 // insertFeedback runs one of the feedback inserts with who as $2 and returns the row it wrote,
 // if any.
-func (s *Store) insertFeedback(ctx context.Context, query string, who any, f NewFeedback) ([]Feedback, error) {
-	var rows []Feedback
+func (s *Store) insertFeedback(ctx context.Context, query string, who any, f leadbot.NewFeedback) ([]leadbot.Feedback, error) {
+	var rows []leadbot.Feedback
 	err := s.selectPrepared(ctx, &rows, query,
 		f.LeadID, who, f.Verdict, f.ReasonCode, f.Note, f.AccountWide, f.Channel, f.MessageTS, nullTime(f.CreatedAt))
-	return rows, translate(err)
+	return rows, translate("insertFeedback", err)
 }
 
 // ActiveFeedback returns the rep's active verdict on a lead, or ErrNotFound.
-func (s *Store) ActiveFeedback(ctx context.Context, repID, leadID int64) (Feedback, error) {
-	var fb Feedback
+func (s *Store) ActiveFeedback(ctx context.Context, repID, leadID int64) (leadbot.Feedback, error) {
+	var fb leadbot.Feedback
 	err := s.db.GetContext(ctx, &fb, `SELECT `+feedbackColumns+` FROM feedback
 		WHERE rep_id = $1 AND lead_id = $2 AND undone_at IS NULL`, repID, leadID)
-	return fb, translate(err)
+	return fb, translate("ActiveFeedback", err)
 }
 
 // UndoFeedback withdraws the rep's active verdict on a lead, keeping it in the history. It
@@ -121,24 +90,24 @@ func (s *Store) UndoFeedback(ctx context.Context, repID, leadID int64) (bool, er
 	res, err := s.db.ExecContext(ctx, `UPDATE feedback SET undone_at = now()
 		WHERE rep_id = $1 AND lead_id = $2 AND undone_at IS NULL`, repID, leadID)
 	if err != nil {
-		return false, translate(err)
+		return false, translate("UndoFeedback", err)
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
 }
 
 // FeedbackOnLead returns every verdict on a lead, undone ones included, newest first.
-func (s *Store) FeedbackOnLead(ctx context.Context, leadID int64) ([]Feedback, error) {
-	var fs []Feedback
+func (s *Store) FeedbackOnLead(ctx context.Context, leadID int64) ([]leadbot.Feedback, error) {
+	var fs []leadbot.Feedback
 	err := s.db.SelectContext(ctx, &fs, `SELECT `+feedbackColumns+` FROM feedback
 		WHERE lead_id = $1 ORDER BY created_at DESC, id DESC`, leadID)
-	return fs, translate(err)
+	return fs, translate("FeedbackOnLead", err)
 }
 
 // AllFeedback returns every active verdict (for training), oldest first.
-func (s *Store) AllFeedback(ctx context.Context) ([]Feedback, error) {
-	var fs []Feedback
+func (s *Store) AllFeedback(ctx context.Context) ([]leadbot.Feedback, error) {
+	var fs []leadbot.Feedback
 	err := s.db.SelectContext(ctx, &fs, `SELECT `+feedbackColumns+` FROM feedback
 		WHERE undone_at IS NULL ORDER BY created_at, id`)
-	return fs, translate(err)
+	return fs, translate("AllFeedback", err)
 }

@@ -10,17 +10,22 @@ import (
 	"sync"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/leadbot/leadbot"
 	"github.com/lib/pq"
-
-	"github.com/leadbot/leadbot/crm"
 )
+
+// Columns is what an import needs to know of a file's columns (satisfied by *crm.Columns).
+type Columns interface {
+	Has(field string) bool    // whether the file has one of leadbot's fields
+	AttributeNames() []string // the columns it keeps as attributes
+}
 
 // ImportOptions say how an import writes.
 type ImportOptions struct {
 	// Columns are the file's columns: on update, only the fields the file has are written, and
 	// only the attributes it has a column for are replaced, so a partial export never blanks
 	// what it does not carry.
-	Columns *crm.Columns
+	Columns Columns
 	// SkipBad writes the good rows when some are bad; without it a single bad row means nothing
 	// is written.
 	SkipBad bool
@@ -33,7 +38,7 @@ type ImportResult struct {
 	New, Updated, Unchanged int
 	// Rejects are the bad rows, by line: those the file reader found and those that fail against
 	// the database (unknown owner, unknown lead, unknown manager).
-	Rejects []crm.RowError
+	Rejects []leadbot.RowError
 	// Written is true when the transaction was committed.
 	Written bool
 }
@@ -48,7 +53,7 @@ var errHold = errors.New("hold")
 // COPY, find the rows that are bad against the database, then either stop (bad rows and no
 // SkipBad) or drop them and upsert; commit unless it is a dry run.
 func (s *Store) importTx(ctx context.Context, opt ImportOptions, res *ImportResult,
-	load func(tx *sqlx.Tx) error, check func(tx *sqlx.Tx) ([]crm.RowError, error), upsert func(tx *sqlx.Tx) error) error {
+	load func(tx *sqlx.Tx) error, check func(tx *sqlx.Tx) ([]leadbot.RowError, error), upsert func(tx *sqlx.Tx) error) error {
 	err := s.Tx(ctx, func(tx *sqlx.Tx) error {
 		if err := load(tx); err != nil {
 			return err
@@ -58,7 +63,7 @@ func (s *Store) importTx(ctx context.Context, opt ImportOptions, res *ImportResu
 			return err
 		}
 		res.Rejects = append(res.Rejects, bad...)
-		slices.SortFunc(res.Rejects, func(a, b crm.RowError) int { return a.Line - b.Line })
+		slices.SortFunc(res.Rejects, func(a, b leadbot.RowError) int { return a.Line - b.Line })
 		if len(res.Rejects) > 0 && !opt.SkipBad {
 			return errHold
 		}
@@ -74,7 +79,7 @@ func (s *Store) importTx(ctx context.Context, opt ImportOptions, res *ImportResu
 		return nil
 	}
 	res.Written = err == nil
-	return translate(err)
+	return translate("importTx", err)
 }
 
 // copyBatch is how many rows travel together from the reader goroutine to COPY.
@@ -86,12 +91,12 @@ type item[T any] struct {
 	err error
 }
 
-// copyRows streams rows into table through COPY. Bad rows (*crm.RowError) are collected into
+// copyRows streams rows into table through COPY. Bad rows (*leadbot.RowError) are collected into
 // rejects; any other error stops the import. The rows are read and parsed on a second
 // goroutine, so that parsing the CSV and encoding COPY data overlap (the two halves cost about
 // the same).
 func copyRows[T any](ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows iter.Seq2[T, error],
-	rejects *[]crm.RowError, values func(T, []any)) error {
+	rejects *[]leadbot.RowError, values func(T, []any)) error {
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
 	if err != nil {
 		return err
@@ -130,7 +135,7 @@ func copyRows[T any](ctx context.Context, tx *sqlx.Tx, table string, cols []stri
 	for batch := range batches {
 		for _, it := range batch {
 			if it.err != nil {
-				var re *crm.RowError
+				var re *leadbot.RowError
 				if !errors.As(it.err, &re) {
 					return it.err
 				}
@@ -151,15 +156,15 @@ func copyRows[T any](ctx context.Context, tx *sqlx.Tx, table string, cols []stri
 
 // rejectWhere returns the rows of a check query (line, reason), and with skip deletes them from
 // table so that the upsert never sees them.
-func rejectWhere(ctx context.Context, tx *sqlx.Tx, skip bool, table, query string, args ...any) ([]crm.RowError, error) {
-	var bad []crm.RowError
+func rejectWhere(ctx context.Context, tx *sqlx.Tx, skip bool, table, query string, args ...any) ([]leadbot.RowError, error) {
+	var bad []leadbot.RowError
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var e crm.RowError
+		var e leadbot.RowError
 		if err := rows.Scan(&e.Line, &e.Reason); err != nil {
 			return nil, err
 		}
@@ -229,7 +234,7 @@ func setList(opt ImportOptions, target string, cols [][3]string) (set, changed s
 // (import reps first); a lead whose owner is not a rep is a bad row, an empty owner is
 // unassigned. A lead that is already stored and has not changed is not written at all, so
 // importing the same file twice changes nothing, not even updated_at.
-func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[crm.Lead, error], opt ImportOptions) (ImportResult, error) {
+func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[leadbot.LeadRecord, error], opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
 	var attrs []string
 	if opt.Columns != nil {
@@ -244,12 +249,12 @@ func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[crm.Lead, error]
 			}
 			return copyRows(ctx, tx, "import_leads",
 				[]string{"line", "external_id", "name", "company", "email", "owner_email", "source", "status", "created_at", "attributes"},
-				rows, &res.Rejects, func(l crm.Lead, a []any) {
+				rows, &res.Rejects, func(l leadbot.LeadRecord, a []any) {
 					a[0], a[1], a[2], a[3], a[4], a[5] = l.Line, l.ExternalID, l.Name, l.Company, l.Email, l.OwnerEmail
 					a[6], a[7], a[8], a[9] = l.Source, l.Status, nullTime(l.CreatedAt), l.Attributes
 				})
 		},
-		func(tx *sqlx.Tx) ([]crm.RowError, error) {
+		func(tx *sqlx.Tx) ([]leadbot.RowError, error) {
 			return rejectWhere(ctx, tx, opt.SkipBad, "import_leads", `
 				SELECT line, 'unknown owner ' || to_json(owner_email)::text || ' (not among the reps: import reps first, or leave it empty for unassigned)'
 				FROM import_leads i
@@ -317,7 +322,7 @@ func (res *ImportResult) count(ctx context.Context, tx *sqlx.Tx, q string, args 
 
 // ImportOutcomes upserts outcomes, one per lead (a later import replaces it), found by the
 // lead's external id; an outcome for a lead that is not stored is a bad row.
-func (s *Store) ImportOutcomes(ctx context.Context, rows iter.Seq2[crm.Outcome, error], opt ImportOptions) (ImportResult, error) {
+func (s *Store) ImportOutcomes(ctx context.Context, rows iter.Seq2[leadbot.OutcomeRecord, error], opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
 	err := s.importTx(ctx, opt, &res,
 		func(tx *sqlx.Tx) error {
@@ -326,11 +331,11 @@ func (s *Store) ImportOutcomes(ctx context.Context, rows iter.Seq2[crm.Outcome, 
 				return err
 			}
 			return copyRows(ctx, tx, "import_outcomes", []string{"line", "lead_id", "outcome", "occurred_at", "amount"},
-				rows, &res.Rejects, func(o crm.Outcome, a []any) {
+				rows, &res.Rejects, func(o leadbot.OutcomeRecord, a []any) {
 					a[0], a[1], a[2], a[3], a[4] = o.Line, o.LeadID, o.Outcome, o.OccurredAt, nullStr(o.Amount)
 				})
 		},
-		func(tx *sqlx.Tx) ([]crm.RowError, error) {
+		func(tx *sqlx.Tx) ([]leadbot.RowError, error) {
 			return rejectWhere(ctx, tx, opt.SkipBad, "import_outcomes", `
 				SELECT line, 'unknown lead ' || to_json(lead_id)::text || ' (import the leads first)'
 				FROM import_outcomes i
@@ -361,7 +366,7 @@ func (s *Store) ImportOutcomes(ctx context.Context, rows iter.Seq2[crm.Outcome, 
 // the same file; an empty manager_email clears it) and marks those pointed at as managers.
 // Empty names, Slack user ids and time zones keep what is stored: the bot fills Slack ids in
 // by itself.
-func (s *Store) ImportReps(ctx context.Context, rows iter.Seq2[crm.Rep, error], opt ImportOptions) (ImportResult, error) {
+func (s *Store) ImportReps(ctx context.Context, rows iter.Seq2[leadbot.RepRecord, error], opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
 	err := s.importTx(ctx, opt, &res,
 		func(tx *sqlx.Tx) error {
@@ -372,20 +377,20 @@ func (s *Store) ImportReps(ctx context.Context, rows iter.Seq2[crm.Rep, error], 
 			}
 			return copyRows(ctx, tx, "import_reps", []string{"line", "email", "name", "manager_email", "slack_user_id", "timezone",
 				"delivery_hour", "leads_per_day"},
-				rows, &res.Rejects, func(r crm.Rep, a []any) {
+				rows, &res.Rejects, func(r leadbot.RepRecord, a []any) {
 					a[0], a[1], a[2], a[3], a[4], a[5] = r.Line, r.Email, r.Name, r.ManagerEmail, r.SlackUserID, r.Timezone
 					a[6], a[7] = nullInt(r.DeliveryHour, r.DeliveryHour >= 0), nullInt(r.LeadsPerDay, r.LeadsPerDay > 0)
 				})
 		},
-		func(tx *sqlx.Tx) ([]crm.RowError, error) { return checkReps(ctx, tx, opt.SkipBad) },
+		func(tx *sqlx.Tx) ([]leadbot.RowError, error) { return checkReps(ctx, tx, opt.SkipBad) },
 		func(tx *sqlx.Tx) error { return upsertReps(ctx, tx, opt, &res) })
 	return res, err
 }
 
 // checkReps finds unknown managers and Slack user ids that belong to someone else. With skip
 // it repeats until nothing more is dropped: a rep whose manager's row was bad is bad too.
-func checkReps(ctx context.Context, tx *sqlx.Tx, skip bool) ([]crm.RowError, error) {
-	var all []crm.RowError
+func checkReps(ctx context.Context, tx *sqlx.Tx, skip bool) ([]leadbot.RowError, error) {
+	var all []leadbot.RowError
 	bad, err := rejectWhere(ctx, tx, skip, "import_reps", `
 		SELECT line, reason FROM (
 			SELECT line, row_number() OVER (PARTITION BY slack_user_id ORDER BY line) > 1 AS dup,

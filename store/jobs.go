@@ -22,7 +22,7 @@ type JobRun struct {
 func (s *Store) StartJobRun(ctx context.Context, job, host string) (int64, error) {
 	var id int64
 	err := s.db.QueryRowxContext(ctx, `INSERT INTO job_runs (job, host) VALUES ($1, $2) RETURNING id`, job, host).Scan(&id)
-	return id, translate(err)
+	return id, translate("StartJobRun", err)
 }
 
 // FinishJobRun records how a run ended: outcome is ok, failed or skipped.
@@ -37,7 +37,7 @@ func (s *Store) FinishJobRun(ctx context.Context, id int64, outcome, errText str
 	_, err = s.db.ExecContext(ctx, `
 		UPDATE job_runs SET finished_at = now(), outcome = $2, error = $3, details = $4 WHERE id = $1`,
 		id, outcome, errText, b)
-	return translate(err)
+	return translate("FinishJobRun", err)
 }
 
 // JobRuns returns the latest runs of job (all jobs when job is ""), newest first.
@@ -46,5 +46,5 @@ func (s *Store) JobRuns(ctx context.Context, job string, limit int) ([]JobRun, e
 	err := s.db.SelectContext(ctx, &rs, `
 		SELECT id, job, started_at, finished_at, outcome, error, details, host FROM job_runs
 		WHERE $1 = '' OR job = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, job, limit)
-	return rs, translate(err)
+	return rs, translate("JobRuns", err)
 }

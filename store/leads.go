@@ -3,48 +3,11 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
+
+	"github.com/leadbot/leadbot"
 )
-
-// Lead is a CRM lead with its current score.
-type Lead struct {
-	ID         int64           `db:"id"`
-	ExternalID string          `db:"external_id"`
-	Name       string          `db:"name"`
-	Company    string          `db:"company"`
-	Account    string          `db:"account"`
-	Email      string          `db:"email"`
-	OwnerID    *int64          `db:"owner_id"`
-	Source     string          `db:"source"`
-	Status     string          `db:"status"`
-	CreatedAt  *time.Time      `db:"created_at"`
-	Attributes json.RawMessage `db:"attributes"`
-	Score      *float64        `db:"score"`
-	ScoreModel *int            `db:"score_model"`
-	ScoredAt   *time.Time      `db:"scored_at"`
-	ImportedAt time.Time       `db:"imported_at"`
-	UpdatedAt  time.Time       `db:"updated_at"`
-}
-
-// Attrs decodes the lead's CRM attributes as strings (numbers and booleans formatted).
-func (l Lead) Attrs() map[string]string {
-	var raw map[string]any
-	_ = json.Unmarshal(l.Attributes, &raw)
-	out := make(map[string]string, len(raw))
-	for k, v := range raw {
-		switch v := v.(type) {
-		case nil:
-			out[k] = ""
-		case string:
-			out[k] = v
-		default:
-			out[k] = fmt.Sprint(v)
-		}
-	}
-	return out
-}
 
 const leadColumns = `l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
 	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at`
@@ -63,16 +26,16 @@ type NewLead struct {
 }
 
 // UpsertLead creates or updates one lead by external id.
-func (s *Store) UpsertLead(ctx context.Context, l NewLead) (Lead, error) {
+func (s *Store) UpsertLead(ctx context.Context, l NewLead) (leadbot.Lead, error) {
 	attrs := l.Attributes
 	if attrs == nil {
 		attrs = map[string]any{}
 	}
 	b, err := json.Marshal(attrs)
 	if err != nil {
-		return Lead{}, err
+		return leadbot.Lead{}, err
 	}
-	var out Lead
+	var out leadbot.Lead
 	err = s.db.QueryRowxContext(ctx, `
 		INSERT INTO leads AS l (external_id, name, company, email, owner_id, source, created_at, attributes)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -82,32 +45,32 @@ func (s *Store) UpsertLead(ctx context.Context, l NewLead) (Lead, error) {
 		    attributes = EXCLUDED.attributes, updated_at = now()
 		RETURNING `+leadColumns,
 		l.ExternalID, l.Name, l.Company, l.Email, l.OwnerID, l.Source, l.CreatedAt, b).StructScan(&out)
-	return out, translate(err)
+	return out, translate("UpsertLead", err)
 }
 
 // LeadByID returns one lead.
-func (s *Store) LeadByID(ctx context.Context, id int64) (Lead, error) {
-	var l Lead
+func (s *Store) LeadByID(ctx context.Context, id int64) (leadbot.Lead, error) {
+	var l leadbot.Lead
 	err := s.getPrepared(ctx, &l, `SELECT `+leadColumns+` FROM leads l WHERE l.id = $1`, id)
-	return l, translate(err)
+	return l, translate("LeadByID", err)
 }
 
 // LeadByExternalID returns the lead with the CRM's id.
-func (s *Store) LeadByExternalID(ctx context.Context, externalID string) (Lead, error) {
-	var l Lead
+func (s *Store) LeadByExternalID(ctx context.Context, externalID string) (leadbot.Lead, error) {
+	var l leadbot.Lead
 	err := s.db.GetContext(ctx, &l, `SELECT `+leadColumns+` FROM leads l WHERE l.external_id = $1`, externalID)
-	return l, translate(err)
+	return l, translate("LeadByExternalID", err)
 }
 
 // SearchLeads finds leads by external id, email, name or company (case-insensitive substring for
 // the last two), best matches first: exact id and email, then names, then companies.
-func (s *Store) SearchLeads(ctx context.Context, q string, limit int) ([]Lead, error) {
+func (s *Store) SearchLeads(ctx context.Context, q string, limit int) ([]leadbot.Lead, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return nil, nil
 	}
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
-	var ls []Lead
+	var ls []leadbot.Lead
 	err := s.db.SelectContext(ctx, &ls, `
 		SELECT `+leadColumns+` FROM leads l
 		WHERE l.external_id = $1 OR lower(l.email) = lower($1)
@@ -115,17 +78,17 @@ func (s *Store) SearchLeads(ctx context.Context, q string, limit int) ([]Lead, e
 		ORDER BY (l.external_id = $1 OR lower(l.email) = lower($1)) DESC,
 		         (lower(l.name) LIKE $2) DESC, l.score DESC NULLS LAST, l.id
 		LIMIT $3`, q, like, limit)
-	return ls, translate(err)
+	return ls, translate("SearchLeads", err)
 }
 
 // OpenLeads returns every open lead without an outcome, in id order, for scoring.
-func (s *Store) OpenLeads(ctx context.Context) ([]Lead, error) {
-	var ls []Lead
+func (s *Store) OpenLeads(ctx context.Context) ([]leadbot.Lead, error) {
+	var ls []leadbot.Lead
 	err := s.db.SelectContext(ctx, &ls, `
 		SELECT `+leadColumns+` FROM leads l
 		WHERE l.status = 'open' AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)
 		ORDER BY l.id`)
-	return ls, translate(err)
+	return ls, translate("OpenLeads", err)
 }
 
 // CandidateQuery selects the leads a rep could be shown today.
@@ -139,8 +102,8 @@ type CandidateQuery struct {
 // DigestCandidates returns the rep's best open leads for day: owned by the rep, scored, without an
 // outcome, not snoozed, not judged by this rep (an active verdict), not already delivered today,
 // and not delivered within ResendDays unless the score rose since.
-func (s *Store) DigestCandidates(ctx context.Context, q CandidateQuery) ([]Lead, error) {
-	var ls []Lead
+func (s *Store) DigestCandidates(ctx context.Context, q CandidateQuery) ([]leadbot.Lead, error) {
+	var ls []leadbot.Lead
 	err := s.db.SelectContext(ctx, &ls, `
 		SELECT `+leadColumns+` FROM leads l
 		WHERE l.owner_id = $1 AND l.status = 'open' AND l.score IS NOT NULL
@@ -153,13 +116,13 @@ func (s *Store) DigestCandidates(ctx context.Context, q CandidateQuery) ([]Lead,
 		        AND (d.day = $2 OR d.probability IS NULL OR l.score <= d.probability))
 		ORDER BY l.score DESC, l.id
 		LIMIT $3`, q.RepID, q.Day, q.Limit, q.ResendDays)
-	return ls, translate(err)
+	return ls, translate("DigestCandidates", err)
 }
 
 // TopLeads returns a rep's best open leads right now (for /leads and App Home): owned by the rep,
 // without an outcome, not snoozed; judged leads are included (the card shows the verdict).
-func (s *Store) TopLeads(ctx context.Context, repID int64, today time.Time, limit int) ([]Lead, error) {
-	var ls []Lead
+func (s *Store) TopLeads(ctx context.Context, repID int64, today time.Time, limit int) ([]leadbot.Lead, error) {
+	var ls []leadbot.Lead
 	err := s.db.SelectContext(ctx, &ls, `
 		SELECT `+leadColumns+` FROM leads l
 		WHERE l.owner_id = $1 AND l.status = 'open'
@@ -167,7 +130,7 @@ func (s *Store) TopLeads(ctx context.Context, repID int64, today time.Time, limi
 		  AND NOT EXISTS (SELECT 1 FROM snoozes z WHERE z.rep_id = $1 AND z.lead_id = l.id AND z.until >= $2)
 		ORDER BY l.score DESC NULLS LAST, l.id
 		LIMIT $3`, repID, today, limit)
-	return ls, translate(err)
+	return ls, translate("TopLeads", err)
 }
 
 // Snooze hides a lead from a rep's digests until the given date (inclusive).
@@ -176,5 +139,5 @@ func (s *Store) Snooze(ctx context.Context, repID, leadID int64, until time.Time
 		INSERT INTO snoozes (rep_id, lead_id, until) VALUES ($1, $2, $3)
 		ON CONFLICT (rep_id, lead_id) DO UPDATE SET until = EXCLUDED.until, created_at = now()`,
 		repID, leadID, until)
-	return translate(err)
+	return translate("Snooze", err)
 }

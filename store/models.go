@@ -51,17 +51,23 @@ func jsonOr(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
+// encode returns the model's JSON columns: params, feature_schema and metrics.
+func (m NewModel) encode() (params, schema, metrics []byte, err error) {
+	if params, err = jsonOr(m.Params); err != nil {
+		return nil, nil, nil, err
+	}
+	if schema, err = jsonOr(m.FeatureSchema); err != nil {
+		return nil, nil, nil, err
+	}
+	if metrics, err = jsonOr(m.Metrics); err != nil {
+		return nil, nil, nil, err
+	}
+	return params, schema, metrics, nil
+}
+
 // InsertModel stores a new version as a challenger.
 func (s *Store) InsertModel(ctx context.Context, m NewModel) (Model, error) {
-	p, err := jsonOr(m.Params)
-	if err != nil {
-		return Model{}, err
-	}
-	fs, err := jsonOr(m.FeatureSchema)
-	if err != nil {
-		return Model{}, err
-	}
-	mt, err := jsonOr(m.Metrics)
+	p, fs, mt, err := m.encode()
 	if err != nil {
 		return Model{}, err
 	}
@@ -70,35 +76,68 @@ func (s *Store) InsertModel(ctx context.Context, m NewModel) (Model, error) {
 		INSERT INTO models (kind, status, params, feature_schema, metrics, artifact, training_rows, feedback_rows, notes)
 		VALUES ($1, 'challenger', $2, $3, $4, $5, $6, $7, $8) RETURNING `+modelColumns,
 		m.Kind, p, fs, mt, m.Artifact, m.TrainingRows, m.FeedbackRows, m.Notes).StructScan(&out)
-	return out, translate(err)
+	return out, translate("InsertModel", err)
+}
+
+// InsertModelPromoted stores a new version as the champion and retires the champion before it, in
+// one transaction: either the new version is stored and champion, or nothing changed (no new
+// version, the old champion still champion). InsertModel followed by Promote would leave, after a
+// crash between them, a stored challenger that was meant to be champion. m.Notes says why it was
+// promoted; promoted_at is the transaction's time, like trained_at.
+//
+// A concurrent promotion makes the insert break models_one_champion: ErrConflict, nothing changed.
+func (s *Store) InsertModelPromoted(ctx context.Context, m NewModel) (Model, error) {
+	p, fs, mt, err := m.encode()
+	if err != nil {
+		return Model{}, err
+	}
+	var out Model
+	err = s.Tx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE models SET status = 'retired'
+			WHERE status = 'champion'`); err != nil {
+			return err
+		}
+		return tx.QueryRowxContext(ctx, `
+			INSERT INTO models (kind, status, params, feature_schema, metrics, artifact,
+			                    training_rows, feedback_rows, notes, promoted_at)
+			VALUES ($1, 'champion', $2, $3, $4, $5, $6, $7, $8, now())
+			RETURNING version, kind, status, params, feature_schema, metrics,
+			          training_rows, feedback_rows, notes, trained_at, promoted_at`,
+			m.Kind, p, fs, mt, m.Artifact, m.TrainingRows, m.FeedbackRows, m.Notes).StructScan(&out)
+	})
+	if err != nil {
+		return Model{}, translate("InsertModelPromoted", err)
+	}
+	return out, nil
 }
 
 // Champion returns the model in use, or ErrNotFound.
 func (s *Store) Champion(ctx context.Context) (Model, error) {
 	var m Model
 	err := s.db.GetContext(ctx, &m, `SELECT `+modelColumns+` FROM models WHERE status = 'champion'`)
-	return m, translate(err)
+	return m, translate("Champion", err)
 }
 
 // ModelByVersion returns one version.
 func (s *Store) ModelByVersion(ctx context.Context, version int) (Model, error) {
 	var m Model
 	err := s.db.GetContext(ctx, &m, `SELECT `+modelColumns+` FROM models WHERE version = $1`, version)
-	return m, translate(err)
+	return m, translate("ModelByVersion", err)
 }
 
 // Models lists every version, newest first.
 func (s *Store) Models(ctx context.Context) ([]Model, error) {
 	var ms []Model
 	err := s.db.SelectContext(ctx, &ms, `SELECT `+modelColumns+` FROM models ORDER BY version DESC`)
-	return ms, translate(err)
+	return ms, translate("Models", err)
 }
 
 // ModelArtifact returns a version's serialised model.
 func (s *Store) ModelArtifact(ctx context.Context, version int) ([]byte, error) {
 	var b []byte
 	err := s.db.GetContext(ctx, &b, `SELECT artifact FROM models WHERE version = $1`, version)
-	return b, translate(err)
+	return b, translate("ModelArtifact", err)
 }
 
 // Promote makes version the champion and retires the previous one, in one transaction.
@@ -125,5 +164,5 @@ func (s *Store) Promote(ctx context.Context, version int, notes string) error {
 // Retire marks a challenger that was not promoted.
 func (s *Store) Retire(ctx context.Context, version int, notes string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE models SET status = 'retired', notes = $2 WHERE version = $1 AND status <> 'champion'`, version, notes)
-	return translate(err)
+	return translate("Retire", err)
 }

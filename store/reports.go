@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/leadbot/leadbot"
 )
 
 // RepActivity is one rep's part of a team report.
@@ -38,7 +40,7 @@ func (s *Store) TeamActivity(ctx context.Context, managerID int64, since, until 
 		       (SELECT max(f.created_at) FROM feedback f WHERE f.rep_id = r.id AND f.created_at < $3) AS last_feedback
 		FROM reps r WHERE r.manager_id = $1 OR r.id = $1
 		ORDER BY r.id = $1, r.name, r.email`, managerID, since, until)
-	return out, translate(err)
+	return out, translate("TeamActivity", err)
 }
 
 // ReasonCount is how often a reason code was given.
@@ -63,7 +65,7 @@ func (s *Store) TeamReasons(ctx context.Context, managerID int64, since, until t
 		WHERE (r.manager_id = $1 OR r.id = $1) AND f.undone_at IS NULL AND f.created_at >= $2 AND f.created_at < $3
 		GROUP BY 1, 2, 3, 4
 		ORDER BY count(*) DESC, c.code, 4`, managerID, since, until, bySource)
-	return out, translate(err)
+	return out, translate("TeamReasons", err)
 }
 
 // Conflict is a verdict that disagrees with the score the rep saw: 👎 on a high score or 👍 on a
@@ -107,7 +109,7 @@ func (s *Store) TeamConflicts(ctx context.Context, managerID int64, high, low fl
 		  AND NOT COALESCE(c.data_quality, false)
 		  AND ((f.verdict = -1 AND f.probability >= $2) OR (f.verdict = 1 AND f.probability < $3))
 		ORDER BY f.created_at DESC, f.id DESC`, managerID, high, low)
-	return out, translate(err)
+	return out, translate("TeamConflicts", err)
 }
 
 // ScoredOutcome pairs a lead's score with its outcome (for model health on recent outcomes).
@@ -126,14 +128,14 @@ func (s *Store) RecentScoredOutcomes(ctx context.Context, since time.Time) ([]Sc
 		JOIN LATERAL (SELECT probability FROM scores s WHERE s.lead_id = o.lead_id AND s.scored_at <= o.occurred_at
 		              ORDER BY s.scored_at DESC LIMIT 1) sc ON true
 		WHERE o.occurred_at >= $1`, since)
-	return out, translate(err)
+	return out, translate("RecentScoredOutcomes", err)
 }
 
 // ScoreSample returns the probabilities of the scores recorded in [since, until).
 func (s *Store) ScoreSample(ctx context.Context, since, until time.Time) ([]float64, error) {
 	var out []float64
 	err := s.db.SelectContext(ctx, &out, `SELECT probability FROM scores WHERE scored_at >= $1 AND scored_at < $2`, since, until)
-	return out, translate(err)
+	return out, translate("ScoreSample", err)
 }
 
 // UnmatchedOwners counts open leads whose owner has no Slack account matched.
@@ -142,13 +144,13 @@ func (s *Store) UnmatchedOwners(ctx context.Context, managerID int64) (reps, lea
 		SELECT count(DISTINCT r.id), count(l.id)
 		FROM reps r JOIN leads l ON l.owner_id = r.id AND l.status = 'open'
 		WHERE (r.manager_id = $1 OR r.id = $1) AND r.slack_user_id IS NULL`, managerID).Scan(&reps, &leads)
-	return reps, leads, translate(err)
+	return reps, leads, translate("UnmatchedOwners", err)
 }
 
 // Managers returns the reps who manage someone or are flagged as managers.
-func (s *Store) Managers(ctx context.Context) ([]Rep, error) {
-	var rs []Rep
+func (s *Store) Managers(ctx context.Context) ([]leadbot.Rep, error) {
+	var rs []leadbot.Rep
 	err := s.db.SelectContext(ctx, &rs, `SELECT `+repColumns+` FROM reps r
 		WHERE is_manager OR EXISTS (SELECT 1 FROM reps m WHERE m.manager_id = r.id) ORDER BY email`)
-	return rs, translate(err)
+	return rs, translate("Managers", err)
 }

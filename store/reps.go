@@ -4,37 +4,9 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/leadbot/leadbot"
 )
-
-// Rep is a sales rep or manager.
-type Rep struct {
-	ID           int64      `db:"id"`
-	Email        string     `db:"email"`
-	Name         string     `db:"name"`
-	SlackUserID  *string    `db:"slack_user_id"`
-	ManagerID    *int64     `db:"manager_id"`
-	IsManager    bool       `db:"is_manager"`
-	Team         string     `db:"team"`
-	Timezone     string     `db:"timezone"`
-	DeliveryHour *int       `db:"delivery_hour"` // nil: the configured default (digest.delivery_hour)
-	LeadsPerDay  *int       `db:"leads_per_day"` // nil: the configured default (digest.leads_per_day)
-	PausedUntil  *time.Time `db:"paused_until"`
-	LookupAt     *time.Time `db:"slack_lookup_at"`
-	LookupError  string     `db:"slack_lookup_error"`
-}
-
-// SlackID returns the rep's Slack user id, or "" when not matched yet.
-func (r Rep) SlackID() string {
-	if r.SlackUserID == nil {
-		return ""
-	}
-	return *r.SlackUserID
-}
-
-// Paused reports whether the rep asked for no digests on day.
-func (r Rep) Paused(day time.Time) bool {
-	return r.PausedUntil != nil && !day.After(*r.PausedUntil)
-}
 
 const repColumns = `id, email, name, slack_user_id, manager_id, is_manager, team, timezone, delivery_hour,
 	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error`
@@ -52,8 +24,8 @@ type NewRep struct {
 
 // UpsertRep creates the rep, or updates name, Slack id, team and timezone of the one with that
 // email. The manager, when given, must exist already.
-func (s *Store) UpsertRep(ctx context.Context, r NewRep) (Rep, error) {
-	var out Rep
+func (s *Store) UpsertRep(ctx context.Context, r NewRep) (leadbot.Rep, error) {
+	var out leadbot.Rep
 	err := s.db.QueryRowxContext(ctx, `
 		INSERT INTO reps (email, name, slack_user_id, manager_id, is_manager, team, timezone)
 		VALUES (lower(btrim($1)), $2, NULLIF($3, ''),
@@ -68,42 +40,42 @@ func (s *Store) UpsertRep(ctx context.Context, r NewRep) (Rep, error) {
 		    updated_at = now()
 		RETURNING `+repColumns,
 		r.Email, r.Name, r.SlackUserID, r.ManagerEmail, r.IsManager, r.Team, r.Timezone).StructScan(&out)
-	return out, translate(err)
+	return out, translate("UpsertRep", err)
 }
 
 // RepByID returns one rep.
-func (s *Store) RepByID(ctx context.Context, id int64) (Rep, error) {
-	var r Rep
+func (s *Store) RepByID(ctx context.Context, id int64) (leadbot.Rep, error) {
+	var r leadbot.Rep
 	err := s.getPrepared(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE id = $1`, id)
-	return r, translate(err)
+	return r, translate("RepByID", err)
 }
 
 // RepBySlackID returns the rep matched to a Slack user.
-func (s *Store) RepBySlackID(ctx context.Context, slackID string) (Rep, error) {
-	var r Rep
+func (s *Store) RepBySlackID(ctx context.Context, slackID string) (leadbot.Rep, error) {
+	var r leadbot.Rep
 	err := s.getPrepared(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE slack_user_id = $1`, slackID)
-	return r, translate(err)
+	return r, translate("RepBySlackID", err)
 }
 
 // RepByEmail returns the rep with that email.
-func (s *Store) RepByEmail(ctx context.Context, email string) (Rep, error) {
-	var r Rep
+func (s *Store) RepByEmail(ctx context.Context, email string) (leadbot.Rep, error) {
+	var r leadbot.Rep
 	err := s.db.GetContext(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE email = $1`, strings.ToLower(strings.TrimSpace(email)))
-	return r, translate(err)
+	return r, translate("RepByEmail", err)
 }
 
 // Reps returns every rep, ordered by email.
-func (s *Store) Reps(ctx context.Context) ([]Rep, error) {
-	var rs []Rep
+func (s *Store) Reps(ctx context.Context) ([]leadbot.Rep, error) {
+	var rs []leadbot.Rep
 	err := s.db.SelectContext(ctx, &rs, `SELECT `+repColumns+` FROM reps ORDER BY email`)
-	return rs, translate(err)
+	return rs, translate("Reps", err)
 }
 
 // TeamOf returns the reps whose manager is managerID.
-func (s *Store) TeamOf(ctx context.Context, managerID int64) ([]Rep, error) {
-	var rs []Rep
+func (s *Store) TeamOf(ctx context.Context, managerID int64) ([]leadbot.Rep, error) {
+	var rs []leadbot.Rep
 	err := s.db.SelectContext(ctx, &rs, `SELECT `+repColumns+` FROM reps WHERE manager_id = $1 ORDER BY name, email`, managerID)
-	return rs, translate(err)
+	return rs, translate("TeamOf", err)
 }
 
 // SetSlackMatch records the result of looking a rep up in Slack by email: the user id and
@@ -115,7 +87,7 @@ func (s *Store) SetSlackMatch(ctx context.Context, repID int64, slackID, tz, loo
 		                timezone = CASE WHEN $3 <> '' THEN $3 ELSE timezone END,
 		                slack_lookup_at = now(), slack_lookup_error = $4, updated_at = now()
 		WHERE id = $1`, repID, slackID, tz, lookupErr)
-	return translate(err)
+	return translate("SetSlackMatch", err)
 }
 
 // RepSettings are the settings a rep changes from Slack; nil hour or count follows the configured
@@ -132,7 +104,7 @@ func (s *Store) UpdateRepSettings(ctx context.Context, repID int64, st RepSettin
 		UPDATE reps SET delivery_hour = $2, leads_per_day = $3, paused_until = $4, updated_at = now()
 		WHERE id = $1`, repID, st.DeliveryHour, st.LeadsPerDay, st.PausedUntil)
 	if err != nil {
-		return translate(err)
+		return translate("UpdateRepSettings", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound

@@ -26,5 +26,5 @@ func (s *Store) StatsFor(ctx context.Context, repID int64, since time.Time) (Rep
 		       count(*) FILTER (WHERE reason_code IS NOT NULL) AS reasons,
 		       (SELECT count(*) FROM deliveries d WHERE d.rep_id = $1 AND d.created_at >= $2) AS delivered
 		FROM feedback WHERE rep_id = $1 AND undone_at IS NULL AND created_at >= $2`, repID, since)
-	return st, translate(err)
+	return st, translate("StatsFor", err)
 }

@@ -9,13 +9,18 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/leadbot/leadbot"
 	"github.com/lib/pq"
 )
 
@@ -145,19 +150,39 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return tx.Commit()
 }
 
-// translate maps driver errors to the store's errors, keeping the cause for the log.
-func translate(err error) error {
+// translate maps a driver error to leadbot's error model at the boundary, naming the operation
+// (op is the Store method) and keeping the cause for the log: no rows is ErrNotFound, a unique
+// violation ErrConflict, a database that does not answer EUNAVAILABLE (so that a rep is told to
+// try again, never that they lack permission), anything else EINTERNAL.
+func translate(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
+	op = "store." + op
 	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" { // unique_violation
-		return fmt.Errorf("%w: %s", ErrConflict, pqErr.Message)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return &leadbot.Error{Code: leadbot.ENOTFOUND, Op: op, Err: ErrNotFound}
+	case errors.As(err, &pqErr) && pqErr.Code == "23505": // unique_violation
+		return &leadbot.Error{Code: leadbot.ECONFLICT, Op: op, Err: fmt.Errorf("%w: %s", ErrConflict, pqErr.Message)}
+	case unavailable(err):
+		return &leadbot.Error{Code: leadbot.EUNAVAILABLE, Op: op, Err: err,
+			Message: "leadbot cannot reach its database right now. Please try again in a minute."}
 	}
-	return err
+	return &leadbot.Error{Code: leadbot.EINTERNAL, Op: op, Err: err}
+}
+
+// unavailable reports whether err means the database did not answer (down, restarting, the
+// connection lost, or no answer in time), as opposed to refusing what was asked.
+func unavailable(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		// 08: connection exception; 57P01–57P03: admin shutdown, crash shutdown, cannot connect now.
+		return pqErr.Code.Class() == "08" || pqErr.Code == "57P01" || pqErr.Code == "57P02" || pqErr.Code == "57P03"
+	}
+	var netErr net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // TryLock takes the session-level advisory lock key on a dedicated connection, so that one

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/internal/pgtest"
 	"github.com/leadbot/leadbot/store"
 )
@@ -26,7 +27,7 @@ func day(s string) time.Time {
 }
 
 // team creates a manager and a rep who reports to them.
-func team(t *testing.T, st *store.Store) (mgr, rep store.Rep) {
+func team(t *testing.T, st *store.Store) (mgr, rep leadbot.Rep) {
 	t.Helper()
 	ctx := context.Background()
 	mgr, err := st.UpsertRep(ctx, store.NewRep{Email: "Boss@Example.com ", Name: "Boss", SlackUserID: "UBOSS", IsManager: true})
@@ -89,7 +90,7 @@ func TestLeadsScoresDigestsFeedback(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	_, rep := team(t, st)
-	var leads []store.Lead
+	var leads []leadbot.Lead
 	for i, name := range []string{"Alpha", "Beta", "Gamma"} {
 		l, err := st.UpsertLead(ctx, store.NewLead{ExternalID: name, Name: name + " Person", Company: " ACME Corp ",
 			OwnerID: &rep.ID, Source: "Web", Attributes: map[string]any{"Employees": 100 * (i + 1), "Industry": "Retail"}})
@@ -110,7 +111,7 @@ func TestLeadsScoresDigestsFeedback(t *testing.T) {
 	var scores []store.NewScore
 	for i, l := range leads {
 		scores = append(scores, store.NewScore{LeadID: l.ID, Probability: 0.2 + 0.3*float64(i),
-			Factors: store.Factors{Base: -1, Factors: []store.Factor{{Column: "Industry", Label: "Industry: Retail", Value: 0.5}}}})
+			Factors: leadbot.Factors{Base: -1, Factors: []leadbot.Factor{{Column: "Industry", Label: "Industry: Retail", Value: 0.5}}}})
 	}
 	if err := st.RecordScores(ctx, scores); err != nil {
 		t.Fatal(err)
@@ -162,15 +163,15 @@ func TestLeadsScoresDigestsFeedback(t *testing.T) {
 	}
 
 	// Feedback: one active verdict; a second click returns the first; undo keeps history.
-	fb, created, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: leads[2].ID, RepID: rep.ID, Verdict: -1, ReasonCode: "no_budget", Note: "frozen until Q3"})
+	fb, created, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: leads[2].ID, RepID: rep.ID, Verdict: -1, ReasonCode: "no_budget", Note: "frozen until Q3"})
 	if err != nil || !created || fb.Probability == nil || *fb.Probability != 0.8 {
 		t.Fatalf("feedback: %+v created=%v err=%v", fb, created, err)
 	}
-	dup, created, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: leads[2].ID, RepID: rep.ID, Verdict: 1})
+	dup, created, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: leads[2].ID, RepID: rep.ID, Verdict: 1})
 	if err != nil || created || dup.ID != fb.ID || dup.Verdict != -1 {
 		t.Fatalf("duplicate feedback: %+v created=%v err=%v", dup, created, err)
 	}
-	if _, _, err := st.RecordFeedback(ctx, store.NewFeedback{LeadID: leads[1].ID, RepID: rep.ID, Verdict: -1, ReasonCode: "made_up"}); err == nil {
+	if _, _, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: leads[1].ID, RepID: rep.ID, Verdict: -1, ReasonCode: "made_up"}); err == nil {
 		t.Fatal("unknown reason code accepted")
 	}
 	if ok, err := st.UndoFeedback(ctx, rep.ID, leads[2].ID); !ok || err != nil {
@@ -187,7 +188,7 @@ func TestLeadsScoresDigestsFeedback(t *testing.T) {
 	if err := st.Snooze(ctx, rep.ID, leads[1].ID, tomorrow.AddDate(0, 0, 7)); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RecordOutcome(ctx, store.Outcome{LeadID: leads[0].ID, Outcome: "won", OccurredAt: today}, "test"); err != nil {
+	if err := st.RecordOutcome(ctx, leadbot.Outcome{LeadID: leads[0].ID, Outcome: "won", OccurredAt: today}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	cands, _ = st.DigestCandidates(ctx, store.CandidateQuery{RepID: rep.ID, Day: tomorrow, Limit: 5, ResendDays: 0})
@@ -245,7 +246,7 @@ func TestReasonCodesAndJobRuns(t *testing.T) {
 	release2()
 }
 
-func names(ls []store.Lead) []string {
+func names(ls []leadbot.Lead) []string {
 	var out []string
 	for _, l := range ls {
 		out = append(out, l.ExternalID)
@@ -259,7 +260,7 @@ func TestForgetDigestsSince(t *testing.T) {
 	_, rep := team(t, st)
 	l, _ := st.UpsertLead(ctx, store.NewLead{ExternalID: "X", OwnerID: &rep.ID})
 	for _, d := range []string{"2030-03-01", "2030-03-04"} {
-		if _, _, err := st.ReserveDigest(ctx, rep.ID, day(d), "rep", []store.Lead{l}); err != nil {
+		if _, _, err := st.ReserveDigest(ctx, rep.ID, day(d), "rep", []leadbot.Lead{l}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -284,7 +285,7 @@ func TestRecordFeedbackByOnlyForWhoMayJudge(t *testing.T) {
 	if _, err := st.UpsertRep(ctx, store.NewRep{Email: "bob@example.com", Name: "Bob", SlackUserID: "UBOB"}); err != nil {
 		t.Fatal(err)
 	}
-	lead := func(ext string, owner *int64) store.Lead {
+	lead := func(ext string, owner *int64) leadbot.Lead {
 		l, err := st.UpsertLead(ctx, store.NewLead{ExternalID: ext, Name: ext, OwnerID: owner})
 		if err != nil {
 			t.Fatal(err)
@@ -306,7 +307,7 @@ func TestRecordFeedbackByOnlyForWhoMayJudge(t *testing.T) {
 		{"UANN", unassigned.ID, 0},       // an unassigned lead
 		{"UANN", unassigned.ID + 100, 0}, // a lead that is gone
 	} {
-		fb, recorded, err := st.RecordFeedbackBy(ctx, c.slackID, store.NewFeedback{LeadID: c.lead, Verdict: 1, Channel: "D1", MessageTS: "1.1"})
+		fb, recorded, err := st.RecordFeedbackBy(ctx, c.slackID, leadbot.NewFeedback{LeadID: c.lead, Verdict: 1, Channel: "D1", MessageTS: "1.1"})
 		if err != nil || recorded != (c.want != 0) || (recorded && (fb.RepID != c.want || fb.LeadID != c.lead || fb.MessageTS != "1.1")) {
 			t.Errorf("%s on lead %d: %+v recorded=%v err=%v, want a verdict by rep %d", c.slackID, c.lead, fb, recorded, err, c.want)
 		}

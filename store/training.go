@@ -28,7 +28,7 @@ func (s *Store) TrainingLeads(ctx context.Context) ([]TrainingLead, error) {
 		SELECT l.id, l.account, l.email, l.source, l.status, l.created_at, l.attributes, o.outcome, o.occurred_at,
 		       l.score IS NOT NULL AS scored
 		FROM leads l LEFT JOIN outcomes o ON o.lead_id = l.id ORDER BY l.id`)
-	return out, translate(err)
+	return out, translate("TrainingLeads", err)
 }
 
 // TrainingFeedback is an active verdict with what training needs of its reason code.
@@ -47,7 +47,7 @@ func (s *Store) TrainingFeedback(ctx context.Context) ([]TrainingFeedback, error
 		SELECT f.lead_id, f.verdict, f.reason_code, COALESCE(c.data_quality, false) AS data_quality, f.account_wide
 		FROM feedback f LEFT JOIN reason_codes c ON c.code = f.reason_code
 		WHERE f.undone_at IS NULL ORDER BY f.id`)
-	return out, translate(err)
+	return out, translate("TrainingFeedback", err)
 }
 
 // CountUnscored counts open leads without an outcome that have no score yet.
@@ -56,5 +56,5 @@ func (s *Store) CountUnscored(ctx context.Context) (int, error) {
 	err := s.db.GetContext(ctx, &n, `
 		SELECT count(*) FROM leads l
 		WHERE l.status = 'open' AND l.score IS NULL AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)`)
-	return n, translate(err)
+	return n, translate("CountUnscored", err)
 }

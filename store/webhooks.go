@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -92,7 +91,7 @@ func (s *Store) UpsertLeadBatch(ctx context.Context, leads []LeadPatch) (BatchRe
 		return res, nil
 	}
 	if err != nil {
-		return BatchResult{}, translate(err)
+		return BatchResult{}, translate("UpsertLeadBatch", err)
 	}
 	return res, nil
 }
@@ -102,30 +101,28 @@ func (s *Store) UpsertLeadBatch(ctx context.Context, leads []LeadPatch) (BatchRe
 // not written. Parameters: $1 external id, $2–$6 name, company, email, source, status (NULL:
 // absent), $7 owner id, $8 has owner, $9 created_at, $10 has created_at, $11 the attributes
 // set, $12 every attribute name the patch names.
-var leadPatchSQL = func() string {
-	cols := [][2]string{
-		{"name", "COALESCE($2::text, l.name)"},
-		{"company", "COALESCE($3::text, l.company)"},
-		{"email", "COALESCE($4::text, l.email)"},
-		{"source", "COALESCE($5::text, l.source)"},
-		{"status", "COALESCE($6::text, l.status)"},
-		{"owner_id", "CASE WHEN $8 THEN $7::bigint ELSE l.owner_id END"},
-		{"created_at", "CASE WHEN $10 THEN $9::timestamptz ELSE l.created_at END"},
-		{"attributes", "(l.attributes - $12::text[]) || $11::jsonb"},
-	}
-	var set, old, neu []string
-	for _, c := range cols {
-		set = append(set, c[0]+" = "+c[1])
-		old = append(old, "l."+c[0])
-		neu = append(neu, c[1])
-	}
-	return `INSERT INTO leads AS l (external_id, name, company, email, source, status, owner_id, created_at, attributes)
-		VALUES ($1, COALESCE($2::text, ''), COALESCE($3::text, ''), COALESCE($4::text, ''), COALESCE($5::text, ''),
-		        COALESCE($6::text, 'open'), $7::bigint, $9::timestamptz, $11::jsonb)
-		ON CONFLICT (external_id) DO UPDATE SET ` + strings.Join(set, ", ") + `, imported_at = now(), updated_at = now()
-		WHERE (` + strings.Join(old, ", ") + `) IS DISTINCT FROM (` + strings.Join(neu, ", ") + `)
-		RETURNING xmax = 0`
-}()
+const leadPatchSQL = `
+	INSERT INTO leads AS l (external_id, name, company, email, source, status, owner_id, created_at, attributes)
+	VALUES ($1, COALESCE($2::text, ''), COALESCE($3::text, ''), COALESCE($4::text, ''), COALESCE($5::text, ''),
+	        COALESCE($6::text, 'open'), $7::bigint, $9::timestamptz, $11::jsonb)
+	ON CONFLICT (external_id) DO UPDATE SET
+	    name       = COALESCE($2::text, l.name),
+	    company    = COALESCE($3::text, l.company),
+	    email      = COALESCE($4::text, l.email),
+	    source     = COALESCE($5::text, l.source),
+	    status     = COALESCE($6::text, l.status),
+	    owner_id   = CASE WHEN $8 THEN $7::bigint ELSE l.owner_id END,
+	    created_at = CASE WHEN $10 THEN $9::timestamptz ELSE l.created_at END,
+	    attributes = (l.attributes - $12::text[]) || $11::jsonb,
+	    imported_at = now(), updated_at = now()
+	WHERE (l.name, l.company, l.email, l.source, l.status, l.owner_id, l.created_at, l.attributes)
+	      IS DISTINCT FROM
+	      (COALESCE($2::text, l.name), COALESCE($3::text, l.company), COALESCE($4::text, l.email),
+	       COALESCE($5::text, l.source), COALESCE($6::text, l.status),
+	       CASE WHEN $8 THEN $7::bigint ELSE l.owner_id END,
+	       CASE WHEN $10 THEN $9::timestamptz ELSE l.created_at END,
+	       (l.attributes - $12::text[]) || $11::jsonb)
+	RETURNING xmax = 0`
 
 func upsertLeadPatch(ctx context.Context, tx *sqlx.Tx, l LeadPatch, owners map[string]int64, res *BatchResult) error {
 	set := map[string]string{}
@@ -195,7 +192,7 @@ func (s *Store) UpsertOutcomeBatch(ctx context.Context, outcomes []OutcomePatch)
 		return res, nil
 	}
 	if err != nil {
-		return BatchResult{}, translate(err)
+		return BatchResult{}, translate("UpsertOutcomeBatch", err)
 	}
 	return res, nil
 }

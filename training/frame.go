@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/scoring"
 	"github.com/leadbot/leadbot/store"
 )
@@ -116,13 +117,13 @@ func buildDataset(leads []store.TrainingLead, fb []store.TrainingFeedback, missi
 }
 
 // factors turns an explanation into what the store keeps with a score.
-func factors(e scoring.Explanation, prior bool) store.Factors {
-	f := store.Factors{Base: e.Base, Prior: prior}
+func factors(e scoring.Explanation, prior bool) leadbot.Factors {
+	f := leadbot.Factors{Base: e.Base, Prior: prior}
 	for _, c := range e.Contributions {
 		if c.Effect == 0 {
 			continue
 		}
-		f.Factors = append(f.Factors, store.Factor{Column: c.Column, Label: c.String(), Value: c.Effect})
+		f.Factors = append(f.Factors, leadbot.Factor{Column: c.Column, Label: c.String(), Value: c.Effect})
 	}
 	return f
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/internal/pgtest"
 	"github.com/leadbot/leadbot/scoring"
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // world makes n leads whose conversion follows a known rule on "Visits" and "Industry"; signal
 // false hides the rule (the attributes are noise), as in a CRM that did not export them yet.
-func world(t *testing.T, st *store.Store, n, labelled int, signal bool, seed uint64) []store.Lead {
+func world(t *testing.T, st *store.Store, n, labelled int, signal bool, seed uint64) []leadbot.Lead {
 	t.Helper()
 	ctx := context.Background()
 	rep, err := st.UpsertRep(ctx, store.NewRep{Email: "ann@example.com", Name: "Ann"})
@@ -28,7 +29,7 @@ func world(t *testing.T, st *store.Store, n, labelled int, signal bool, seed uin
 	}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	inds := []string{"Retail", "Software", "Finance", "Health"}
-	var leads []store.Lead
+	var leads []leadbot.Lead
 	base := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		visits := rng.IntN(20)
@@ -53,7 +54,7 @@ func world(t *testing.T, st *store.Store, n, labelled int, signal bool, seed uin
 			if won {
 				o = "won"
 			}
-			if err := st.RecordOutcome(ctx, store.Outcome{LeadID: l.ID, Outcome: o, OccurredAt: created.AddDate(0, 1, 0)}, "test"); err != nil {
+			if err := st.RecordOutcome(ctx, leadbot.Outcome{LeadID: l.ID, Outcome: o, OccurredAt: created.AddDate(0, 1, 0)}, "test"); err != nil {
 				t.Fatal(err)
 			}
 		}

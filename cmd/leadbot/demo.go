@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/demo"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/store"
@@ -65,7 +66,7 @@ func (a *app) prepareSandbox(ctx context.Context, st *store.Store, sb *sandbox.W
 	return nil
 }
 
-func orName(r store.Rep) string {
+func orName(r leadbot.Rep) string {
 	if r.Name != "" {
 		return r.Name
 	}

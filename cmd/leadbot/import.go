@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/crm"
 	"github.com/leadbot/leadbot/store"
 )
@@ -230,7 +231,7 @@ func thousands(n int) string {
 // writeRejects reads the file again and copies the records on the rejected lines to rp, in the
 // file's own dialect, with two more columns: line and reason. Reading twice keeps memory flat:
 // only the bad rows' lines are held, never the file.
-func writeRejects(path, rp string, d crm.Dialect, rejects []crm.RowError) error {
+func writeRejects(path, rp string, d crm.Dialect, rejects []leadbot.RowError) error {
 	why := make(map[int]string, len(rejects))
 	for _, e := range rejects {
 		why[e.Line] = e.Reason

@@ -172,7 +172,7 @@ LEAD is the CRM id, an email, or a name.`)
 		model = "model v" + strconv.Itoa(*cur.ModelVersion)
 	}
 	fmt.Fprintf(a.stdout, "score %.1f %% (%s, %s)\n", 100*cur.Probability, model, cur.ScoredAt.Format("2006-01-02 15:04"))
-	ups, downs := handlers.Reasons(f, 3, 2)
+	ups, downs := f.Top(3, 2)
 	for _, x := range ups {
 		fmt.Fprintf(a.stdout, "  ▲ %s (%+.2f)\n", x.Label, x.Value)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/internal/metrics"
 	"github.com/leadbot/leadbot/store"
@@ -57,7 +58,8 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 	for _, t := range f.Teams {
 		teams[strings.ToLower(strings.TrimSpace(t.Manager))] = handlers.TeamDelivery{Name: t.Name, Mode: t.Delivery, Channel: t.Channel}
 	}
-	bcfg := bot.Config{BotToken: t.botToken, AppToken: t.appToken, APIURL: t.apiURL, Log: a.log.With("component", "bot")}
+	later := bot.NewCoalescer() // the handlers' redraws, run on the bot's work queue
+	bcfg := bot.Config{BotToken: t.botToken, AppToken: t.appToken, APIURL: t.apiURL, Later: later, Log: a.log.With("component", "bot")}
 	scfg := bot.SenderConfig{Log: a.log.With("component", "sender")}
 	if m != nil { // not a typed nil in the interfaces
 		bcfg.Metrics, scfg.Metrics = m, m
@@ -73,6 +75,7 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 		CRMURLTemplate: f.CRMURLTemplate,
 		Metrics:        feedbackMetrics(m),
 		Teams:          teams,
+		Redraws:        later,
 	}, a.log.With("component", "handlers"), time.Now)
 	router := bot.NewRouter()
 	svc.Register(router)
@@ -156,7 +159,7 @@ twice. Without Slack tokens it sends through the sandbox workspace of a running 
 		}
 	}
 	sched := bot.NewScheduler(st, a.log)
-	var stats handlers.DigestStats
+	var stats digest.Stats
 	job, run := "digest", func(ctx context.Context) (any, error) {
 		var err error
 		stats, err = rt.service.RunDigests(ctx, handlers.DigestOptions{Force: true, RepEmail: *rep})

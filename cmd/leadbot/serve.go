@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/httpapi"
 	"github.com/leadbot/leadbot/internal/metrics"
@@ -142,14 +143,14 @@ HTTP server, close the database.`)
 // scheduler's lock as `leadbot digest -now` does, so a click never doubles a scheduled run.
 // A click while leadbot is still starting waits for started.
 func sandboxControls(rt **runtime, sched **bot.Scheduler, started <-chan struct{}) []sandbox.Control {
-	run := func(ctx context.Context, job string, send func(context.Context, *runtime) (handlers.DigestStats, error)) (string, error) {
+	run := func(ctx context.Context, job string, send func(context.Context, *runtime) (digest.Stats, error)) (string, error) {
 		select {
 		case <-started:
 		case <-ctx.Done():
 			return "", errors.New("leadbot is still starting: try again in a moment")
 		}
 		r, s := *rt, *sched
-		var stats handlers.DigestStats
+		var stats digest.Stats
 		ran, err := s.RunNow(ctx, job, func(ctx context.Context) (any, error) {
 			var err error
 			stats, err = send(ctx, r)
@@ -163,13 +164,13 @@ func sandboxControls(rt **runtime, sched **bot.Scheduler, started <-chan struct{
 	return []sandbox.Control{
 		{Label: "Send today's digests now", Help: "Every rep who has not had today's digest gets it now, whatever their local hour.",
 			Run: func(ctx context.Context) (string, error) {
-				return run(ctx, "digest", func(ctx context.Context, r *runtime) (handlers.DigestStats, error) {
+				return run(ctx, "digest", func(ctx context.Context, r *runtime) (digest.Stats, error) {
 					return r.service.RunDigests(ctx, handlers.DigestOptions{Force: true})
 				})
 			}},
 		{Label: "Send the manager digest now", Help: "Each manager gets their team report now.",
 			Run: func(ctx context.Context) (string, error) {
-				return run(ctx, "manager_digest", func(ctx context.Context, r *runtime) (handlers.DigestStats, error) {
+				return run(ctx, "manager_digest", func(ctx context.Context, r *runtime) (digest.Stats, error) {
 					return r.service.RunManagerDigests(ctx, handlers.ManagerDigestOptions{Force: true})
 				})
 			}},
@@ -177,7 +178,7 @@ func sandboxControls(rt **runtime, sched **bot.Scheduler, started <-chan struct{
 }
 
 // digestSummary says what a digest run did, in one line.
-func digestSummary(s handlers.DigestStats) string {
+func digestSummary(s digest.Stats) string {
 	msg := fmt.Sprintf("Sent %d %s with %d %s", s.Sent, plural(s.Sent, "digest", "digests"), s.Leads, plural(s.Leads, "lead", "leads"))
 	var more []string
 	for _, x := range []struct {
