@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/leadbot/leadbot/scoring"
@@ -22,7 +23,8 @@ type Store interface {
 	Champion(ctx context.Context) (store.Model, error)
 	ModelArtifact(ctx context.Context, version int) ([]byte, error)
 	InsertModel(ctx context.Context, m store.NewModel) (store.Model, error)
-	Promote(ctx context.Context, version int, notes string) error
+	// InsertModelPromoted stores m as the champion and retires the old one, all or nothing.
+	InsertModelPromoted(ctx context.Context, m store.NewModel) (store.Model, error)
 	Retire(ctx context.Context, version int, notes string) error
 	RecordScores(ctx context.Context, scores []store.NewScore) error
 	CountUnscored(ctx context.Context) (int, error)
@@ -78,32 +80,77 @@ func Retrain(ctx context.Context, st Store, cfg Config, log *slog.Logger) (Resul
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	res := Result{Stages: map[string]float64{}}
-	stage := func(name string, start time.Time) { res.Stages[name] = time.Since(start).Seconds() }
-
-	t0 := time.Now()
-	leads, err := st.TrainingLeads(ctx)
-	if err != nil {
-		return res, err
+	r := &retrain{st: st, cfg: cfg, log: log, res: Result{Stages: map[string]float64{}}}
+	steps := []struct {
+		stage string // the Result.Stages entry its seconds go to; "" for steps not worth timing
+		run   func(context.Context) error
+	}{
+		{"load", r.load},
+		{"", r.split},
+		{"train", r.train},
+		{"validate", r.decide}, // "validate": the name job_runs and the benchmark have always used
+		{"", r.store},
+		{"score", r.rescore},
 	}
-	fb, err := st.TrainingFeedback(ctx)
-	if err != nil {
-		return res, err
+	for _, s := range steps {
+		t0 := time.Now()
+		if err := s.run(ctx); err != nil {
+			return r.res, err
+		}
+		if s.stage != "" {
+			r.res.Stages[s.stage] = time.Since(t0).Seconds()
+		}
 	}
-	ds := buildDataset(leads, fb, cfg.Missing)
-	stage("load", t0)
-	res.Leads = len(leads)
+	return r.res, nil
+}
 
-	// The hold-out: the latest outcomes, which neither model trains on.
+// retrain is one run of Retrain: what each step leaves for the next, and the Result it fills in.
+type retrain struct {
+	st  Store
+	cfg Config
+	log *slog.Logger
+	res Result
+
+	ds          dataset          // load: every lead, as one frame
+	hold        []int            // split: rows of the latest outcomes, which neither model trains on
+	trainLabels []float64        // split: the outcomes the challenger learns from (NaN elsewhere)
+	holdLabels  []float64        // split: the hold-out's outcomes (NaN elsewhere)
+	model       *scoring.Model   // train: the challenger
+	report      *scoring.Report  // train: how it was chosen, stored as the version's params
+	champ       *scoring.Model   // decide: the champion before (nil if none); store: the one after
+	decision    scoring.Decision // decide: whether the challenger replaces the champion, and why
+}
+
+// load reads every lead, with its outcome if it has one, and every feedback vote, once: the
+// challenger, the champion's evaluation and the rescoring then all see the same leads.
+func (r *retrain) load(ctx context.Context) error {
+	leads, err := r.st.TrainingLeads(ctx)
+	if err != nil {
+		return err
+	}
+	fb, err := r.st.TrainingFeedback(ctx)
+	if err != nil {
+		return err
+	}
+	r.ds = buildDataset(leads, fb, r.cfg.Missing)
+	r.res.Leads = len(leads)
+	return nil
+}
+
+// split sets the latest outcomes aside as the hold-out, so that the challenger and the champion
+// are compared on leads neither trained on, and recent ones: the leads they will be scoring.
+// With too few outcomes to spare any, there is no hold-out and the challenger trains on all.
+func (r *retrain) split(context.Context) error {
+	leads := r.ds.leads
 	var labelled []int
 	for i, l := range leads {
 		if l.Outcome != nil {
 			labelled = append(labelled, i)
 		}
 	}
-	res.Outcomes = len(labelled)
+	r.res.Outcomes = len(labelled)
 	slices.SortStableFunc(labelled, func(a, b int) int { return leads[a].OccurredAt.Compare(*leads[b].OccurredAt) })
-	frac := cfg.HoldoutFraction
+	frac := r.cfg.HoldoutFraction
 	if frac <= 0 {
 		frac = 0.2
 	}
@@ -111,111 +158,150 @@ func Retrain(ctx context.Context, st Store, cfg Config, log *slog.Logger) (Resul
 	if len(labelled)-nHold < scoring.MinOutcomes {
 		nHold = 0 // too few to spare a hold-out: the model (or the prior) trains on all
 	}
-	hold := labelled[len(labelled)-nHold:]
-	trainLabels := slices.Clone(ds.labels)
-	holdLabels := make([]float64, len(leads))
-	for i := range holdLabels {
-		holdLabels[i] = math.NaN()
+	r.hold = labelled[len(labelled)-nHold:]
+	r.trainLabels = slices.Clone(r.ds.labels)
+	r.holdLabels = make([]float64, len(leads))
+	for i := range r.holdLabels {
+		r.holdLabels[i] = math.NaN()
 	}
-	for _, i := range hold {
-		holdLabels[i], trainLabels[i] = ds.labels[i], math.NaN()
+	for _, i := range r.hold {
+		r.holdLabels[i], r.trainLabels[i] = r.ds.labels[i], math.NaN()
 	}
-	res.Holdout = len(hold)
-	frame := ds.frame
+	r.res.Holdout = len(r.hold)
+	return nil
+}
 
-	t0 = time.Now()
-	tc := scoring.TrainConfig{Kind: cmp.Or(cfg.Kind, scoring.KindAuto), Seed: cfg.Seed, Drop: append(slices.Clone(cfg.Leaks), colAccount),
-		Types: cfg.Types, MissingTokens: cfg.Missing, TimeColumn: colOccurred, Feedback: ds.fb, Prior: &cfg.Prior}
-	model, rep, err := scoring.Train(ctx, frame, trainLabels, nil, tc)
+// train fits the challenger on every outcome outside the hold-out, with the reps' feedback as
+// weak labels and the prior's rules for when outcomes are too few. The CRM columns that leak the
+// outcome (cfg.Leaks) and the account key are never features.
+func (r *retrain) train(ctx context.Context) error {
+	tc := scoring.TrainConfig{Kind: cmp.Or(r.cfg.Kind, scoring.KindAuto), Seed: r.cfg.Seed,
+		Drop: append(slices.Clone(r.cfg.Leaks), colAccount), Types: r.cfg.Types, MissingTokens: r.cfg.Missing,
+		TimeColumn: colOccurred, Feedback: r.ds.fb, Prior: &r.cfg.Prior}
+	model, rep, err := scoring.Train(ctx, r.ds.frame, r.trainLabels, nil, tc)
 	if err != nil {
-		return res, err
+		return err
 	}
-	stage("train", t0)
-	res.Kind, res.UsingPrior, res.FeedbackLabels, res.FeedbackWeight = model.Kind, rep.UsingPrior, rep.WeakLabels, rep.FeedbackWeight
-	res.Notes = rep.Notes
-	for _, c := range frame.Columns() {
-		if len(c) > len(scoring.ReasonPrefix) && c[:len(scoring.ReasonPrefix)] == scoring.ReasonPrefix {
-			res.ReasonCodes++
+	r.model, r.report = model, rep
+	r.res.Kind, r.res.UsingPrior, r.res.FeedbackLabels, r.res.FeedbackWeight = model.Kind, rep.UsingPrior, rep.WeakLabels, rep.FeedbackWeight
+	r.res.Notes = rep.Notes
+	for _, c := range r.ds.frame.Columns() {
+		if strings.HasPrefix(c, scoring.ReasonPrefix) && len(c) > len(scoring.ReasonPrefix) {
+			r.res.ReasonCodes++
 		}
 	}
+	return nil
+}
 
-	t0 = time.Now()
-	var champ *scoring.Model
-	current, err := st.Champion(ctx)
+// decide loads the champion and says whether the challenger replaces it: only when it ranks the
+// hold-out better by cfg.Margin, when there is no champion yet, or when cfg.Force says so. A
+// champion that cannot be loaded stops the run rather than be replaced unseen.
+func (r *retrain) decide(ctx context.Context) error {
+	current, err := r.st.Champion(ctx)
 	switch {
 	case err == nil:
-		res.ChampionVersion = current.Version
-		art, err := st.ModelArtifact(ctx, current.Version)
-		if err != nil {
-			return res, err
-		}
-		if champ, err = scoring.Unmarshal(art); err != nil {
-			return res, fmt.Errorf("champion v%d cannot be loaded (%w): promote another version with `leadbot models promote VERSION`", current.Version, err)
+		r.res.ChampionVersion = current.Version
+		if r.champ, err = loadModel(ctx, r.st, current.Version); err != nil {
+			return err
 		}
 	case !errors.Is(err, store.ErrNotFound):
-		return res, err
+		return err
 	}
-	var decision scoring.Decision
-	if len(hold) > 0 {
-		res.Challenger = model.Evaluate(frame, holdLabels, nil)
-		if champ != nil {
-			m := champ.Evaluate(frame, holdLabels, nil)
-			res.Champion = &m
-		}
-		decision = scoring.Promote(res.Champion, res.Challenger, cfg.Margin)
-	} else {
-		res.Challenger = model.Validation
-		switch {
-		case champ == nil:
-			decision = scoring.Decision{Promote: true, Reason: "no champion yet; too few outcomes for a hold-out, so this model ranks leads until there are more"}
-		case rep.UsingPrior:
-			decision = scoring.Decision{Reason: "kept the champion: there are too few outcomes to train a better one"}
-		default:
-			decision = scoring.Decision{Reason: fmt.Sprintf("kept the champion: %d outcomes leave no recent hold-out to compare on (need %d)", len(labelled), scoring.MinOutcomes+1)}
-		}
+	d := r.compare()
+	if r.cfg.Force && !d.Promote {
+		d = scoring.Decision{Promote: true, Reason: "promoted on request (-promote); the comparison said: " + d.Reason}
 	}
-	if cfg.Force && !decision.Promote {
-		decision = scoring.Decision{Promote: true, Reason: "promoted on request (-promote); the comparison said: " + decision.Reason}
-	}
-	res.Promoted, res.Decision = decision.Promote, decision.Reason
-	stage("validate", t0)
+	r.decision = d
+	r.res.Promoted, r.res.Decision = d.Promote, d.Reason
+	return nil
+}
 
-	art, err := json.Marshal(model)
-	if err != nil {
-		return res, err
+// compare measures the challenger (and the champion, if any) on the hold-out and applies the
+// promotion rule. Without a hold-out there is nothing fair to compare on: the challenger's own
+// validation is reported, and it replaces only a champion that does not exist.
+func (r *retrain) compare() scoring.Decision {
+	if len(r.hold) > 0 {
+		r.res.Challenger = r.model.Evaluate(r.ds.frame, r.holdLabels, nil)
+		if r.champ != nil {
+			m := r.champ.Evaluate(r.ds.frame, r.holdLabels, nil)
+			r.res.Champion = &m
+		}
+		return scoring.Promote(r.res.Champion, r.res.Challenger, r.cfg.Margin)
 	}
-	metrics, _ := json.Marshal(res.Challenger)
+	r.res.Challenger = r.model.Validation
+	switch {
+	case r.champ == nil:
+		return scoring.Decision{Promote: true, Reason: "no champion yet; too few outcomes for a hold-out, so this model ranks leads until there are more"}
+	case r.report.UsingPrior:
+		return scoring.Decision{Reason: "kept the champion: there are too few outcomes to train a better one"}
+	default:
+		return scoring.Decision{Reason: fmt.Sprintf("kept the champion: %d outcomes leave no recent hold-out to compare on (need %d)", r.res.Outcomes, scoring.MinOutcomes+1)}
+	}
+}
+
+// store keeps the challenger as a new version whatever the decision, so that `leadbot models`
+// shows every retrain and a refused one can still be promoted by hand. A promoted one is stored
+// as champion in the same transaction that retires the old champion: a crash leaves the old
+// champion or the new one, never a stored challenger that was meant to replace it. A refused one
+// is stored, then retired.
+func (r *retrain) store(ctx context.Context) error {
+	art, err := json.Marshal(r.model)
+	if err != nil {
+		return err
+	}
+	metrics, _ := json.Marshal(r.res.Challenger)
 	var mm map[string]float64
 	_ = json.Unmarshal(metrics, &mm)
-	stored, err := st.InsertModel(ctx, store.NewModel{Kind: string(model.Kind), Params: rep, FeatureSchema: model.Encoding,
-		Metrics: mm, Artifact: art, TrainingRows: rep.Rows, FeedbackRows: len(ds.fb), Notes: decision.Reason})
-	if err != nil {
-		return res, err
-	}
-	res.Version = stored.Version
-	if decision.Promote {
-		if err := st.Promote(ctx, stored.Version, decision.Reason); err != nil {
-			return res, err
+	nm := store.NewModel{Kind: string(r.model.Kind), Params: r.report, FeatureSchema: r.model.Encoding, Metrics: mm,
+		Artifact: art, TrainingRows: r.report.Rows, FeedbackRows: len(r.ds.fb), Notes: r.decision.Reason}
+	if r.decision.Promote {
+		stored, err := r.st.InsertModelPromoted(ctx, nm)
+		if err != nil {
+			return err
 		}
-		if champ != nil {
-			res.Moves = moves(champ, model, frame)
+		r.res.Version = stored.Version
+		if r.champ != nil {
+			r.res.Moves = moves(r.champ, r.model, r.ds.frame)
 		}
-		champ = model
-	} else if err := st.Retire(ctx, stored.Version, decision.Reason); err != nil {
-		return res, err
+		r.champ = r.model
+	} else {
+		stored, err := r.st.InsertModel(ctx, nm)
+		if err != nil {
+			return err
+		}
+		r.res.Version = stored.Version
+		if err := r.st.Retire(ctx, stored.Version, r.decision.Reason); err != nil {
+			return err
+		}
 	}
-	log.Info("retrain", "version", res.Version, "kind", res.Kind, "promoted", res.Promoted, "decision", res.Decision)
+	r.log.Info("retrain", "version", r.res.Version, "kind", r.res.Kind, "promoted", r.res.Promoted, "decision", r.res.Decision)
+	return nil
+}
 
-	t0 = time.Now()
-	version := res.Version
-	if !decision.Promote {
-		version = res.ChampionVersion
+// rescore scores every open lead with the champion after the decision (the new version if it was
+// promoted, the old one otherwise), so that the digests rank by the model the announcement names.
+func (r *retrain) rescore(ctx context.Context) error {
+	version := r.res.Version
+	if !r.decision.Promote {
+		version = r.res.ChampionVersion
 	}
-	if res.Scored, err = scoreOpen(ctx, st, champ, version, ds, false); err != nil {
-		return res, err
+	var err error
+	r.res.Scored, err = scoreOpen(ctx, r.st, r.champ, version, r.ds, false)
+	return err
+}
+
+// loadModel loads a stored version's model; one that does not decode (written by an older or
+// newer leadbot) is an error that says how to get going again.
+func loadModel(ctx context.Context, st Store, version int) (*scoring.Model, error) {
+	art, err := st.ModelArtifact(ctx, version)
+	if err != nil {
+		return nil, err
 	}
-	stage("score", t0)
-	return res, nil
+	m, err := scoring.Unmarshal(art)
+	if err != nil {
+		return nil, fmt.Errorf("champion v%d cannot be loaded (%w): promote another version with `leadbot models promote VERSION`", version, err)
+	}
+	return m, nil
 }
 
 // scoreOpen scores every open lead without an outcome with m and records probabilities and reasons.
@@ -283,7 +369,7 @@ func moves(old, cur *scoring.Model, f *scoring.Frame) []Move {
 // Rescore scores every open lead with the current champion (leadbot score) and returns how many
 // and the champion's version.
 func Rescore(ctx context.Context, st Store, cfg Config) (int, int, error) {
-	return rescore(ctx, st, cfg, false)
+	return scoreWithChampion(ctx, st, cfg, false)
 }
 
 // ScoreNew scores the open leads that have no score yet (imported or sent by a webhook since the
@@ -299,10 +385,11 @@ func ScoreNew(ctx context.Context, st Store, cfg Config) (int, int, error) {
 		r, err := Retrain(ctx, st, cfg, nil)
 		return r.Scored, r.Version, err
 	}
-	return rescore(ctx, st, cfg, true)
+	return scoreWithChampion(ctx, st, cfg, true)
 }
 
-func rescore(ctx context.Context, st Store, cfg Config, onlyNew bool) (int, int, error) {
+// scoreWithChampion scores the open leads (onlyNew: those without a score yet) with the champion.
+func scoreWithChampion(ctx context.Context, st Store, cfg Config, onlyNew bool) (int, int, error) {
 	champ, err := st.Champion(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, 0, errors.New("there is no model yet: run `leadbot train` first (it uses the rule-based prior until there are enough outcomes)")
@@ -310,13 +397,9 @@ func rescore(ctx context.Context, st Store, cfg Config, onlyNew bool) (int, int,
 	if err != nil {
 		return 0, 0, err
 	}
-	art, err := st.ModelArtifact(ctx, champ.Version)
+	m, err := loadModel(ctx, st, champ.Version)
 	if err != nil {
 		return 0, 0, err
-	}
-	m, err := scoring.Unmarshal(art)
-	if err != nil {
-		return 0, 0, fmt.Errorf("champion v%d cannot be loaded (%w): promote another version with `leadbot models promote VERSION`", champ.Version, err)
 	}
 	leads, err := st.TrainingLeads(ctx)
 	if err != nil {
