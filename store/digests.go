@@ -28,8 +28,6 @@ type Digest struct {
 	LeadsFrom *int64 `db:"leads_from"`
 }
 
-const digestColumns = `id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from`
-
 // Delivery is one lead in one digest.
 type Delivery struct {
 	ID          int64     `db:"id"`
@@ -51,11 +49,11 @@ func (s *Store) ReserveDigest(ctx context.Context, repID int64, day time.Time, k
 		var ids []Digest
 		if err := tx.SelectContext(ctx, &ids, `
 			INSERT INTO digests (rep_id, day, kind) VALUES ($1, $2, $3)
-			ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING `+digestColumns, repID, day, kind); err != nil {
+			ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from`, repID, day, kind); err != nil {
 			return err
 		}
 		if len(ids) == 0 {
-			return tx.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
+			return tx.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
 		}
 		d, created = ids[0], true
 		for i, l := range leads {
@@ -94,14 +92,14 @@ func (s *Store) MarkDigestFailed(ctx context.Context, id int64, errText string) 
 // DigestByID returns one digest.
 func (s *Store) DigestByID(ctx context.Context, id int64) (Digest, error) {
 	var d Digest
-	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE id = $1`, id)
+	err := s.db.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests WHERE id = $1`, id)
 	return d, translate("DigestByID", err)
 }
 
 // DigestFor returns the rep's digest of a kind for a day, or ErrNotFound.
 func (s *Store) DigestFor(ctx context.Context, repID int64, day time.Time, kind string) (Digest, error) {
 	var d Digest
-	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
+	err := s.db.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
 	return d, translate("DigestFor", err)
 }
 
@@ -109,7 +107,8 @@ func (s *Store) DigestFor(ctx context.Context, repID int64, day time.Time, kind 
 func (s *Store) DigestLeads(ctx context.Context, digestID int64) ([]leadbot.Lead, error) {
 	var ls []leadbot.Lead
 	err := s.selectPrepared(ctx, &ls, `
-		SELECT `+leadColumns+` FROM deliveries d JOIN leads l ON l.id = d.lead_id
+		SELECT l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
+	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at FROM deliveries d JOIN leads l ON l.id = d.lead_id
 		WHERE d.digest_id = (SELECT COALESCE(leads_from, id) FROM digests WHERE id = $1) ORDER BY d.position`, digestID)
 	return ls, translate("DigestLeads", err)
 }
@@ -125,12 +124,12 @@ func (s *Store) DigestByMessage(ctx context.Context, channel, ts string) (Digest
 // the predicate of the partial index digests_message_idx: without it, the generic plan
 // PostgreSQL settles on for a prepared statement could not use that index (it cannot know that
 // $2 is not empty), and would scan every digest ever sent.
-const digestByMessageQuery = `SELECT ` + digestColumns + ` FROM digests WHERE channel = $1 AND message_ts = $2 AND message_ts <> ''`
+const digestByMessageQuery = `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests WHERE channel = $1 AND message_ts = $2 AND message_ts <> ''`
 
 // LastSentDigest returns the rep's latest sent digest of a kind, or ErrNotFound.
 func (s *Store) LastSentDigest(ctx context.Context, repID int64, kind string) (Digest, error) {
 	var d Digest
-	err := s.db.GetContext(ctx, &d, `SELECT `+digestColumns+` FROM digests
+	err := s.db.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests
 		WHERE rep_id = $1 AND kind = $2 AND status = 'sent' ORDER BY day DESC LIMIT 1`, repID, kind)
 	return d, translate("LastSentDigest", err)
 }
@@ -141,7 +140,7 @@ func (s *Store) ReserveLinkedDigest(ctx context.Context, repID int64, day time.T
 	var rows []Digest
 	err = s.db.SelectContext(ctx, &rows, `
 		INSERT INTO digests (rep_id, day, kind, leads_from) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING `+digestColumns, repID, day, kind, from)
+		ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from`, repID, day, kind, from)
 	if err != nil {
 		return d, false, translate("ReserveLinkedDigest", err)
 	}

@@ -6,9 +6,6 @@ import (
 	"github.com/leadbot/leadbot"
 )
 
-const feedbackColumns = `id, lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
-	probability, model_version, created_at, undone_at`
-
 // RecordFeedback records a verdict with the lead's current score and model. A rep has at most one
 // active verdict per lead: when one exists already (a double click, a retried envelope, a stale
 // message) it is returned unchanged with created false.
@@ -79,7 +76,8 @@ func (s *Store) insertFeedback(ctx context.Context, query string, who any, f lea
 // ActiveFeedback returns the rep's active verdict on a lead, or ErrNotFound.
 func (s *Store) ActiveFeedback(ctx context.Context, repID, leadID int64) (leadbot.Feedback, error) {
 	var fb leadbot.Feedback
-	err := s.db.GetContext(ctx, &fb, `SELECT `+feedbackColumns+` FROM feedback
+	err := s.db.GetContext(ctx, &fb, `SELECT id, lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+	probability, model_version, created_at, undone_at FROM feedback
 		WHERE rep_id = $1 AND lead_id = $2 AND undone_at IS NULL`, repID, leadID)
 	return fb, translate("ActiveFeedback", err)
 }
@@ -99,7 +97,8 @@ func (s *Store) UndoFeedback(ctx context.Context, repID, leadID int64) (bool, er
 // FeedbackOnLead returns every verdict on a lead, undone ones included, newest first.
 func (s *Store) FeedbackOnLead(ctx context.Context, leadID int64) ([]leadbot.Feedback, error) {
 	var fs []leadbot.Feedback
-	err := s.db.SelectContext(ctx, &fs, `SELECT `+feedbackColumns+` FROM feedback
+	err := s.db.SelectContext(ctx, &fs, `SELECT id, lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+	probability, model_version, created_at, undone_at FROM feedback
 		WHERE lead_id = $1 ORDER BY created_at DESC, id DESC`, leadID)
 	return fs, translate("FeedbackOnLead", err)
 }
@@ -107,7 +106,8 @@ func (s *Store) FeedbackOnLead(ctx context.Context, leadID int64) ([]leadbot.Fee
 // AllFeedback returns every active verdict (for training), oldest first.
 func (s *Store) AllFeedback(ctx context.Context) ([]leadbot.Feedback, error) {
 	var fs []leadbot.Feedback
-	err := s.db.SelectContext(ctx, &fs, `SELECT `+feedbackColumns+` FROM feedback
+	err := s.db.SelectContext(ctx, &fs, `SELECT id, lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
+	probability, model_version, created_at, undone_at FROM feedback
 		WHERE undone_at IS NULL ORDER BY created_at, id`)
 	return fs, translate("AllFeedback", err)
 }

@@ -9,9 +9,6 @@ import (
 	"github.com/leadbot/leadbot"
 )
 
-const leadColumns = `l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
-	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at`
-
 // NewLead describes a lead to create or update by external id (the CSV import has its own,
 // COPY-based path for files; this one is for single leads: webhooks, the demo, tests).
 type NewLead struct {
@@ -43,7 +40,8 @@ func (s *Store) UpsertLead(ctx context.Context, l NewLead) (leadbot.Lead, error)
 		    name = EXCLUDED.name, company = EXCLUDED.company, email = EXCLUDED.email,
 		    owner_id = EXCLUDED.owner_id, source = EXCLUDED.source, created_at = EXCLUDED.created_at,
 		    attributes = EXCLUDED.attributes, updated_at = now()
-		RETURNING `+leadColumns,
+		RETURNING l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
+	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at`,
 		l.ExternalID, l.Name, l.Company, l.Email, l.OwnerID, l.Source, l.CreatedAt, b).StructScan(&out)
 	return out, translate("UpsertLead", err)
 }
@@ -51,14 +49,16 @@ func (s *Store) UpsertLead(ctx context.Context, l NewLead) (leadbot.Lead, error)
 // LeadByID returns one lead.
 func (s *Store) LeadByID(ctx context.Context, id int64) (leadbot.Lead, error) {
 	var l leadbot.Lead
-	err := s.getPrepared(ctx, &l, `SELECT `+leadColumns+` FROM leads l WHERE l.id = $1`, id)
+	err := s.getPrepared(ctx, &l, `SELECT l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
+	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at FROM leads l WHERE l.id = $1`, id)
 	return l, translate("LeadByID", err)
 }
 
 // LeadByExternalID returns the lead with the CRM's id.
 func (s *Store) LeadByExternalID(ctx context.Context, externalID string) (leadbot.Lead, error) {
 	var l leadbot.Lead
-	err := s.db.GetContext(ctx, &l, `SELECT `+leadColumns+` FROM leads l WHERE l.external_id = $1`, externalID)
+	err := s.db.GetContext(ctx, &l, `SELECT l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
+	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at FROM leads l WHERE l.external_id = $1`, externalID)
 	return l, translate("LeadByExternalID", err)
 }
 
@@ -72,7 +72,8 @@ func (s *Store) SearchLeads(ctx context.Context, q string, limit int) ([]leadbot
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
 	var ls []leadbot.Lead
 	err := s.db.SelectContext(ctx, &ls, `
-		SELECT `+leadColumns+` FROM leads l
+		SELECT l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
+	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at FROM leads l
 		WHERE l.external_id = $1 OR lower(l.email) = lower($1)
 		   OR lower(l.name) LIKE $2 OR l.account LIKE $2
 		ORDER BY (l.external_id = $1 OR lower(l.email) = lower($1)) DESC,
@@ -85,7 +86,8 @@ func (s *Store) SearchLeads(ctx context.Context, q string, limit int) ([]leadbot
 func (s *Store) OpenLeads(ctx context.Context) ([]leadbot.Lead, error) {
 	var ls []leadbot.Lead
 	err := s.db.SelectContext(ctx, &ls, `
-		SELECT `+leadColumns+` FROM leads l
+		SELECT l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
+	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at FROM leads l
 		WHERE l.status = 'open' AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)
 		ORDER BY l.id`)
 	return ls, translate("OpenLeads", err)
@@ -105,7 +107,8 @@ type CandidateQuery struct {
 func (s *Store) DigestCandidates(ctx context.Context, q CandidateQuery) ([]leadbot.Lead, error) {
 	var ls []leadbot.Lead
 	err := s.db.SelectContext(ctx, &ls, `
-		SELECT `+leadColumns+` FROM leads l
+		SELECT l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
+	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at FROM leads l
 		WHERE l.owner_id = $1 AND l.status = 'open' AND l.score IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)
 		  AND NOT EXISTS (SELECT 1 FROM snoozes z WHERE z.rep_id = $1 AND z.lead_id = l.id AND z.until >= $2)
@@ -124,7 +127,8 @@ func (s *Store) DigestCandidates(ctx context.Context, q CandidateQuery) ([]leadb
 func (s *Store) TopLeads(ctx context.Context, repID int64, today time.Time, limit int) ([]leadbot.Lead, error) {
 	var ls []leadbot.Lead
 	err := s.db.SelectContext(ctx, &ls, `
-		SELECT `+leadColumns+` FROM leads l
+		SELECT l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
+	l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at FROM leads l
 		WHERE l.owner_id = $1 AND l.status = 'open'
 		  AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)
 		  AND NOT EXISTS (SELECT 1 FROM snoozes z WHERE z.rep_id = $1 AND z.lead_id = l.id AND z.until >= $2)

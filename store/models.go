@@ -30,8 +30,6 @@ func (m Model) MetricsMap() map[string]float64 {
 	return out
 }
 
-const modelColumns = `version, kind, status, params, feature_schema, metrics, training_rows, feedback_rows, notes, trained_at, promoted_at`
-
 // NewModel is a trained model to store.
 type NewModel struct {
 	Kind          string
@@ -74,7 +72,7 @@ func (s *Store) InsertModel(ctx context.Context, m NewModel) (Model, error) {
 	var out Model
 	err = s.db.QueryRowxContext(ctx, `
 		INSERT INTO models (kind, status, params, feature_schema, metrics, artifact, training_rows, feedback_rows, notes)
-		VALUES ($1, 'challenger', $2, $3, $4, $5, $6, $7, $8) RETURNING `+modelColumns,
+		VALUES ($1, 'challenger', $2, $3, $4, $5, $6, $7, $8) RETURNING version, kind, status, params, feature_schema, metrics, training_rows, feedback_rows, notes, trained_at, promoted_at`,
 		m.Kind, p, fs, mt, m.Artifact, m.TrainingRows, m.FeedbackRows, m.Notes).StructScan(&out)
 	return out, translate("InsertModel", err)
 }
@@ -115,21 +113,21 @@ func (s *Store) InsertModelPromoted(ctx context.Context, m NewModel) (Model, err
 // Champion returns the model in use, or ErrNotFound.
 func (s *Store) Champion(ctx context.Context) (Model, error) {
 	var m Model
-	err := s.db.GetContext(ctx, &m, `SELECT `+modelColumns+` FROM models WHERE status = 'champion'`)
+	err := s.db.GetContext(ctx, &m, `SELECT version, kind, status, params, feature_schema, metrics, training_rows, feedback_rows, notes, trained_at, promoted_at FROM models WHERE status = 'champion'`)
 	return m, translate("Champion", err)
 }
 
 // ModelByVersion returns one version.
 func (s *Store) ModelByVersion(ctx context.Context, version int) (Model, error) {
 	var m Model
-	err := s.db.GetContext(ctx, &m, `SELECT `+modelColumns+` FROM models WHERE version = $1`, version)
+	err := s.db.GetContext(ctx, &m, `SELECT version, kind, status, params, feature_schema, metrics, training_rows, feedback_rows, notes, trained_at, promoted_at FROM models WHERE version = $1`, version)
 	return m, translate("ModelByVersion", err)
 }
 
 // Models lists every version, newest first.
 func (s *Store) Models(ctx context.Context) ([]Model, error) {
 	var ms []Model
-	err := s.db.SelectContext(ctx, &ms, `SELECT `+modelColumns+` FROM models ORDER BY version DESC`)
+	err := s.db.SelectContext(ctx, &ms, `SELECT version, kind, status, params, feature_schema, metrics, training_rows, feedback_rows, notes, trained_at, promoted_at FROM models ORDER BY version DESC`)
 	return ms, translate("Models", err)
 }
 

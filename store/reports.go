@@ -150,7 +150,8 @@ func (s *Store) UnmatchedOwners(ctx context.Context, managerID int64) (reps, lea
 // Managers returns the reps who manage someone or are flagged as managers.
 func (s *Store) Managers(ctx context.Context) ([]leadbot.Rep, error) {
 	var rs []leadbot.Rep
-	err := s.db.SelectContext(ctx, &rs, `SELECT `+repColumns+` FROM reps r
+	err := s.db.SelectContext(ctx, &rs, `SELECT id, email, name, slack_user_id, manager_id, is_manager, team, timezone, delivery_hour,
+	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error FROM reps r
 		WHERE is_manager OR EXISTS (SELECT 1 FROM reps m WHERE m.manager_id = r.id) ORDER BY email`)
 	return rs, translate("Managers", err)
 }

@@ -8,9 +8,6 @@ import (
 	"github.com/leadbot/leadbot"
 )
 
-const repColumns = `id, email, name, slack_user_id, manager_id, is_manager, team, timezone, delivery_hour,
-	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error`
-
 // NewRep describes a rep to create or update by email.
 type NewRep struct {
 	Email        string
@@ -38,7 +35,8 @@ func (s *Store) UpsertRep(ctx context.Context, r NewRep) (leadbot.Rep, error) {
 		    team = EXCLUDED.team,
 		    timezone = CASE WHEN EXCLUDED.timezone <> '' THEN EXCLUDED.timezone ELSE reps.timezone END,
 		    updated_at = now()
-		RETURNING `+repColumns,
+		RETURNING id, email, name, slack_user_id, manager_id, is_manager, team, timezone, delivery_hour,
+	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error`,
 		r.Email, r.Name, r.SlackUserID, r.ManagerEmail, r.IsManager, r.Team, r.Timezone).StructScan(&out)
 	return out, translate("UpsertRep", err)
 }
@@ -46,35 +44,40 @@ func (s *Store) UpsertRep(ctx context.Context, r NewRep) (leadbot.Rep, error) {
 // RepByID returns one rep.
 func (s *Store) RepByID(ctx context.Context, id int64) (leadbot.Rep, error) {
 	var r leadbot.Rep
-	err := s.getPrepared(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE id = $1`, id)
+	err := s.getPrepared(ctx, &r, `SELECT id, email, name, slack_user_id, manager_id, is_manager, team, timezone, delivery_hour,
+	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error FROM reps WHERE id = $1`, id)
 	return r, translate("RepByID", err)
 }
 
 // RepBySlackID returns the rep matched to a Slack user.
 func (s *Store) RepBySlackID(ctx context.Context, slackID string) (leadbot.Rep, error) {
 	var r leadbot.Rep
-	err := s.getPrepared(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE slack_user_id = $1`, slackID)
+	err := s.getPrepared(ctx, &r, `SELECT id, email, name, slack_user_id, manager_id, is_manager, team, timezone, delivery_hour,
+	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error FROM reps WHERE slack_user_id = $1`, slackID)
 	return r, translate("RepBySlackID", err)
 }
 
 // RepByEmail returns the rep with that email.
 func (s *Store) RepByEmail(ctx context.Context, email string) (leadbot.Rep, error) {
 	var r leadbot.Rep
-	err := s.db.GetContext(ctx, &r, `SELECT `+repColumns+` FROM reps WHERE email = $1`, strings.ToLower(strings.TrimSpace(email)))
+	err := s.db.GetContext(ctx, &r, `SELECT id, email, name, slack_user_id, manager_id, is_manager, team, timezone, delivery_hour,
+	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error FROM reps WHERE email = $1`, strings.ToLower(strings.TrimSpace(email)))
 	return r, translate("RepByEmail", err)
 }
 
 // Reps returns every rep, ordered by email.
 func (s *Store) Reps(ctx context.Context) ([]leadbot.Rep, error) {
 	var rs []leadbot.Rep
-	err := s.db.SelectContext(ctx, &rs, `SELECT `+repColumns+` FROM reps ORDER BY email`)
+	err := s.db.SelectContext(ctx, &rs, `SELECT id, email, name, slack_user_id, manager_id, is_manager, team, timezone, delivery_hour,
+	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error FROM reps ORDER BY email`)
 	return rs, translate("Reps", err)
 }
 
 // TeamOf returns the reps whose manager is managerID.
 func (s *Store) TeamOf(ctx context.Context, managerID int64) ([]leadbot.Rep, error) {
 	var rs []leadbot.Rep
-	err := s.db.SelectContext(ctx, &rs, `SELECT `+repColumns+` FROM reps WHERE manager_id = $1 ORDER BY name, email`, managerID)
+	err := s.db.SelectContext(ctx, &rs, `SELECT id, email, name, slack_user_id, manager_id, is_manager, team, timezone, delivery_hour,
+	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error FROM reps WHERE manager_id = $1 ORDER BY name, email`, managerID)
 	return rs, translate("TeamOf", err)
 }
 
