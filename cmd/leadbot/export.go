@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,25 +45,55 @@ Examples:
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		fmt.Fprintln(a.stderr, "leadbot export: want a kind and a file: leadbot export feedback|scores|outcomes [--since DATE] FILE.csv (FILE - for standard output; -h for what each kind holds)")
-		return errUsage
-	}
-	kind, path := pos[0], pos[1]
-	if !slices.Contains(exportKinds, kind) {
-		fmt.Fprintf(a.stderr, "leadbot export: unknown kind %q: export feedback, scores or outcomes\n", kind)
-		return errUsage
-	}
-	if *history && kind != "scores" {
-		fmt.Fprintln(a.stderr, "leadbot export: --history is for scores only (every score, not only the current ones)")
-		return errUsage
-	}
-	since, err := parseSince(*sinceFlag)
+	req, err := parseExport(pos, *sinceFlag, *history)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "leadbot export:", err)
 		return errUsage
 	}
+	n, err := req.run(ctx, a)
+	if err != nil {
+		return err
+	}
+	to := req.path
+	if to == "-" {
+		to = "standard output"
+	}
+	noun := map[string]string{"feedback": "feedback", "scores": "score", "outcomes": "outcome"}[req.kind]
+	rows := "rows"
+	if n == 1 {
+		rows = "row"
+	}
+	fmt.Fprintf(a.stderr, "exported %s %s %s to %s\n", thousands(n), noun, rows, to)
+	return nil
+}
 
+// exportRequest is one export as the command line asks for it.
+type exportRequest struct {
+	kind, path string
+	since      time.Time
+	history    bool
+}
+
+// parseExport checks the kind, the file and the flags that go with them.
+func parseExport(pos []string, since string, history bool) (exportRequest, error) {
+	if len(pos) != 2 {
+		return exportRequest{}, errors.New("want a kind and a file: leadbot export feedback|scores|outcomes [--since DATE] FILE.csv (FILE - for standard output; -h for what each kind holds)")
+	}
+	r := exportRequest{kind: pos[0], path: pos[1], history: history}
+	if !slices.Contains(exportKinds, r.kind) {
+		return r, fmt.Errorf("unknown kind %q: export feedback, scores or outcomes", r.kind)
+	}
+	if history && r.kind != "scores" {
+		return r, errors.New("--history is for scores only (every score, not only the current ones)")
+	}
+	var err error
+	r.since, err = parseSince(since)
+	return r, err
+}
+
+// run writes the export to its file (whole or not at all) or to standard output, and returns
+// how many rows it wrote.
+func (r exportRequest) run(ctx context.Context, a *app) (int, error) {
 	var n int
 	write := func(w io.Writer) error {
 		st, err := a.openStore(ctx, false)
@@ -71,14 +102,14 @@ Examples:
 		}
 		cw := csv.NewWriter(w)
 		switch {
-		case kind == "feedback":
-			n, err = st.ExportFeedback(ctx, since, cw.Write)
-		case kind == "scores" && *history:
-			n, err = st.ExportScoreHistory(ctx, since, cw.Write)
-		case kind == "scores":
-			n, err = st.ExportScores(ctx, since, cw.Write)
-		case kind == "outcomes":
-			n, err = st.ExportOutcomes(ctx, since, cw.Write)
+		case r.kind == "feedback":
+			n, err = st.ExportFeedback(ctx, r.since, cw.Write)
+		case r.kind == "scores" && r.history:
+			n, err = st.ExportScoreHistory(ctx, r.since, cw.Write)
+		case r.kind == "scores":
+			n, err = st.ExportScores(ctx, r.since, cw.Write)
+		case r.kind == "outcomes":
+			n, err = st.ExportOutcomes(ctx, r.since, cw.Write)
 		}
 		if err != nil {
 			return err
@@ -86,23 +117,13 @@ Examples:
 		cw.Flush()
 		return cw.Error()
 	}
-	to := path
-	if path == "-" {
-		to = "standard output"
+	var err error
+	if r.path == "-" {
 		err = write(a.stdout)
 	} else {
-		err = writeFileAtomic(path, write)
+		err = writeFileAtomic(r.path, write)
 	}
-	if err != nil {
-		return err
-	}
-	noun := map[string]string{"feedback": "feedback", "scores": "score", "outcomes": "outcome"}[kind]
-	rows := "rows"
-	if n == 1 {
-		rows = "row"
-	}
-	fmt.Fprintf(a.stderr, "exported %s %s %s to %s\n", thousands(n), noun, rows, to)
-	return nil
+	return n, err
 }
 
 // parseSince reads --since: a date (midnight UTC) or an RFC 3339 time; "" is the zero time (all rows).
