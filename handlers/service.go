@@ -7,6 +7,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -128,7 +129,7 @@ func (s *Service) crmURL(l leadbot.Lead) string {
 	if s.cfg.CRMURLTemplate == "" {
 		return ""
 	}
-	return strings.ReplaceAll(s.cfg.CRMURLTemplate, "{id}", l.ExternalID)
+	return strings.ReplaceAll(s.cfg.CRMURLTemplate, "{id}", url.PathEscape(l.ExternalID))
 }
 
 // location returns the rep's timezone, or the default.
