@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leadbot/leadbot/bot"
@@ -15,9 +16,38 @@ import (
 	"github.com/leadbot/leadbot/httpapi"
 	"github.com/leadbot/leadbot/internal/metrics"
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/store"
 )
 
 func runServe(ctx context.Context, a *app, args []string) error {
+	opt, err := parseServe(a, args)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, opt.migrate)
+	if err != nil {
+		return err
+	}
+	s := newServer(a, st, opt)
+	if err := s.start(ctx); err != nil {
+		return err
+	}
+	runErr := s.wait(ctx)
+	if err := s.Close(); runErr == nil {
+		runErr = err
+	}
+	return runErr // the database closes after this, in a.close
+}
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	migrate   bool // apply pending migrations; otherwise refuse a schema that is not current
+	scheduler bool // run the scheduled jobs in this replica
+}
+
+// parseServe reads serve's flags. It is apart from runServe so that -h, which documents the
+// start-up and shutdown order, sits next to nothing else.
+func parseServe(a *app, args []string) (serveOptions, error) {
 	fs := a.newFlags("serve", "serve [flags]", `
 Runs leadbot: migrates the database (unless -no-migrate), connects to Slack over Socket Mode,
 runs the scheduler (digests at each rep's local hour), and serves /healthz, /readyz and, without
@@ -26,132 +56,289 @@ shuts down in reverse order: stop taking envelopes, finish handlers, stop the sc
 HTTP server, close the database.`)
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations; refuse to start if the schema is not current")
 	noScheduler := fs.Bool("no-scheduler", false, "do not run scheduled jobs in this replica")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, !*noMigrate)
-	if err != nil {
-		return err
-	}
+	err := parse(fs, args)
+	return serveOptions{migrate: !*noMigrate, scheduler: !*noScheduler}, err
+}
 
-	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on LEADBOT_HTTP_ADDR %s: %w (is another leadbot running? set LEADBOT_HTTP_ADDR to a free port)", a.cfg.HTTPAddr, err)
-	}
-	base := "http://" + ln.Addr().String()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := st.Ping(pctx); err != nil {
-			a.log.Warn("readiness check failed", "err", err)
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ok\n"))
-	})
+// server is `leadbot serve` over a database the app opened (and closes after the server): the
+// HTTP server (/healthz, /readyz, /metrics, /api/v1/), the sandbox workspace when no Slack tokens
+// are set, the scheduler and the Socket Mode bot.
+//
+// start brings them up and registers each component as it starts; Close stops exactly the
+// registered ones, last first, so a start that fails half-way stops what had started (start calls
+// Close itself then). Every goroutine the server starts ends when its component is stopped.
+type server struct {
+	a   *app
+	st  *store.Store
+	opt serveOptions
 
-	m := metrics.New()
-	if c, err := st.Champion(ctx); err == nil {
-		m.ModelVersion(c.Version)
-	}
-	mux.Handle("GET /metrics", m.Handler())
-	mux.Handle("/api/v1/", httpapi.New(httpapi.Deps{Store: st, Token: a.cfg.File.APIToken,
-		Log: a.log.With("component", "webhooks"), Metrics: m}))
-	if a.cfg.File.APIToken == "" {
-		a.log.Info("the CRM webhook API (/api/v1/) is off: set LEADBOT_API_TOKEN to turn it on")
-	}
+	ctx       context.Context // from start until Close has stopped everything
+	cancel    context.CancelFunc
+	running   []component   // what start started, in order
+	failed    chan error    // the first component that stopped on its own while running
+	closing   chan struct{} // closed when Close begins
+	closeOnce sync.Once
+	closeErr  error
 
-	target := a.slackFor()
-	// rt and sched are made after the sandbox (the bot needs its URL); the page's controls use them
-	// once they are set.
-	var rt *runtime
-	var sched *bot.Scheduler
-	started := make(chan struct{}) // closed once rt and sched are set
-	if a.cfg.Sandbox() {
-		sb := sandbox.New(sandbox.Config{BotToken: sandboxBotToken, AppToken: sandboxAppToken, BaseURL: base,
-			Logger: a.log.With("component", "sandbox"), Controls: sandboxControls(&rt, &sched, started)})
-		a.onClose(sb.Close)
-		h := sb.Handler()
-		mux.Handle("/api/", h)
-		mux.Handle("/link/", h)
-		mux.Handle("/hooks/", h)
-		mux.Handle("/sandbox/", h) // the sandbox page's assets, JSON and event stream
-		mux.Handle("/{$}", h)      // the sandbox page
-		target.apiURL = base + "/api/"
-		if err := a.prepareSandbox(ctx, st, sb); err != nil {
+	// Set by start's steps, in this order.
+	ln      net.Listener
+	base    string // http://host:port of ln
+	mux     *http.ServeMux
+	metrics *metrics.Metrics
+	target  slackTarget
+	sb      *sandbox.Workspace // nil with Slack tokens
+	rt      *runtime
+	sched   *bot.Scheduler
+	ready   chan struct{} // closed once rt and sched are set: the sandbox's buttons wait for it
+}
+
+// component is a running part of the server and how to stop it.
+type component struct {
+	name string
+	stop func() error
+}
+
+func newServer(a *app, st *store.Store, opt serveOptions) *server {
+	return &server{a: a, st: st, opt: opt, failed: make(chan error, 1), closing: make(chan struct{}), ready: make(chan struct{})}
+}
+
+// start brings the server up, in this order: the listener, the HTTP routes, the sandbox (without
+// Slack tokens), HTTP serving, the runtime, the scheduler, the bot. ctx bounds the components'
+// lifetime: when it ends, the bot disconnects and wait returns. When a step fails, what had
+// started is stopped before start returns.
+func (s *server) start(ctx context.Context) error {
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	for _, step := range []func() error{s.listen, s.routes, s.startSandbox, s.serveHTTP, s.wire, s.startScheduler, s.startBot} {
+		if err := step(); err != nil {
+			if cerr := s.Close(); cerr != nil {
+				err = errors.Join(err, cerr)
+			}
 			return err
 		}
 	}
-
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	httpErr := make(chan error, 1)
-	go func() { httpErr <- srv.Serve(ln) }()
-
-	rt, err = a.newRuntime(st, target, m)
-	if err != nil {
-		return err
-	}
-	b := bot.New(rt.botCfg, rt.sender.API(), rt.router)
-	botCtx, stopBot := context.WithCancel(ctx)
-	defer stopBot()
-	botDone := make(chan error, 1)
-	go func() { botDone <- b.Run(botCtx) }()
-
-	sched = bot.NewScheduler(st, a.log.With("component", "scheduler"))
-	close(started)
-	if !*noScheduler {
-		if err := a.scheduleJobs(sched, st, rt); err != nil {
-			return err
-		}
-		sched.Start()
-	}
-
-	if a.cfg.Sandbox() {
-		a.log.Info("leadbot is running in sandbox mode: open " + base)
+	if s.sb != nil {
+		s.a.log.Info("leadbot is running in sandbox mode: open " + s.base)
 	} else {
-		a.log.Info("leadbot is running", "http", base, "slack", a.cfg.SlackAPIURL)
+		s.a.log.Info("leadbot is running", "http", s.base, "slack", s.a.cfg.SlackAPIURL)
 	}
+	return nil
+}
 
-	var runErr error
+// wait blocks until ctx ends (SIGINT or SIGTERM) or a component stops on its own, and returns
+// that component's error. The caller then calls Close.
+func (s *server) wait(ctx context.Context) error {
+	var err error
 	select {
 	case <-ctx.Done():
-		a.log.Info("shutting down")
-	case err := <-httpErr:
-		runErr = fmt.Errorf("HTTP server: %w", err)
-	case err := <-botDone:
-		runErr = err
-		botDone <- err
+	case err = <-s.failed:
 	}
-	// Reverse order of start-up: envelopes, handlers, scheduler, HTTP; the database closes last
-	// (a.close, after we return).
-	stopBot()
-	if err := <-botDone; err != nil && runErr == nil {
-		runErr = err
+	if ctx.Err() != nil {
+		s.a.log.Info("shutting down")
 	}
-	sched.Stop()
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	return err
+}
+
+// Close stops what start started, last first: the bot (no more envelopes; its handlers finish),
+// the scheduler (running jobs are cancelled and waited for), the HTTP server (requests get 10 s),
+// the sandbox, the listener. Every component is stopped even when one fails to; their errors are
+// returned together. Close is idempotent.
+func (s *server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		var errs []error
+		for i := len(s.running) - 1; i >= 0; i-- {
+			c := s.running[i]
+			if err := c.stop(); err != nil {
+				s.a.log.Debug("component stopped", "component", c.name, "err", err)
+				errs = append(errs, err)
+			} else {
+				s.a.log.Debug("component stopped", "component", c.name)
+			}
+		}
+		s.running = nil
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// started registers a component that now runs, so that Close stops it; kv go to the debug log.
+func (s *server) started(name string, stop func() error, kv ...any) {
+	s.running = append(s.running, component{name: name, stop: stop})
+	s.a.log.Debug("component started", append([]any{"component", name}, kv...)...)
+}
+
+// spawn runs fn in a goroutine. If fn returns while the server runs, its error (nil too) is
+// reported on s.failed, which ends wait. join waits for fn and returns its error unless that was
+// already reported: stopping a component returns what it said as it stopped, and only that.
+func (s *server) spawn(fn func() error) (join func() error) {
+	done := make(chan error, 1)
+	go func() {
+		err := fn()
+		select {
+		case <-s.closing:
+		default:
+			select {
+			case s.failed <- err:
+			default: // another component failed first; that one is reported
+			}
+			err = nil
+		}
+		done <- err
+	}()
+	return func() error { return <-done }
+}
+
+// listen takes LEADBOT_HTTP_ADDR first: the sandbox's URLs and, in sandbox mode, the bot's Web API
+// base are the listener's address (port 0 picks one), so it must exist before they do. Until
+// serveHTTP, connections wait in the backlog: a browser opened while the demo is seeded gets the
+// page once the workspace matches the database.
+func (s *server) listen() error {
+	ln, err := net.Listen("tcp", s.a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on LEADBOT_HTTP_ADDR %s: %w (is another leadbot running? set LEADBOT_HTTP_ADDR to a free port)", s.a.cfg.HTTPAddr, err)
+	}
+	s.ln, s.base = ln, "http://"+ln.Addr().String()
+	s.started("listener", func() error {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) { // Shutdown closed it
+			return err
+		}
+		return nil
+	}, "addr", ln.Addr().String())
+	return nil
+}
+
+// routes mounts the health, metrics and webhook handlers; nothing runs yet. The metrics start
+// with the champion's version, so /metrics names the model before the first retrain.
+func (s *server) routes() error {
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.metrics = metrics.New()
+	if c, err := s.st.Champion(s.ctx); err == nil {
+		s.metrics.ModelVersion(c.Version)
+	}
+	s.mux.Handle("GET /metrics", s.metrics.Handler())
+	s.mux.Handle("/api/v1/", httpapi.New(httpapi.Deps{Store: s.st, Token: s.a.cfg.File.APIToken,
+		Log: s.a.log.With("component", "webhooks"), Metrics: s.metrics}))
+	if s.a.cfg.File.APIToken == "" {
+		s.a.log.Info("the CRM webhook API (/api/v1/) is off: set LEADBOT_API_TOKEN to turn it on")
+	}
+	s.target = s.a.slackFor()
+	return nil
+}
+
+// readyz answers 200 while the database answers: a replica that lost it should get no traffic.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) && runErr == nil {
-		runErr = err
+	if err := s.st.Ping(pctx); err != nil {
+		s.a.log.Warn("readiness check failed", "err", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
 	}
-	return runErr
+	w.Write([]byte("ok\n"))
+}
+
+// startSandbox, when no Slack tokens are set, mounts a sandbox workspace on the HTTP server and
+// makes it match the database (seeding the demo into an empty one) before anything is served, so
+// the page never shows a workspace the database disagrees with. The bot's Slack becomes this
+// server. The buttons on its page use the runtime and the scheduler once start has made them.
+func (s *server) startSandbox() error {
+	if !s.a.cfg.Sandbox() {
+		return nil
+	}
+	sb := sandbox.New(sandbox.Config{BotToken: sandboxBotToken, AppToken: sandboxAppToken, BaseURL: s.base,
+		Logger: s.a.log.With("component", "sandbox"), Controls: sandboxControls(s)})
+	s.sb = sb
+	s.started("sandbox", func() error { sb.Close(); return nil })
+	h := sb.Handler()
+	s.mux.Handle("/api/", h)
+	s.mux.Handle("/link/", h)
+	s.mux.Handle("/hooks/", h)
+	s.mux.Handle("/sandbox/", h) // the sandbox page's assets, JSON and event stream
+	s.mux.Handle("/{$}", h)      // the sandbox page
+	s.target.apiURL = s.base + "/api/"
+	return s.a.prepareSandbox(s.ctx, s.st, sb)
+}
+
+// serveHTTP starts answering on the listener. Requests run under a context that ends when the
+// HTTP server stops: Shutdown lets them finish for up to 10 s, then the stragglers are cancelled,
+// before the database closes under them.
+func (s *server) serveHTTP() error {
+	reqCtx, cancelRequests := context.WithCancel(context.WithoutCancel(s.ctx))
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return reqCtx }}
+	join := s.spawn(func() error {
+		if err := srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("HTTP server: %w", err)
+		}
+		return nil
+	})
+	s.started("http", func() error {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		cancelRequests()
+		return errors.Join(err, join())
+	})
+	return nil
+}
+
+// wire builds the rep loop (Slack client, sender, handlers, router) that the scheduler's jobs and
+// the bot share. It starts nothing; it comes after serveHTTP because in sandbox mode its Slack is
+// this server.
+func (s *server) wire() error {
+	rt, err := s.a.newRuntime(s.st, s.target, s.metrics)
+	s.rt = rt
+	return err
+}
+
+// startScheduler makes the scheduler, which the sandbox's buttons need from here on (even with
+// -no-scheduler: they take the jobs' locks through it), and, unless -no-scheduler, starts the
+// scheduled jobs. It starts before the bot so that shutdown, in reverse, stops taking envelopes
+// and finishes the handlers before it stops the scheduler, as serve -h says.
+func (s *server) startScheduler() error {
+	s.sched = bot.NewScheduler(s.st, s.a.log.With("component", "scheduler"))
+	close(s.ready)
+	if !s.opt.scheduler {
+		return nil
+	}
+	if err := s.a.scheduleJobs(s.sched, s.st, s.rt); err != nil {
+		return err
+	}
+	s.sched.Start()
+	s.started("scheduler", func() error { s.sched.Stop(); return nil })
+	return nil
+}
+
+// startBot connects over Socket Mode and dispatches envelopes until it is stopped or ctx ends.
+// It is the last to start: an envelope may need anything above.
+func (s *server) startBot() error {
+	b := bot.New(s.rt.botCfg, s.rt.sender.API(), s.rt.router)
+	ctx, stop := context.WithCancel(s.ctx)
+	join := s.spawn(func() error { return b.Run(ctx) })
+	s.started("bot", func() error { stop(); return join() })
+	return nil
 }
 
 // sandboxControls are the sandbox page's buttons. They run the digest jobs now, through the
 // scheduler's lock as `leadbot digest -now` does, so a click never doubles a scheduled run.
-// A click while leadbot is still starting waits for started.
-func sandboxControls(rt **runtime, sched **bot.Scheduler, started <-chan struct{}) []sandbox.Control {
+// A click while leadbot is still starting waits for s.ready.
+func sandboxControls(s *server) []sandbox.Control {
 	run := func(ctx context.Context, job string, send func(context.Context, *runtime) (digest.Stats, error)) (string, error) {
 		select {
-		case <-started:
+		case <-s.ready:
+		case <-s.closing:
+			return "", errors.New("leadbot is shutting down")
 		case <-ctx.Done():
 			return "", errors.New("leadbot is still starting: try again in a moment")
 		}
-		r, s := *rt, *sched
+		r, sched := s.rt, s.sched
 		var stats digest.Stats
-		ran, err := s.RunNow(ctx, job, func(ctx context.Context) (any, error) {
+		ran, err := sched.RunNow(ctx, job, func(ctx context.Context) (any, error) {
 			var err error
 			stats, err = send(ctx, r)
 			return stats, err
