@@ -96,11 +96,10 @@ type account struct {
 // Seed fills an empty leadbot with the demo team, leads and outcomes. It refuses a database that
 // already has reps, so it never mixes demo data into real data.
 func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
-	var stats Stats
 	if reps, err := st.Reps(ctx); err != nil {
-		return stats, err
+		return Stats{}, err
 	} else if len(reps) > 0 {
-		return stats, fmt.Errorf("the database already has %d reps: the demo only seeds an empty leadbot", len(reps))
+		return Stats{}, fmt.Errorf("the database already has %d reps: the demo only seeds an empty leadbot", len(reps))
 	}
 	if opt.Leads <= 0 {
 		opt.Leads = 3000
@@ -108,119 +107,197 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x1eadb07))
+	s := &seeder{st: st, rng: rand.New(rand.NewPCG(opt.Seed, 0x1eadb07)), now: opt.Now}
+	if err := s.team(ctx, sl); err != nil {
+		return s.stats, err
+	}
+	s.newAccounts(opt.Leads / 5)
+	for i := range opt.Leads {
+		if err := s.lead(ctx, i); err != nil {
+			return s.stats, err
+		}
+	}
+	return s.stats, nil
+}
 
-	var reps []leadbot.Rep
+// seeder is one Seed run. Every draw comes from rng in a fixed order (team, accounts, then each
+// lead in turn), which is what makes the same seed give the same demo: a step that draws more,
+// or earlier, changes every lead after it.
+type seeder struct {
+	st       Store
+	rng      *rand.Rand
+	now      time.Time // the demo's today
+	stats    Stats
+	reps     []leadbot.Rep // the reps, without the manager: the leads' owners
+	accounts []*account
+}
+
+// team adds the demo team to the workspace and the database, the manager first so that every
+// rep's manager exists when the rep is written.
+func (s *seeder) team(ctx context.Context, sl Slack) error {
 	for _, p := range Team {
 		id := sl.AddPerson(p)
 		nr := store.NewRep{Email: p.Email, Name: p.Name, SlackUserID: id, Timezone: p.TZ, IsManager: p.Manager, Team: "Demo"}
 		if !p.Manager {
 			nr.ManagerEmail = Team[0].Email
 		}
-		r, err := st.UpsertRep(ctx, nr)
+		r, err := s.st.UpsertRep(ctx, nr)
 		if err != nil {
-			return stats, err
+			return err
 		}
 		if !p.Manager {
-			reps = append(reps, r)
+			s.reps = append(s.reps, r)
 		}
 	}
-	stats.Reps = len(reps)
+	s.stats.Reps = len(s.reps)
+	return nil
+}
 
-	accounts := make([]*account, opt.Leads/5)
+// newAccounts draws n companies, about one for five leads so that accounts have several leads
+// (an account-wide 👎 then has other leads to move), and the hidden leadership changes among them.
+func (s *seeder) newAccounts(n int) {
+	s.accounts = make([]*account, n)
 	// Distinct company names: a shuffled walk over adjective × name × suffix (1,920 of them).
-	names := rng.Perm(len(coAdj) * len(coNoun) * len(coSuffix))
-	for i := range accounts {
+	names := s.rng.Perm(len(coAdj) * len(coNoun) * len(coSuffix))
+	for i := range s.accounts {
 		k := names[i%len(names)]
 		a := &account{
 			name:             fmt.Sprintf("%s %s %s", coAdj[k%len(coAdj)], coNoun[k/len(coAdj)%len(coNoun)], coSuffix[k/(len(coAdj)*len(coNoun))]),
-			industry:         industries[rng.IntN(len(industries))],
-			size:             sizes[rng.IntN(len(sizes))],
-			country:          countries[rng.IntN(len(countries))],
-			leadershipChange: rng.Float64() < 0.12,
+			industry:         industries[s.rng.IntN(len(industries))],
+			size:             sizes[s.rng.IntN(len(sizes))],
+			country:          countries[s.rng.IntN(len(countries))],
+			leadershipChange: s.rng.Float64() < 0.12,
 		}
 		if i >= len(names) {
 			a.name = fmt.Sprintf("%s %d", a.name, i/len(names)+1)
 		}
 		if a.leadershipChange {
-			stats.LeadershipChanges++
+			s.stats.LeadershipChanges++
 		}
-		accounts[i] = a
+		s.accounts[i] = a
 	}
-	for i := range opt.Leads {
-		a := accounts[rng.IntN(len(accounts))]
-		src := rng.IntN(len(sources))
-		title := rng.IntN(len(titles))
-		visits := int(math.Floor(rng.ExpFloat64() * 4))
-		onSite := int(float64(visits)*rng.Float64()*240 + rng.Float64()*60)
-		pricing := 0
-		if visits > 0 {
-			pricing = rng.IntN(min(visits, 6) + 1)
-		}
-		opened := rng.Float64() < 0.55
-		// A year of leads, the newest still open.
-		age := rng.IntN(365)
-		created := opt.Now.AddDate(0, 0, -age).Add(-time.Duration(rng.IntN(86400)) * time.Second)
+}
 
-		logit := -2.2 + sourceEff[src] + indEff[index(industries, a.industry)] + sizeEff[index(sizes, a.size)] + titleEff[title] +
-			0.35*math.Min(float64(visits), 8) + 0.45*float64(pricing) - 0.3*math.Max(0, float64(visits)-10)/5
-		if opened {
-			logit += 0.3
-		}
-		if a.leadershipChange {
-			logit -= 2.0 // only reps know
-		}
-		first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
-		f := strings.Fields(a.name)
-		domain := strings.ToLower(f[0]+f[1]) + ".example"
-		if rng.Float64() < 0.15 {
-			domain = "gmail.com"
-		}
-		attrs := map[string]any{
-			"Industry": a.industry, "Company size": a.size, "Job title": titles[title],
-			"Website visits": visits, "Time on website (s)": onSite, "Pricing page views": pricing,
-			"Opened last email": map[bool]string{true: "Yes", false: "No"}[opened],
-		}
-		if a.country != "" {
-			attrs["Country"] = a.country
-		}
-		owner := reps[rng.IntN(len(reps))]
-		l, err := st.UpsertLead(ctx, store.NewLead{
-			ExternalID: fmt.Sprintf("DEMO-%05d", i+1), Name: first + " " + last, Company: a.name,
-			Email:   strings.ToLower(strings.NewReplacer("í", "i", "é", "e", "á", "a", "ú", "u").Replace(first)) + "@" + domain,
-			OwnerID: &owner.ID, Source: sources[src], CreatedAt: &created, Attributes: attrs,
-		})
-		if err != nil {
-			return stats, err
-		}
-		stats.Leads++
-		// The team's history: on most accounts that went through a leadership change, a rep said
-		// so once, for the whole account, on a lead a few days old (and reps are sometimes wrong).
-		if age >= 30 && !a.told && ((a.leadershipChange && rng.Float64() < 0.7) || (!a.leadershipChange && rng.Float64() < 0.02)) {
-			a.told = true
-			if _, _, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: l.ID, RepID: owner.ID, Verdict: -1,
-				ReasonCode: "leadership_change", AccountWide: true, CreatedAt: created.AddDate(0, 0, 3)}); err != nil {
-				return stats, err
-			}
-			stats.Feedback++
-		}
-		// Leads older than a month have an outcome; the month's leads are the open pipeline.
-		if age < 30 {
-			stats.Open++
-			continue
-		}
-		won := rng.Float64() < 1/(1+math.Exp(-logit))
-		outcome := "lost"
-		if won {
-			outcome, stats.Won = "won", stats.Won+1
-		}
-		occurred := created.AddDate(0, 0, 10+rng.IntN(20))
-		if err := st.RecordOutcome(ctx, leadbot.Outcome{LeadID: l.ID, Outcome: outcome, OccurredAt: occurred}, "demo"); err != nil {
-			return stats, err
-		}
-		stats.Outcomes++
+// lead draws lead i (its account, its CRM fields, a contact and an owner, in that order), writes
+// it, then writes what the team already knows about it: a rep's feedback and its outcome.
+func (s *seeder) lead(ctx context.Context, i int) error {
+	a := s.accounts[s.rng.IntN(len(s.accounts))]
+	f := s.drawFields()
+	name, email := s.drawContact(a)
+	owner := s.reps[s.rng.IntN(len(s.reps))]
+	l, err := s.st.UpsertLead(ctx, store.NewLead{
+		ExternalID: fmt.Sprintf("DEMO-%05d", i+1), Name: name, Company: a.name, Email: email,
+		OwnerID: &owner.ID, Source: sources[f.source], CreatedAt: &f.created, Attributes: f.attributes(a),
+	})
+	if err != nil {
+		return err
 	}
-	return stats, nil
+	s.stats.Leads++
+	if err := s.feedback(ctx, l, owner, a, f); err != nil {
+		return err
+	}
+	return s.outcome(ctx, l, a, f)
+}
+
+// fields are a lead's drawn CRM fields: indexes into the tables above, the web activity, and
+// when the lead came in.
+type fields struct {
+	source, title           int
+	visits, onSite, pricing int
+	opened                  bool
+	age                     int // days
+	created                 time.Time
+}
+
+// drawFields draws a lead's fields: a year of leads, the newest still open.
+func (s *seeder) drawFields() fields {
+	rng := s.rng
+	f := fields{source: rng.IntN(len(sources)), title: rng.IntN(len(titles))}
+	f.visits = int(math.Floor(rng.ExpFloat64() * 4))
+	f.onSite = int(float64(f.visits)*rng.Float64()*240 + rng.Float64()*60)
+	if f.visits > 0 {
+		f.pricing = rng.IntN(min(f.visits, 6) + 1)
+	}
+	f.opened = rng.Float64() < 0.55
+	f.age = rng.IntN(365)
+	f.created = s.now.AddDate(0, 0, -f.age).Add(-time.Duration(rng.IntN(86400)) * time.Second)
+	return f
+}
+
+// logit is the known rule the outcomes are drawn from, in log-odds: the CRM fields, and the
+// leadership change that is in no column.
+func (f fields) logit(a *account) float64 {
+	logit := -2.2 + sourceEff[f.source] + indEff[index(industries, a.industry)] + sizeEff[index(sizes, a.size)] + titleEff[f.title] +
+		0.35*math.Min(float64(f.visits), 8) + 0.45*float64(f.pricing) - 0.3*math.Max(0, float64(f.visits)-10)/5
+	if f.opened {
+		logit += 0.3
+	}
+	if a.leadershipChange {
+		logit -= 2.0 // only reps know
+	}
+	return logit
+}
+
+// attributes are the lead's CRM columns beyond the standard fields, named as a CRM export names
+// them; an unknown country is left out, as a CRM leaves an empty field.
+func (f fields) attributes(a *account) map[string]any {
+	attrs := map[string]any{
+		"Industry": a.industry, "Company size": a.size, "Job title": titles[f.title],
+		"Website visits": f.visits, "Time on website (s)": f.onSite, "Pricing page views": f.pricing,
+		"Opened last email": map[bool]string{true: "Yes", false: "No"}[f.opened],
+	}
+	if a.country != "" {
+		attrs["Country"] = a.country
+	}
+	return attrs
+}
+
+// drawContact draws the lead's person at account a: a name, and an email at the company's domain
+// (or, as with real leads, sometimes a personal address).
+func (s *seeder) drawContact(a *account) (name, email string) {
+	first, last := firstNames[s.rng.IntN(len(firstNames))], lastNames[s.rng.IntN(len(lastNames))]
+	w := strings.Fields(a.name)
+	domain := strings.ToLower(w[0]+w[1]) + ".example"
+	if s.rng.Float64() < 0.15 {
+		domain = "gmail.com"
+	}
+	return first + " " + last, strings.ToLower(strings.NewReplacer("í", "i", "é", "e", "á", "a", "ú", "u").Replace(first)) + "@" + domain
+}
+
+// feedback is the team's history: on most accounts that went through a leadership change, a rep
+// said so once, for the whole account, on a lead a few days old (and reps are sometimes wrong).
+func (s *seeder) feedback(ctx context.Context, l leadbot.Lead, owner leadbot.Rep, a *account, f fields) error {
+	said := f.age >= 30 && !a.told && ((a.leadershipChange && s.rng.Float64() < 0.7) || (!a.leadershipChange && s.rng.Float64() < 0.02))
+	if !said {
+		return nil
+	}
+	a.told = true
+	if _, _, err := s.st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: l.ID, RepID: owner.ID, Verdict: -1,
+		ReasonCode: "leadership_change", AccountWide: true, CreatedAt: f.created.AddDate(0, 0, 3)}); err != nil {
+		return err
+	}
+	s.stats.Feedback++
+	return nil
+}
+
+// outcome closes the leads older than a month, won or lost by drawing from the rule; the month's
+// leads are the open pipeline, the ones digests carry.
+func (s *seeder) outcome(ctx context.Context, l leadbot.Lead, a *account, f fields) error {
+	if f.age < 30 {
+		s.stats.Open++
+		return nil
+	}
+	won := s.rng.Float64() < 1/(1+math.Exp(-f.logit(a)))
+	outcome := "lost"
+	if won {
+		outcome, s.stats.Won = "won", s.stats.Won+1
+	}
+	occurred := f.created.AddDate(0, 0, 10+s.rng.IntN(20))
+	if err := s.st.RecordOutcome(ctx, leadbot.Outcome{LeadID: l.ID, Outcome: outcome, OccurredAt: occurred}, "demo"); err != nil {
+		return err
+	}
+	s.stats.Outcomes++
+	return nil
 }
 
 func index(xs []string, x string) int {

@@ -25,6 +25,49 @@ import (
 const maxShown = 20
 
 func runImport(ctx context.Context, a *app, args []string) error {
+	job, err := parseImport(a, args)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	f, err := os.Open(job.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	file, err := a.readExport(f, job)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	sopt := store.ImportOptions{Columns: file.Columns, SkipBad: job.skipBad, DryRun: job.dryRun}
+	res, err := a.importRows(ctx, st, job.kind, file, sopt)
+	if err != nil {
+		return err
+	}
+	return a.report(job.path, job.kind, file.Dialect, res, sopt, time.Since(start))
+}
+
+// importJob is one `leadbot import`: what to read, how to read it, and how to write it.
+type importJob struct {
+	kind            crm.Kind
+	path            string
+	opt             crm.Options
+	skipBad, dryRun bool
+}
+
+// importFlags are import's flags as given, before they are checked.
+type importFlags struct {
+	mapping, mappingFile, dateOrder, tz, missing *string
+	skipBad, dryRun                              *bool
+}
+
+// newImportFlags declares import's flags. The help is the user's guide to CRM exports (columns,
+// dialects, the order to import in), so it is kept whole, apart from the parsing.
+func newImportFlags(a *app) (*flag.FlagSet, importFlags) {
 	fs := a.newFlags("import", "import leads|outcomes|reps [flags] FILE.csv", `
 Imports a CRM export (CSV) into leadbot, upserting by external id (leads), lead id (outcomes) or
 email (reps): importing the same file twice changes nothing.
@@ -42,84 +85,92 @@ leads (owners must be reps), then outcomes (leads must exist).
 
 By default a file with a bad row writes nothing; -skip-bad imports the good rows and writes the
 bad ones to FILE.rejects.csv (original columns plus line and reason).`)
-	mapFlag := fs.String("map", "", "rename columns: `field=Header,...`, e.g. id=Lead ID,name=First Name + Last Name")
-	mappingFile := fs.String("mapping", "", "YAML `file` of column renames (field: Header), optionally per kind (leads: {field: Header})")
-	order := fs.String("date-order", "mdy", "how to read 03/05/2024: `mdy` (US, Salesforce) or dmy")
-	tz := fs.String("tz", "UTC", "time `zone` of dates written without one")
-	missing := fs.String("missing", "", "comma-separated `tokens` meaning no value (default from config: \"\", NA, N/A, null, Select)")
-	skipBad := fs.Bool("skip-bad", false, "import the good rows and write the bad ones to FILE.rejects.csv")
-	dryRun := fs.Bool("dry-run", false, "check the file against the database and count, but write nothing")
+	return fs, importFlags{
+		mapping:     fs.String("map", "", "rename columns: `field=Header,...`, e.g. id=Lead ID,name=First Name + Last Name"),
+		mappingFile: fs.String("mapping", "", "YAML `file` of column renames (field: Header), optionally per kind (leads: {field: Header})"),
+		dateOrder:   fs.String("date-order", "mdy", "how to read 03/05/2024: `mdy` (US, Salesforce) or dmy"),
+		tz:          fs.String("tz", "UTC", "time `zone` of dates written without one"),
+		missing:     fs.String("missing", "", "comma-separated `tokens` meaning no value (default from config: \"\", NA, N/A, null, Select)"),
+		skipBad:     fs.Bool("skip-bad", false, "import the good rows and write the bad ones to FILE.rejects.csv"),
+		dryRun:      fs.Bool("dry-run", false, "check the file against the database and count, but write nothing"),
+	}
+}
+
+// parseImport reads the command line into a job. A missing or unknown kind is a usage error,
+// reported here; a bad flag value is a plain error naming the flag.
+func parseImport(a *app, args []string) (importJob, error) {
+	fs, flags := newImportFlags(a)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return err
+		return importJob{}, err
 	}
 	if len(pos) != 2 {
 		fmt.Fprintln(a.stderr, "leadbot import: want a kind and a file: leadbot import leads|outcomes|reps FILE.csv")
-		return errUsage
+		return importJob{}, errUsage
 	}
 	kind, err := crm.ParseKind(pos[0])
 	if err != nil {
 		fmt.Fprintln(a.stderr, "leadbot import:", err)
-		return errUsage
+		return importJob{}, errUsage
 	}
-	path := pos[1]
+	opt, err := a.readOptions(kind, flags)
+	return importJob{kind: kind, path: pos[1], opt: opt, skipBad: *flags.skipBad, dryRun: *flags.dryRun}, err
+}
 
+// readOptions turns the flags into how the file is read. Column renames merge three sources,
+// later ones winning: import.columns in LEADBOT_CONFIG, the -mapping file, then -map.
+func (a *app) readOptions(kind crm.Kind, flags importFlags) (crm.Options, error) {
 	opt := crm.Options{Missing: a.cfg.File.Import.Missing, Formats: a.cfg.File.Import.DateFormats}
-	if opt.DateOrder, err = crm.ParseDateOrder(*order); err != nil {
-		return err
+	var err error
+	if opt.DateOrder, err = crm.ParseDateOrder(*flags.dateOrder); err != nil {
+		return opt, err
 	}
-	if opt.Location, err = time.LoadLocation(*tz); err != nil {
-		return fmt.Errorf("-tz: %w", err)
+	if opt.Location, err = time.LoadLocation(*flags.tz); err != nil {
+		return opt, fmt.Errorf("-tz: %w", err)
 	}
-	if *missing != "" {
-		opt.Missing = strings.Split(*missing, ",")
+	if *flags.missing != "" {
+		opt.Missing = strings.Split(*flags.missing, ",")
 	}
-	fileMap, err := readMapping(*mappingFile, kind)
+	fileMap, err := readMapping(*flags.mappingFile, kind)
 	if err != nil {
-		return err
+		return opt, err
 	}
-	flagMap, err := crm.ParseMapping(*mapFlag)
+	flagMap, err := crm.ParseMapping(*flags.mapping)
 	if err != nil {
-		return err
+		return opt, err
 	}
 	opt.Mapping = crm.MergeMappings(a.cfg.File.Import.Columns[string(kind)], fileMap, flagMap)
+	return opt, nil
+}
 
-	start := time.Now()
-	f, err := os.Open(path)
+// readExport reads the export's header and says how it was understood, before the database is
+// opened: a file that cannot be read never starts the embedded PostgreSQL.
+func (a *app) readExport(r io.Reader, job importJob) (*crm.File, error) {
+	file, err := crm.Open(r, job.kind, job.opt)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("%s: %w", job.path, err)
 	}
-	defer f.Close()
-	file, err := crm.Open(f, kind, opt)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	a.log.Info("reading CRM export", "file", path, "kind", kind, "dialect", file.Dialect.String(),
+	a.log.Info("reading CRM export", "file", job.path, "kind", job.kind, "dialect", file.Dialect.String(),
 		"fields", strings.Join(file.Columns.Present(), ","), "attributes", len(file.Columns.Attributes))
 	if len(file.Columns.Ignored) > 0 {
 		a.log.Warn("columns ignored", "columns", strings.Join(file.Columns.Ignored, ", "))
 	}
-	st, err := a.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
+	return file, nil
+}
 
-	sopt := store.ImportOptions{Columns: file.Columns, SkipBad: *skipBad, DryRun: *dryRun}
+// importRows streams the file's rows of kind into the store, showing progress meanwhile.
+func (a *app) importRows(ctx context.Context, st *store.Store, kind crm.Kind, file *crm.File, sopt store.ImportOptions) (store.ImportResult, error) {
 	stop := a.progress(string(kind), file.Rows)
-	var res store.ImportResult
+	defer stop()
 	switch kind {
 	case crm.Leads:
-		res, err = st.ImportLeads(ctx, file.Leads(), sopt)
+		return st.ImportLeads(ctx, file.Leads(), sopt)
 	case crm.Outcomes:
-		res, err = st.ImportOutcomes(ctx, file.Outcomes(), sopt)
+		return st.ImportOutcomes(ctx, file.Outcomes(), sopt)
 	case crm.Reps:
-		res, err = st.ImportReps(ctx, file.Reps(), sopt)
+		return st.ImportReps(ctx, file.Reps(), sopt)
 	}
-	stop()
-	if err != nil {
-		return err
-	}
-	return a.report(path, kind, file.Dialect, res, sopt, time.Since(start))
+	return store.ImportResult{}, fmt.Errorf("import: unknown kind %q", kind)
 }
 
 // report prints the bad rows, writes the rejects file, and prints the summary line.

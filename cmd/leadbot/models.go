@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/scoring"
 	"github.com/leadbot/leadbot/store"
@@ -130,26 +131,8 @@ LEAD is the CRM id, an email, or a name.`)
 	if err != nil {
 		return err
 	}
-	l, err := st.LeadByExternalID(ctx, fs.Arg(0))
-	if errors.Is(err, store.ErrNotFound) {
-		found, serr := st.SearchLeads(ctx, fs.Arg(0), 5)
-		if serr != nil {
-			return serr
-		}
-		switch len(found) {
-		case 0:
-			return fmt.Errorf("no lead matches %q: give the CRM id, an email, or part of the name", fs.Arg(0))
-		case 1:
-			l, err = found[0], nil
-		default:
-			fmt.Fprintf(a.stdout, "%d leads match %q; name one by its CRM id:\n", len(found), fs.Arg(0))
-			for _, f := range found {
-				fmt.Fprintf(a.stdout, "  %s  %s (%s)\n", f.ExternalID, f.Name, f.Company)
-			}
-			return nil
-		}
-	}
-	if err != nil {
+	l, ok, err := findLead(ctx, a, st, fs.Arg(0))
+	if err != nil || !ok {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "%s  %s (%s)\n", l.ExternalID, l.Name, l.Company)
@@ -158,13 +141,52 @@ LEAD is the CRM id, an email, or a name.`)
 		return err
 	}
 	if len(scores) == 0 {
-		if o, err := st.OutcomeOf(ctx, l.ID); err == nil {
-			fmt.Fprintf(a.stdout, "closed: %s on %s (leads with an outcome are training data, not scored)\n", o.Outcome, o.OccurredAt.Format("2006-01-02"))
-			return nil
-		}
-		fmt.Fprintln(a.stdout, "not scored yet: run `leadbot train` (or `leadbot score`)")
+		printUnscored(ctx, a, st, l)
 		return nil
 	}
+	printScore(a, scores)
+	return nil
+}
+
+// findLead finds the lead explain was asked about: by CRM id first, else by a search on email
+// and name. Several matches are listed for the user to pick from, and ok is false then: the
+// command has answered, with a list instead of a lead.
+func findLead(ctx context.Context, a *app, st *store.Store, q string) (l leadbot.Lead, ok bool, err error) {
+	l, err = st.LeadByExternalID(ctx, q)
+	if !errors.Is(err, store.ErrNotFound) {
+		return l, err == nil, err
+	}
+	found, err := st.SearchLeads(ctx, q, 5)
+	if err != nil {
+		return l, false, err
+	}
+	switch len(found) {
+	case 0:
+		return l, false, fmt.Errorf("no lead matches %q: give the CRM id, an email, or part of the name", q)
+	case 1:
+		return found[0], true, nil
+	}
+	fmt.Fprintf(a.stdout, "%d leads match %q; name one by its CRM id:\n", len(found), q)
+	for _, f := range found {
+		fmt.Fprintf(a.stdout, "  %s  %s (%s)\n", f.ExternalID, f.Name, f.Company)
+	}
+	return l, false, nil
+}
+
+// printUnscored says why a lead has no score: closed leads are training data, never scored; an
+// open one is waiting for the first train or score.
+func printUnscored(ctx context.Context, a *app, st *store.Store, l leadbot.Lead) {
+	if o, err := st.OutcomeOf(ctx, l.ID); err == nil {
+		fmt.Fprintf(a.stdout, "closed: %s on %s (leads with an outcome are training data, not scored)\n", o.Outcome, o.OccurredAt.Format("2006-01-02"))
+		return
+	}
+	fmt.Fprintln(a.stdout, "not scored yet: run `leadbot train` (or `leadbot score`)")
+}
+
+// printScore prints the newest of scores (newest first) with its top reasons either way, the
+// sum that makes its log-odds (so the reasons can be checked against the score), and what
+// changed since the score before it, when there is one.
+func printScore(a *app, scores []leadbot.Score) {
 	cur := scores[0]
 	f := cur.Factors()
 	model := "the rule-based prior"
@@ -189,7 +211,6 @@ LEAD is the CRM id, an email, or a name.`)
 			fmt.Fprintln(a.stdout, "changed: "+ch)
 		}
 	}
-	return nil
 }
 
 func runModels(ctx context.Context, a *app, args []string) error {

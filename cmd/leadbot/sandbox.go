@@ -36,16 +36,58 @@ func (u *userFlags) Set(s string) error {
 // runSandbox runs a local Slack workspace alone until ctx ends and prints
 // what a bot needs to reach it.
 func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, flags := newSandboxFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected arguments %q: %w", fs.Args(), errUsage)
+	}
+	level := slog.LevelInfo
+	if *flags.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	sb, err := sandbox.Start(sandbox.Config{
+		BaseURL:  "http://" + *flags.addr,
+		BotToken: *flags.botToken, AppToken: *flags.appToken, TeamName: *flags.team,
+		RateLimits: sandbox.RateLimits{Disabled: *flags.noLimits},
+		Logger:     logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	printSandbox(stdout, sb, flags.users)
+	if *flags.verbose {
+		logEvents(ctx, sb, logger)
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// sandboxFlags are the sandbox command's flags.
+type sandboxFlags struct {
+	addr, botToken, appToken, team *string
+	noLimits, verbose              *bool
+	users                          userFlags
+}
+
+// newSandboxFlags declares the sandbox command's flags. The usage text is how someone pointing
+// another bot at the sandbox learns the round trip through an env file, so it is kept whole.
+func newSandboxFlags(stderr io.Writer) (*flag.FlagSet, *sandboxFlags) {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:0", "listen address (port 0: a free port)")
-	botToken := fs.String("bot-token", "xoxb-sandbox", "bot token the Web API accepts")
-	appToken := fs.String("app-token", "xapp-sandbox", "app-level token apps.connections.open accepts")
-	team := fs.String("team", "sandbox", "workspace name")
-	noLimits := fs.Bool("no-rate-limits", false, "never answer 429 (Slack's limits apply by default)")
-	verbose := fs.Bool("v", false, "log every API call, envelope and change to stderr")
-	var users userFlags
-	fs.Var(&users, "user", "add a user, name:email[:tz[:manager]] (repeatable; default: alice and a manager)")
+	f := &sandboxFlags{
+		addr:     fs.String("addr", "127.0.0.1:0", "listen address (port 0: a free port)"),
+		botToken: fs.String("bot-token", "xoxb-sandbox", "bot token the Web API accepts"),
+		appToken: fs.String("app-token", "xapp-sandbox", "app-level token apps.connections.open accepts"),
+		team:     fs.String("team", "sandbox", "workspace name"),
+		noLimits: fs.Bool("no-rate-limits", false, "never answer 429 (Slack's limits apply by default)"),
+		verbose:  fs.Bool("v", false, "log every API call, envelope and change to stderr"),
+	}
+	fs.Var(&f.users, "user", "add a user, name:email[:tz[:manager]] (repeatable; default: alice and a manager)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: leadbot sandbox [flags]
 
@@ -59,28 +101,13 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return fmt.Errorf("unexpected arguments %q: %w", fs.Args(), errUsage)
-	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	sb, err := sandbox.Start(sandbox.Config{
-		BaseURL:  "http://" + *addr,
-		BotToken: *botToken, AppToken: *appToken, TeamName: *team,
-		RateLimits: sandbox.RateLimits{Disabled: *noLimits},
-		Logger:     logger,
-	})
-	if err != nil {
-		return err
-	}
-	defer sb.Close()
+	return fs, f
+}
+
+// printSandbox adds the users (alice and a manager when none were given) and prints what a bot
+// needs: the environment lines first, as KEY=value so that `grep =` picks them out of the file,
+// then one comment line per user.
+func printSandbox(stdout io.Writer, sb *sandbox.Workspace, users userFlags) {
 	if len(users) == 0 {
 		users = userFlags{
 			{Name: "alice", RealName: "Alice Rep", Email: "alice@example.com", TZ: "America/New_York"},
@@ -96,12 +123,13 @@ Flags:
 		}
 		fmt.Fprintf(stdout, "# user %s %s <%s> %s DM %s (%s)\n", u.ID, u.Name, u.Email, u.TZ, u.DM, role)
 	}
-	if *verbose {
-		for e := range sb.Subscribe(ctx, 0) {
-			logger.Debug("sandbox event", "kind", e.Kind, "method", e.Method, "user", e.User,
-				"channel", e.Channel, "ts", e.TS, "view", e.ViewID, "envelope", e.EnvelopeID, "detail", e.Detail)
-		}
+}
+
+// logEvents logs every change in the workspace until ctx ends: with -v, the sandbox is a trace of
+// what the bot did.
+func logEvents(ctx context.Context, sb *sandbox.Workspace, logger *slog.Logger) {
+	for e := range sb.Subscribe(ctx, 0) {
+		logger.Debug("sandbox event", "kind", e.Kind, "method", e.Method, "user", e.User,
+			"channel", e.Channel, "ts", e.TS, "view", e.ViewID, "envelope", e.EnvelopeID, "detail", e.Detail)
 	}
-	<-ctx.Done()
-	return nil
 }

@@ -60,32 +60,58 @@ func main() {
 }
 
 func run(path string, k int, seed uint64, all bool) error {
+	frame, excluded, err := loadLeads(path, all)
+	if err != nil {
+		return err
+	}
+	y, fb, c := replayTags(frame)
+	v := newVariants(frame.Drop("Converted"), fb)
+	oof, err := crossValidate(v, y, k, seed)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Tags replay on %s: %d leads (%d whose tag states the outcome left out), %d with a pre-outcome tag (%d votes, %d data-quality reports, %d reason codes); %d-fold CV, same held-out leads\n",
+		path, len(y), excluded, c.tagged, c.votes, c.dataQuality, v.reasonCodes, k)
+	fmt.Printf("%-20s %8s %8s %9s %9s\n", "variant", "ROC AUC", "PR AUC", "log loss", "lift@10%")
+	for j, name := range variantNames {
+		m := scoring.ComputeMetrics(y, oof[j], nil)
+		fmt.Printf("%-20s %8.4f %8.4f %9.4f %9.2f\n", name, m.AUC, m.PRAUC, m.LogLoss, m.LiftAt10)
+	}
+	fmt.Println("(tags alone (votes) is a ranking, not a probability: its log loss is not meaningful)")
+	return nil
+}
+
+// loadLeads reads the leads and, unless all, leaves out those whose tag states the outcome:
+// their lack of a pre-outcome tag would itself hint at the outcome (see -all-leads).
+func loadLeads(path string, all bool) (frame *scoring.Frame, excluded int, err error) {
 	file, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	defer file.Close()
-	frame, err := scoring.ReadCSV(file, append(scoring.DefaultMissingTokens, "Select")...)
-	if err != nil {
-		return err
+	frame, err = scoring.ReadCSV(file, append(scoring.DefaultMissingTokens, "Select")...)
+	if err != nil || all {
+		return frame, 0, err
 	}
-	excluded := 0
-	if !all {
-		var keep []int
-		for i := range frame.Len() {
-			if tag, _ := frame.Value(i, "Tags"); outcomeTags[tag] {
-				excluded++
-				continue
-			}
-			keep = append(keep, i)
+	var keep []int
+	for i := range frame.Len() {
+		if tag, _ := frame.Value(i, "Tags"); outcomeTags[tag] {
+			excluded++
+			continue
 		}
-		frame = frame.Select(keep)
+		keep = append(keep, i)
 	}
-	n := frame.Len()
-	y := make([]float64, n)
-	var fb []scoring.Feedback
-	var tagged, dq, votes int
-	for i := range n {
+	return frame.Select(keep), excluded, nil
+}
+
+// tagCounts say what the replay found, for the report's first line.
+type tagCounts struct{ tagged, votes, dataQuality int }
+
+// replayTags reads the labels (Converted) and turns every pre-outcome tag into the feedback a rep
+// would have given on that lead.
+func replayTags(frame *scoring.Frame) (y []float64, fb []scoring.Feedback, c tagCounts) {
+	y = make([]float64, frame.Len())
+	for i := range y {
 		v, _ := frame.Value(i, "Converted")
 		y[i] = map[string]float64{"1": 1}[v]
 		tag, ok := frame.Value(i, "Tags")
@@ -95,76 +121,89 @@ func run(path string, k int, seed uint64, all bool) error {
 		f := tagFeedback(tag)
 		f.Lead = i
 		fb = append(fb, f)
-		tagged++
+		c.tagged++
 		if f.DataQuality {
-			dq++
+			c.dataQuality++
 		}
 		if f.Vote != 0 {
-			votes++
+			c.votes++
 		}
 	}
-	base := frame.Drop("Converted")
-	withFB := scoring.WithFeedback(base, fb, "")
-	var reasonCols []string
-	for _, c := range withFB.Columns() {
+	return y, fb, c
+}
+
+// variantNames are the compared variants, in the order of the report (and of crossValidate's
+// out-of-fold predictions).
+var variantNames = []string{"model alone", "tags alone (votes)", "tags alone (codes)", "both"}
+
+// variants are the frames the variants train on, built once: the features, the features with the
+// feedback columns, and the reason-code columns alone.
+type variants struct {
+	base, withFB, onlyCodes *scoring.Frame
+	reasonCodes             int // reason-code columns the feedback added
+}
+
+func newVariants(base *scoring.Frame, fb []scoring.Feedback) variants {
+	v := variants{base: base, withFB: scoring.WithFeedback(base, fb, "")}
+	for _, c := range v.withFB.Columns() {
 		if strings.HasPrefix(c, scoring.ReasonPrefix) {
-			reasonCols = append(reasonCols, c)
+			v.reasonCodes++
 		}
 	}
 	// Only the reason-code columns: drop every original column.
-	onlyCodes := withFB.Drop(append(append([]string(nil), base.Columns()...), scoring.VoteColumn)...)
+	v.onlyCodes = v.withFB.Drop(append(append([]string(nil), base.Columns()...), scoring.VoteColumn)...)
+	return v
+}
 
-	names := []string{"model alone", "tags alone (votes)", "tags alone (codes)", "both"}
-	oof := make([][]float64, len(names))
+// crossValidate trains every variant on each fold's training leads and predicts its held-out
+// ones, so all variants are scored on the same leads; oof[j] are variant j's predictions.
+func crossValidate(v variants, y []float64, k int, seed uint64) ([][]float64, error) {
+	oof := make([][]float64, len(variantNames))
 	for j := range oof {
-		oof[j] = make([]float64, n)
+		oof[j] = make([]float64, len(y))
 	}
-	ctx := context.Background()
 	for f, ts := range stratifiedFolds(y, k, seed) {
 		tr, te := ts[0], ts[1]
-		ytr := pick(y, tr)
-		cfg := scoring.TrainConfig{Seed: seed, Drop: strictDrop}
-		variants := []struct {
-			frame *scoring.Frame
-			cfg   scoring.TrainConfig
-		}{
-			{base, cfg},
-			{withFB, cfg},
-			{onlyCodes, scoring.TrainConfig{Seed: seed}},
-			{withFB, cfg},
-		}
-		for j, v := range variants {
-			trainF, testF := v.frame.Select(tr), v.frame.Select(te)
-			var m *scoring.Model
-			if j == 1 {
-				// The prior with no rules and no outcomes: feedback votes only.
-				nan := make([]float64, len(tr))
-				for i := range nan {
-					nan[i] = math.NaN()
-				}
-				m, _, err = scoring.Train(ctx, trainF.Drop(base.Columns()...), nan, nil, scoring.TrainConfig{Prior: &scoring.PriorConfig{}})
-			} else {
-				m, _, err = scoring.Train(ctx, trainF, ytr, nil, v.cfg)
-			}
+		for j := range variantNames {
+			m, err := v.fit(j, tr, pick(y, tr), seed)
 			if err != nil {
-				return fmt.Errorf("fold %d, %s: %w", f+1, names[j], err)
+				return nil, fmt.Errorf("fold %d, %s: %w", f+1, variantNames[j], err)
 			}
-			p := m.Predict(testF)
+			p := m.Predict(v.frame(j).Select(te))
 			for i, r := range te {
 				oof[j][r] = p[i]
 			}
 		}
 		fmt.Fprintf(os.Stderr, "fold %d/%d done\n", f+1, k)
 	}
-	fmt.Printf("Tags replay on %s: %d leads (%d whose tag states the outcome left out), %d with a pre-outcome tag (%d votes, %d data-quality reports, %d reason codes); %d-fold CV, same held-out leads\n",
-		path, n, excluded, tagged, votes, dq, len(reasonCols), k)
-	fmt.Printf("%-20s %8s %8s %9s %9s\n", "variant", "ROC AUC", "PR AUC", "log loss", "lift@10%")
-	for j, name := range names {
-		m := scoring.ComputeMetrics(y, oof[j], nil)
-		fmt.Printf("%-20s %8.4f %8.4f %9.4f %9.2f\n", name, m.AUC, m.PRAUC, m.LogLoss, m.LiftAt10)
+	return oof, nil
+}
+
+// frame is what variant j trains and predicts on.
+func (v variants) frame(j int) *scoring.Frame {
+	return []*scoring.Frame{v.base, v.withFB, v.onlyCodes, v.withFB}[j]
+}
+
+// fit trains variant j on the rows tr. The feature variants drop the columns that are not known
+// before contact; the votes variant is the prior with no rules and no outcomes, feedback votes
+// only, which is what a team without a model would rank by.
+func (v variants) fit(j int, tr []int, ytr []float64, seed uint64) (*scoring.Model, error) {
+	ctx := context.Background()
+	trainF := v.frame(j).Select(tr)
+	switch j {
+	case 1:
+		nan := make([]float64, len(tr))
+		for i := range nan {
+			nan[i] = math.NaN()
+		}
+		m, _, err := scoring.Train(ctx, trainF.Drop(v.base.Columns()...), nan, nil, scoring.TrainConfig{Prior: &scoring.PriorConfig{}})
+		return m, err
+	case 2:
+		m, _, err := scoring.Train(ctx, trainF, ytr, nil, scoring.TrainConfig{Seed: seed})
+		return m, err
 	}
-	fmt.Println("(tags alone (votes) is a ranking, not a probability: its log loss is not meaningful)")
-	return nil
+	m, _, err := scoring.Train(ctx, trainF, ytr, nil, scoring.TrainConfig{Seed: seed, Drop: strictDrop})
+	return m, err
 }
 
 func pick(v []float64, rows []int) []float64 {
