@@ -156,16 +156,14 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	sb := sandboxtest.Start(tb, cfg.sandbox)
 	st := store.New(pgtest.NewDB(tb))
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	later := bot.NewCoalescer()
-	bcfg := bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Later: later, Log: log}
-	api := bot.NewClient(bcfg)
-	cfg.sender.Log = log
-	sender := bot.NewSender(api, cfg.sender)
 	clk := &clock{t: monday0930}
-	cfg.handlers.Redraws = later
-	svc := handlers.New(st, sender, cfg.handlers, log, clk.Now)
-	router := bot.NewRouter()
-	svc.Register(router)
+	cfg.sender.Log = log
+	w := handlers.Wire(st, handlers.Wiring{
+		Bot:    bot.Config{BotToken: sb.BotToken(), AppToken: sb.AppToken(), APIURL: sb.APIURL(), Log: log},
+		Sender: cfg.sender, Handlers: cfg.handlers, Log: log, Now: clk.Now,
+	})
+	bcfg, sender, svc, router := w.Bot, w.Sender, w.Service, w.Router
+	api := sender.API()
 	var botPID int
 	connectCtx := ctx
 	if cfg.botBinary != "" {

@@ -58,15 +58,12 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 	for _, t := range f.Teams {
 		teams[strings.ToLower(strings.TrimSpace(t.Manager))] = handlers.TeamDelivery{Name: t.Name, Mode: t.Delivery, Channel: t.Channel}
 	}
-	later := bot.NewCoalescer() // the handlers' redraws, run on the bot's work queue
-	bcfg := bot.Config{BotToken: t.botToken, AppToken: t.appToken, APIURL: t.apiURL, Later: later, Log: a.log.With("component", "bot")}
+	bcfg := bot.Config{BotToken: t.botToken, AppToken: t.appToken, APIURL: t.apiURL, Log: a.log.With("component", "bot")}
 	scfg := bot.SenderConfig{Log: a.log.With("component", "sender")}
 	if m != nil { // not a typed nil in the interfaces
 		bcfg.Metrics, scfg.Metrics = m, m
 	}
-	api := bot.NewClient(bcfg)
-	sender := bot.NewSender(api, scfg)
-	svc := handlers.New(st, sender, handlers.Config{
+	w := handlers.Wire(st, handlers.Wiring{Bot: bcfg, Sender: scfg, Handlers: handlers.Config{
 		LeadsPerDay:    f.Digest.LeadsPerDay,
 		DeliveryHour:   f.Digest.DeliveryHour,
 		ResendDays:     f.Digest.ResendDays,
@@ -75,11 +72,8 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 		CRMURLTemplate: f.CRMURLTemplate,
 		Metrics:        feedbackMetrics(m),
 		Teams:          teams,
-		Redraws:        later,
-	}, a.log.With("component", "handlers"), time.Now)
-	router := bot.NewRouter()
-	svc.Register(router)
-	return &runtime{botCfg: bcfg, sender: sender, service: svc, router: router, metrics: m}, nil
+	}, Log: a.log.With("component", "handlers"), Now: time.Now})
+	return &runtime{botCfg: w.Bot, sender: w.Sender, service: w.Service, router: w.Router, metrics: m}, nil
 }
 
 // scheduleJobs adds the scheduled jobs to s.
