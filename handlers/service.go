@@ -81,15 +81,7 @@ func New(st *store.Store, sl Slack, cfg Config, log *slog.Logger, now func() tim
 	if now == nil {
 		now = time.Now
 	}
-	if cfg.DefaultTZ == nil {
-		cfg.DefaultTZ = time.UTC
-	}
-	if cfg.LeadsPerDay <= 0 {
-		cfg.LeadsPerDay = 5
-	}
-	if len(cfg.Workdays) == 0 {
-		cfg.Workdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
-	}
+	// The schedule's defaults (5 leads, Monday to Friday, UTC) are digest.NewPlanner's.
 	if cfg.Redraws == nil {
 		cfg.Redraws = bot.NewCoalescer()
 	}
