@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadbot/leadbot/experiment"
 	"gopkg.in/yaml.v3"
 )
 
@@ -105,6 +106,9 @@ type DigestConfig struct {
 	Workdays     []int  `yaml:"workdays"` // 0 = Sunday … 6 = Saturday
 	ResendDays   int    `yaml:"resend_days"`
 	DefaultTZ    string `yaml:"default_timezone"`
+	// Holdout is the share of eligible leads kept out of every digest, alert and list to
+	// measure what sending the list changes (0, the default: off; 0.10 is a sound start).
+	Holdout float64 `yaml:"holdout"`
 }
 
 // Schedules holds cron expressions for the scheduled jobs.
@@ -217,6 +221,9 @@ func (c Config) validate() error {
 	}
 	if d.LeadsPerDay < 1 || d.LeadsPerDay > 20 {
 		errs = append(errs, fmt.Errorf("digest.leads_per_day %d: use 1–20", d.LeadsPerDay))
+	}
+	if err := experiment.CheckShare(d.Holdout); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := time.LoadLocation(d.DefaultTZ); err != nil {
 		errs = append(errs, fmt.Errorf("digest.default_timezone %q: %v", d.DefaultTZ, err))

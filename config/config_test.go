@@ -56,6 +56,7 @@ func TestValidationSaysWhatToDo(t *testing.T) {
 		{yaml: "teams:\n  - manager: m@x.com\n    delivery: channel\n", want: "channel's id"},
 		{yaml: "teams:\n  - manager: m@x.com\n    delivery: pigeon\n", want: "dm, channel or both"},
 		{yaml: "digest:\n  leads_per_dya: 3\n", want: "leads_per_dya"},
+		{yaml: "digest:\n  holdout: 10\n", want: "between 0 (off) and 0.5, such as 0.10"},
 	}
 	for _, tc := range cases {
 		e := map[string]string{}

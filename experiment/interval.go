@@ -1,6 +1,9 @@
 package experiment
 
-import "math"
+import (
+	"encoding/json"
+	"math"
+)
 
 // Z95 is the normal quantile of a two-sided 95 % interval.
 const Z95 = 1.959963984540054
@@ -71,3 +74,14 @@ func meanVar(x []float64) (mean, variance float64) {
 }
 
 func sq(v float64) float64 { return v * v }
+
+// MarshalJSON writes the interval with null for a bound it does not have (NaN).
+func (i Interval) MarshalJSON() ([]byte, error) {
+	f := func(v float64) any {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return v
+	}
+	return json.Marshal(map[string]any{"estimate": f(i.Estimate), "low": f(i.Low), "high": f(i.High)})
+}

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -59,3 +60,10 @@ func TestDiffMeansWelch(t *testing.T) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 0.00006 }
+
+func TestIntervalJSONHasNullForMissingBounds(t *testing.T) {
+	b, err := json.Marshal(DiffMeans([]float64{1}, []float64{2, 3}, Z95))
+	if err != nil || string(b) != `{"estimate":-1.5,"high":null,"low":null}` {
+		t.Fatalf("%s %v", b, err)
+	}
+}

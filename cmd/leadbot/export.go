@@ -13,10 +13,10 @@ import (
 )
 
 // exportKinds are the kinds export knows, in the order -h and the errors name them.
-var exportKinds = []string{"feedback", "scores", "outcomes"}
+var exportKinds = []string{"feedback", "scores", "outcomes", "experiment"}
 
 func runExport(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlags("export", "export feedback|scores|outcomes [--since DATE] [--history] FILE.csv", `
+	fs := a.newFlags("export", "export feedback|scores|outcomes|experiment [--since DATE] [--history] FILE.csv", `
 Writes leadbot's data to a CSV file for a spreadsheet or a BI tool: a header row, then the rows,
 oldest first. Times are RFC 3339 in UTC; an empty cell means no value; owner_email is the lead's
 owner today.
@@ -29,11 +29,15 @@ owner today.
   outcomes  every CRM outcome: occurred_at, lead_id, lead_name, company, owner_email, outcome,
             amount, score_before_outcome (the lead's latest score at or before occurred_at:
             what leadbot said before it knew; empty if it had none)
+  experiment every lead the randomized holdout assigned (digest.holdout): assigned_at,
+            experiment_id, experiment_share, lead_id, arm (treated or held_out), band,
+            score_at_assignment, outcome, occurred_at, amount, lookups (times a rep looked
+            up a held-out lead by name): the rows behind leadbot report value
 
---since keeps the rows given, scored or occurred at or after DATE. Text that a spreadsheet would
-run as a formula (a cell starting with = + - or @) is written with a leading apostrophe. FILE is
-written whole or not at all: a failed export leaves an existing FILE as it was. FILE - writes
-to standard output.
+--since keeps the rows given, scored, occurred or assigned at or after DATE. Text that a
+spreadsheet would run as a formula (a cell starting with = + - or @) is written with a leading
+apostrophe. FILE is written whole or not at all: a failed export leaves an existing FILE as it
+was. FILE - writes to standard output.
 
 Examples:
   leadbot export feedback --since 2024-01-01 feedback.csv
@@ -58,7 +62,7 @@ Examples:
 	if to == "-" {
 		to = "standard output"
 	}
-	noun := map[string]string{"feedback": "feedback", "scores": "score", "outcomes": "outcome"}[req.kind]
+	noun := map[string]string{"feedback": "feedback", "scores": "score", "outcomes": "outcome", "experiment": "assignment"}[req.kind]
 	rows := "rows"
 	if n == 1 {
 		rows = "row"
@@ -77,11 +81,11 @@ type exportRequest struct {
 // parseExport checks the kind, the file and the flags that go with them.
 func parseExport(pos []string, since string, history bool) (exportRequest, error) {
 	if len(pos) != 2 {
-		return exportRequest{}, errors.New("want a kind and a file: leadbot export feedback|scores|outcomes [--since DATE] FILE.csv (FILE - for standard output; -h for what each kind holds)")
+		return exportRequest{}, errors.New("want a kind and a file: leadbot export feedback|scores|outcomes|experiment [--since DATE] FILE.csv (FILE - for standard output; -h for what each kind holds)")
 	}
 	r := exportRequest{kind: pos[0], path: pos[1], history: history}
 	if !slices.Contains(exportKinds, r.kind) {
-		return r, fmt.Errorf("unknown kind %q: export feedback, scores or outcomes", r.kind)
+		return r, fmt.Errorf("unknown kind %q: export feedback, scores, outcomes or experiment", r.kind)
 	}
 	if history && r.kind != "scores" {
 		return r, errors.New("--history is for scores only (every score, not only the current ones)")
@@ -110,6 +114,8 @@ func (r exportRequest) run(ctx context.Context, a *app) (int, error) {
 			n, err = st.ExportScores(ctx, r.since, cw.Write)
 		case r.kind == "outcomes":
 			n, err = st.ExportOutcomes(ctx, r.since, cw.Write)
+		case r.kind == "experiment":
+			n, err = st.ExportExperiment(ctx, r.since, cw.Write)
 		}
 		if err != nil {
 			return err

@@ -137,10 +137,10 @@ func TestExportCommandErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "want a kind and a file: leadbot export feedback|scores|outcomes [--since DATE] FILE.csv"},
+		{nil, "want a kind and a file: leadbot export feedback|scores|outcomes|experiment [--since DATE] FILE.csv"},
 		{[]string{"feedback"}, "want a kind and a file"},
 		{[]string{"feedback", file, "more.csv"}, "want a kind and a file"},
-		{[]string{"leads", file}, `unknown kind "leads": export feedback, scores or outcomes`},
+		{[]string{"leads", file}, `unknown kind "leads": export feedback, scores, outcomes or experiment`},
 		{[]string{"feedback", "--since", "03/05/2024", file}, `--since "03/05/2024": want a date as YYYY-MM-DD (2024-03-05) or an RFC 3339 time (2024-03-05T09:00:00Z)`},
 		{[]string{"scores", "--since", "2024-13-01", file}, "want a date as YYYY-MM-DD"},
 		{[]string{"feedback", "--history", file}, "--history is for scores only"},
