@@ -167,3 +167,29 @@ func (s *Store) ArmRows(ctx context.Context, experimentID int64) ([]ArmRow, erro
 		ORDER BY el.assigned_at, el.lead_id`, experimentID)
 	return rs, translate("ArmRows", err)
 }
+
+// AssignOpenLeads draws every scored open lead of the rep that no experiment has assigned yet
+// (its first time eligible for a digest), band by band as band names them, and returns how
+// many it drew. Leads drawn before keep their arm.
+func (s *Store) AssignOpenLeads(ctx context.Context, e Experiment, repID int64, band func(p float64) string) (int, error) {
+	var rows []struct {
+		ID    int64   `db:"id"`
+		Score float64 `db:"score"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `
+		SELECT l.id, l.score FROM leads l
+		WHERE l.owner_id = $1 AND l.status = 'open' AND l.score IS NOT NULL
+		  AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)
+		  AND NOT EXISTS (SELECT 1 FROM experiment_leads x WHERE x.lead_id = l.id)`, repID); err != nil {
+		return 0, translate("AssignOpenLeads", err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	cands := make([]Candidate, len(rows))
+	for i, r := range rows {
+		cands[i] = Candidate{LeadID: r.ID, Band: band(r.Score), Score: r.Score}
+	}
+	_, err := s.Assign(ctx, e, cands)
+	return len(cands), err
+}

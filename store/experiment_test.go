@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/experiment"
@@ -127,6 +128,53 @@ func TestRecordLookupOnlyForHeldOut(t *testing.T) {
 		}
 		if r.Lookups != want {
 			t.Fatalf("lead %d (%s): %d lookups recorded", r.LeadID, r.Arm, r.Lookups)
+		}
+	}
+}
+
+func TestHeldOutLeadsAreNeverListed(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	_, rep := team(t, st)
+	for i := range 200 {
+		if _, err := st.DB().Exec(`INSERT INTO leads (external_id, name, owner_id, score, scored_at) VALUES ($1, 'L', $2, $3, now())`,
+			fmt.Sprint("E", i), rep.ID, 0.3+float64(i)/1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, _ := st.EnsureExperiment(ctx, 0.3)
+	band := func(p float64) string {
+		if p >= 0.45 {
+			return "hot"
+		}
+		return "warm"
+	}
+	n, err := st.AssignOpenLeads(ctx, *e, rep.ID, band)
+	if err != nil || n != 200 {
+		t.Fatalf("assigned %d (%v)", n, err)
+	}
+	if n, _ := st.AssignOpenLeads(ctx, *e, rep.ID, band); n != 0 {
+		t.Fatalf("a second draw assigned %d leads again", n)
+	}
+	rows, _ := st.ArmRows(ctx, e.ID)
+	held := map[int64]bool{}
+	for _, r := range rows {
+		held[r.LeadID] = r.Arm == "held_out"
+		if (r.Band == "hot") != (*r.Score >= 0.45) {
+			t.Fatalf("lead %d band %s at %v", r.LeadID, r.Band, *r.Score)
+		}
+	}
+	today := time.Now()
+	top, _ := st.TopLeads(ctx, rep.ID, today, 500)
+	cands, _ := st.DigestCandidates(ctx, store.CandidateQuery{RepID: rep.ID, Day: today, Limit: 500, ResendDays: 7})
+	for what, ls := range map[string][]leadbot.Lead{"TopLeads": top, "DigestCandidates": cands} {
+		for _, l := range ls {
+			if held[l.ID] {
+				t.Fatalf("%s lists held-out lead %d", what, l.ID)
+			}
+		}
+		if len(ls) == 0 || len(ls) == 200 {
+			t.Fatalf("%s listed %d of 200 leads", what, len(ls))
 		}
 	}
 }
