@@ -117,6 +117,7 @@ type Schedules struct {
 	ManagerDigest string `yaml:"manager_digest"`
 	Retrain       string `yaml:"retrain"`
 	ScoreNew      string `yaml:"score_new"` // scores leads that arrived since the last scoring
+	Trends        string `yaml:"trends"`    // posts reasons rising in a segment to managers
 }
 
 // Defaults returns the built-in file configuration.
@@ -143,6 +144,7 @@ func Defaults() File {
 			ManagerDigest: "0 8 * * 1",
 			Retrain:       "0 2 * * *",
 			ScoreNew:      "*/10 * * * *",
+			Trends:        "0 7 * * *",
 		},
 	}
 }

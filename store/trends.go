@@ -114,9 +114,9 @@ type TrendAlert struct {
 	P       float64 `db:"p_value"`
 }
 
-// RecordTrend keeps a trend unless the same rise (column, segment, reason) was recorded since
-// quiet; posted is false when it was, so each rise reaches managers once.
-func (s *Store) RecordTrend(ctx context.Context, a TrendAlert, quiet time.Time) (posted bool, err error) {
+// RecordTrend keeps a trend found at `at` unless the same rise (column, segment, reason) was
+// recorded within quiet before; posted is false when it was, so each rise reaches managers once.
+func (s *Store) RecordTrend(ctx context.Context, a TrendAlert, at time.Time, quiet time.Duration) (posted bool, err error) {
 	err = s.Tx(ctx, func(tx *sqlx.Tx) error {
 		// Serialise replicas on the one key, so two cannot both find it new.
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('trend:' || $1 || ':' || $2 || ':' || $3))`,
@@ -124,12 +124,12 @@ func (s *Store) RecordTrend(ctx context.Context, a TrendAlert, quiet time.Time) 
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO trend_alerts (segment_column, segment, reason_code, recent, usual, p_value)
-			SELECT $1, $2, $3, $4, $5, $6
+			INSERT INTO trend_alerts (segment_column, segment, reason_code, recent, usual, p_value, posted_at)
+			SELECT $1, $2, $3, $4, $5, $6, $7
 			WHERE NOT EXISTS (
 			    SELECT 1 FROM trend_alerts
-			    WHERE segment_column = $1 AND segment = $2 AND reason_code = $3 AND posted_at >= $7)`,
-			a.Column, a.Segment, a.Reason, a.Recent, a.Usual, a.P, quiet)
+			    WHERE segment_column = $1 AND segment = $2 AND reason_code = $3 AND posted_at > $8)`,
+			a.Column, a.Segment, a.Reason, a.Recent, a.Usual, a.P, at, at.Add(-quiet))
 		if err != nil {
 			return err
 		}

@@ -68,9 +68,8 @@ func TestEmergingTrendFlaggedOnce(t *testing.T) {
 		t.Fatalf("text %q", text)
 	}
 	alert := store.TrendAlert{Column: ts[0].Column, Segment: ts[0].Segment, Reason: ts[0].Reason, Recent: ts[0].Recent, Usual: ts[0].Usual, P: ts[0].P}
-	quiet := now.Add(-28 * 24 * time.Hour)
 	for i, want := range []bool{true, false} { // the next day's check finds the same rise
-		posted, err := st.RecordTrend(ctx, alert, quiet)
+		posted, err := st.RecordTrend(ctx, alert, now.Add(time.Duration(i)*24*time.Hour), 28*24*time.Hour)
 		if err != nil || posted != want {
 			t.Fatalf("RecordTrend #%d: posted %v (%v), want %v", i+1, posted, err, want)
 		}

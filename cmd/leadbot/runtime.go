@@ -10,6 +10,7 @@ import (
 	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/internal/metrics"
+	"github.com/leadbot/leadbot/report"
 	"github.com/leadbot/leadbot/store"
 	"github.com/leadbot/leadbot/training"
 )
@@ -99,6 +100,12 @@ func (a *app) scheduleJobs(s *bot.Scheduler, st *store.Store, rt *runtime) error
 	if err := s.Add("score_new", a.cfg.File.Schedules.ScoreNew, rt.metrics.WrapJob("score_new", func(ctx context.Context) (any, error) {
 		n, v, err := training.ScoreNew(ctx, st, a.trainingConfig())
 		return map[string]int{"scored": n, "model": v}, err
+	})); err != nil {
+		return err
+	}
+	// Emerging trends: once a day, the reasons rising in a segment go to managers, each rise once.
+	if err := s.Add("trends", a.cfg.File.Schedules.Trends, rt.metrics.WrapJob("trends", func(ctx context.Context) (any, error) {
+		return rt.service.RunTrends(ctx, report.TrendConfig{})
 	})); err != nil {
 		return err
 	}

@@ -1,0 +1,119 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/report"
+	"github.com/leadbot/leadbot/store"
+)
+
+// ValueBlocks is the proof-of-value report as a manager reads it (/leadbot value and the
+// monthly section of the manager digest): the verdict over all bands, then band by band.
+func ValueBlocks(v report.Value) []slack.Block {
+	lines := v.Lines()
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "What sending the list changed", false, false)),
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*"+lines[0]+"*", false, false), nil, nil),
+	}
+	for _, l := range lines[1:] {
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, l, false, false), nil, nil))
+	}
+	if v.Leads > 0 {
+		how := fmt.Sprintf("A randomized holdout keeps %.0f %% of eligible leads out of every digest and list; the two arms are compared band by band. "+
+			"Conversion is won over every assigned lead; intervals are 95 %% (Newcombe). Export the rows: leadbot export experiment FILE.csv", 100*v.Share)
+		if v.Share == 0 {
+			how = "The holdout is off now; the figures are from the leads it assigned while it ran. Export the rows: leadbot export experiment FILE.csv"
+		}
+		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, how, false, false)))
+	}
+	return blocks
+}
+
+// Value builds the proof-of-value report from the database; share is digest.holdout.
+func (s *Service) Value(ctx context.Context, share float64) (report.Value, error) {
+	rows, err := s.st.ArmRows(ctx, 0)
+	if err != nil {
+		return report.Value{}, err
+	}
+	return report.BuildValue(rows, share), nil
+}
+
+// TrendStats is what one emerging-trends run did.
+type TrendStats struct {
+	Found, Posted, Reflected, AlreadyPosted, Managers int
+}
+
+// TrendQuiet is how long a posted rise is not posted again.
+const TrendQuiet = 28 * 24 * time.Hour
+
+// RunTrends finds the reasons rising in a segment this week and posts each new one, that the
+// model does not reflect yet, to every manager, once.
+func (s *Service) RunTrends(ctx context.Context, cfg report.TrendConfig) (TrendStats, error) {
+	var stats TrendStats
+	ts, err := report.FindTrends(ctx, s.st, s.now(), cfg)
+	if err != nil {
+		return stats, err
+	}
+	stats.Found = len(ts)
+	var fresh []report.Trend
+	for _, t := range ts {
+		if t.Reflected {
+			stats.Reflected++
+			continue
+		}
+		posted, err := s.st.RecordTrend(ctx, trendAlert(t), s.now(), TrendQuiet)
+		if err != nil {
+			return stats, err
+		}
+		if !posted {
+			stats.AlreadyPosted++
+			continue
+		}
+		fresh = append(fresh, t)
+	}
+	if len(fresh) == 0 {
+		return stats, nil
+	}
+	managers, err := s.st.Managers(ctx)
+	if err != nil {
+		return stats, err
+	}
+	var errs []error
+	for _, m := range managers {
+		id, err := s.slackUser(ctx, &m)
+		if err != nil || id == "" {
+			errs = append(errs, err)
+			continue
+		}
+		if _, _, err := s.sl.Post(ctx, id, slack.MsgOptionText("Reps are reporting something new", false),
+			slack.MsgOptionBlocks(TrendBlocks(fresh)...)); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", m.Email, err))
+			continue
+		}
+		stats.Managers++
+	}
+	stats.Posted = len(fresh)
+	return stats, errors.Join(errs...)
+}
+
+// TrendBlocks is the emerging-trends post; segments and labels come from the CRM and the
+// configuration, so they are escaped.
+func TrendBlocks(ts []report.Trend) []slack.Block {
+	blocks := []slack.Block{slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "Reps are reporting something new", false, false))}
+	for _, t := range ts {
+		t.Segment, t.Label = Escape(t.Segment), Escape(t.Label)
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(t.Text(), 2900), false, false), nil, nil))
+	}
+	blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
+		"This week's reasons against the 8 weeks before, segment by segment; shown only when chance is an unlikely explanation (5 % false-discovery rate).", false, false)))
+	return blocks
+}
+
+func trendAlert(t report.Trend) store.TrendAlert {
+	return store.TrendAlert{Column: t.Column, Segment: t.Segment, Reason: t.Reason, Recent: t.Recent, Usual: t.Usual, P: t.P}
+}

@@ -1,0 +1,69 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/report"
+)
+
+// seedTrend gives six industries 40 verdicts a week for nine weeks, one in twenty "competitor";
+// this week fintech gets 13 of them (12 more than usual).
+func (e *env) seedTrend(repID int64, now time.Time) {
+	e.t.Helper()
+	_, err := e.st.DB().ExecContext(e.ctx, `
+		WITH l AS (
+		    INSERT INTO leads (external_id, name, owner_id, attributes, score, scored_at)
+		    SELECT 'TR-' || ind || '-' || wk || '-' || i, 'Lead', $1,
+		           jsonb_build_object('Industry', CASE ind WHEN 0 THEN 'fintech' ELSE 'industry ' || ind END), 0.5, $2::timestamptz - interval '70 days'
+		    FROM generate_series(0, 5) ind, generate_series(0, 8) wk, generate_series(0, 39) i
+		    RETURNING id, external_id)
+		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, created_at)
+		SELECT l.id, $1, -1,
+		       CASE WHEN (wk = 0 AND ind = 0 AND i < 12) OR i % 20 = 0 THEN 'competitor' END,
+		       $2::timestamptz - (wk * 7 * 24 + 1) * interval '1 hour' - i * interval '1 minute'
+		FROM l, LATERAL (SELECT split_part(l.external_id, '-', 2)::int AS ind, split_part(l.external_id, '-', 3)::int AS wk,
+		                        split_part(l.external_id, '-', 4)::int AS i) p`, repID, now)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func TestEmergingTrendReachesManagersOnce(t *testing.T) {
+	e := newEnv(t)
+	bossU, boss := e.rep("Boss", "Europe/Paris", nil)
+	_, ann := e.rep("Ann", "Europe/Paris", &boss)
+	e.seedTrend(ann.ID, e.clock.Now())
+
+	stats, err := e.svc.RunTrends(e.ctx, report.TrendConfig{})
+	if err != nil || stats.Posted != 1 || stats.Managers != 1 {
+		t.Fatalf("RunTrends: %+v, %v", stats, err)
+	}
+	m := e.dmTo(bossU)
+	if !strings.Contains(string(m.RawBlocks), "Reps marked 13 fintech leads “went with a competitor” this week") {
+		t.Fatalf("manager got %s", m.RawBlocks)
+	}
+	before := e.messagesIn(bossU.DM)
+	again, err := e.svc.RunTrends(e.ctx, report.TrendConfig{})
+	if err != nil || again.Posted != 0 || again.AlreadyPosted != 1 {
+		t.Fatalf("second run: %+v, %v", again, err)
+	}
+	if n := e.messagesIn(bossU.DM); n != before {
+		t.Fatalf("the same trend was posted again (%d → %d messages)", before, n)
+	}
+}
+
+func TestTrendBlocksEscapeCRMText(t *testing.T) {
+	bs := handlers.TrendBlocks([]report.Trend{{Segment: "<!channel> fin", Label: "Went with a competitor", Recent: 5, Usual: 1}})
+	b, err := json.Marshal(bs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := string(b)
+	if strings.Contains(raw, "<!channel>") || !strings.Contains(raw, "lt;!channel&gt;") && !strings.Contains(raw, `\u0026lt;!channel\u0026gt;`) {
+		t.Fatalf("segment not escaped: %s", raw)
+	}
+}
