@@ -117,3 +117,23 @@ func TrendBlocks(ts []report.Trend) []slack.Block {
 func trendAlert(t report.Trend) store.TrendAlert {
 	return store.TrendAlert{Column: t.Column, Segment: t.Segment, Reason: t.Reason, Recent: t.Recent, Usual: t.Usual, P: t.P}
 }
+
+// KPIBlocks is the shared KPIs as a manager reads them: hot against the rest, the top of each
+// digest worked, and which 👎 reasons predicted a loss.
+func KPIBlocks(k report.KPIs) []slack.Block {
+	lines := k.Lines()
+	blocks := []slack.Block{slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "Shared numbers", false, false))}
+	for i, l := range lines {
+		if i == 3 {
+			blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*When reps gave a reason for 👎, were they right?*", false, false), nil, nil))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, Escape(truncate(l, 2900)), false, false), nil, nil))
+	}
+	return blocks
+}
+
+// KPIs computes the shared KPIs of the last days days for the hot band starting at hot.
+func (s *Service) KPIs(ctx context.Context, days int, hot float64) (report.KPIs, error) {
+	until := s.now()
+	return report.BuildKPIs(ctx, s.st, until.AddDate(0, 0, -days), until, hot)
+}
