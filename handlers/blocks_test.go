@@ -671,11 +671,11 @@ func teamWeek(f func(*report.Team)) report.Team {
 	until := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
 	r := report.Team{Since: until.AddDate(0, 0, -7), Until: until,
 		Reps: []store.RepActivity{
-			{RepID: 1, Name: "Ana", SlackUserID: ptrTo("U1"), Delivered: 10, Judged: 8, Up: 5, Down: 3},
-			{RepID: 2, Email: "bo@example.com", Delivered: 4, Judged: 1, Up: 1},
+			{RepID: 1, Name: "Ana", SlackUserID: ptrTo("U1"), Tally: store.Tally{Delivered: 10, Judged: 8, Up: 5, Down: 3, Undone: 1}},
+			{RepID: 2, Email: "bo@example.com", Tally: store.Tally{Delivered: 4, Judged: 1, Up: 1, Snoozed: 2}},
 			{RepID: 3, Name: "Cy Idle"},
 		},
-		Sent: 14, Judged: 9, Up: 6, Down: 3,
+		Total: store.Tally{Delivered: 14, Judged: 9, Up: 6, Down: 3, Undone: 1, Snoozed: 2},
 		TopReasons: []store.ReasonCount{{Code: "budget", Label: "No budget", Count: 4}, {Code: "timing", Label: "Bad timing", Count: 2}},
 		DataQuality: []store.ReasonCount{{Code: "wrong_contact", Label: "Wrong contact", DataQuality: true, Source: "Web", Count: 2},
 			{Code: "wrong_contact", Label: "Wrong contact", DataQuality: true, Count: 1}},
@@ -698,13 +698,13 @@ func TestTeamBlocks(t *testing.T) {
 	runBlocks(t, []blocksCase{
 		{name: "an empty week", blocks: TeamBlocks("Mia", empty), actions: "",
 			kinds: "header context section divider section section", ids: "- period - - - -",
-			want: []string{"Your team's week with leadbot", "Mon 24 Feb – Sun 2 Mar", "*0* leads sent · *0* judged (–) · :+1: 0 · :-1: 0",
+			want: []string{"Your team's week with leadbot", "Mon 24 Feb – Sun 2 Mar", "*This week*: 0 sent · 0 judged (:+1: 0, :-1: 0)",
 				"Resolved so far: model right *0*, team right *0*; 0 awaiting an outcome.\nNo disagreements: the team and the model agree so far.",
 				"*Model health*\nNo trained model yet: rules rank the leads until enough outcomes arrive. 0 recent outcomes: not enough to measure ranking quality."},
 			wantNot: []string{"Feedback by rep", "Top reasons", "Data quality", "Stopped answering", "Hot leads", "PSI"}},
 		{name: "a full week", blocks: TeamBlocks("Mia", teamWeek(func(*report.Team) {})), actions: "", kinds: full, ids: "- period - - - - - - - -",
-			want: []string{"*14* leads sent · *9* judged (64%) · :+1: 6 · :-1: 3",
-				"*Feedback by rep*\n• <@U1>: 10 sent, 80% answered (:+1: 5, :-1: 3)\n• bo@example.com: 4 sent, 25% answered (:+1: 1, :-1: 0)",
+			want: []string{"*This week*: 14 sent · 9 judged (:+1: 6, :-1: 3) · 1 undone · 2 snoozed",
+				"*Feedback by rep*\n• <@U1>: 10 sent · 8 judged (:+1: 5, :-1: 3) · 1 undone\n• bo@example.com: 4 sent · 1 judged (:+1: 1, :-1: 0) · 2 snoozed",
 				"*Top reasons for :-1:*\nNo budget (4) · Bad timing (2)",
 				"model right *1*, team right *1*; 1 awaiting an outcome.",
 				"• *Jane Doe* (Acme) – Ana :-1: on a 82% lead (No budget) → won: *model was right*",
@@ -716,7 +716,7 @@ func TestTeamBlocks(t *testing.T) {
 				":zzz: *Stopped answering* (leads sent, no feedback for two weeks): Dee"},
 			wantNot: []string{"Cy Idle", "Mia"}},
 		{name: "escaped CRM and rep text", actions: "", kinds: full, blocks: TeamBlocks("Mia", teamWeek(func(r *report.Team) {
-			r.Reps = []store.RepActivity{{Name: "<!channel>", Delivered: 1}}
+			r.Reps = []store.RepActivity{{Name: "<!channel>", Tally: store.Tally{Delivered: 1}}}
 			r.TopReasons[0].Label, r.DataQuality[0].Label, r.DataQuality[0].Source = "<!everyone>", "<b>", "<@U9>"
 			r.Conflicts = []store.Conflict{{LeadName: "<!channel>", Company: "<@U123>", RepName: "<https://x|y>", Verdict: -1,
 				Reason: ptrTo("<!here>"), Probability: 0.9, Outcome: ptrTo("lost")}}
@@ -740,7 +740,7 @@ func TestTeamBlocks(t *testing.T) {
 			want: []string{"Score distribution shifted moderately (PSI 0.15)."}},
 		{name: "a big team's list is cut at 3,000 characters", actions: "", kinds: full, blocks: TeamBlocks("Mia", teamWeek(func(r *report.Team) {
 			for i := range 200 {
-				r.Reps = append(r.Reps, store.RepActivity{Name: "Rep " + strconv.Itoa(i), Delivered: 5, Judged: 1, Up: 1})
+				r.Reps = append(r.Reps, store.RepActivity{Name: "Rep " + strconv.Itoa(i), Tally: store.Tally{Delivered: 5, Judged: 1, Up: 1}})
 			}
 		})), want: []string{"…"}, wantNot: []string{"Rep 199:"}},
 	})

@@ -72,11 +72,11 @@ func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabVie
 	}
 	blocks = append(blocks, slack.NewHeaderBlock(plain("Settings")))
 	blocks = append(blocks, s.settingsBlocks(rep)...)
-	st, err := s.st.StatsFor(ctx, rep.ID, s.now().AddDate(0, 0, -30))
+	stats, err := s.statsText(ctx, rep)
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err
 	}
-	blocks = append(blocks, slack.NewHeaderBlock(plain("Your feedback")), slack.NewSectionBlock(mrkdwn(StatsText(st)), nil, nil))
+	blocks = append(blocks, slack.NewHeaderBlock(plain("Your feedback")), slack.NewSectionBlock(mrkdwn(stats), nil, nil))
 	blocks = append(blocks, slack.NewHeaderBlock(plain("The model")), slack.NewSectionBlock(mrkdwn(s.modelText(ctx)), nil, nil))
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}, nil
 }

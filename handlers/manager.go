@@ -25,21 +25,13 @@ func TeamBlocks(managerName string, r report.Team) []slack.Block {
 	}
 	b = append(b, slack.NewHeaderBlock(plain("Your team's week with leadbot")))
 	b = append(b, slack.NewContextBlock("period", mrkdwn(fmt.Sprintf("%s – %s", date(r.Since), date(r.Until.Add(-time.Second))))))
-	rate := "–"
-	if r.Sent > 0 {
-		rate = percent(float64(r.Judged) / float64(r.Sent))
-	}
-	add(fmt.Sprintf("*%d* leads sent · *%d* judged (%s) · :+1: %d · :-1: %d", r.Sent, r.Judged, rate, r.Up, r.Down))
+	add("*This week*: " + TallyText(r.Total))
 	var lines []string
 	for _, a := range r.Reps {
-		if a.Delivered == 0 && a.Up+a.Down == 0 {
+		if a.Delivered == 0 && a.Judged+a.Undone+a.Snoozed == 0 {
 			continue
 		}
-		fr := "–"
-		if a.Delivered > 0 {
-			fr = percent(float64(a.Judged) / float64(a.Delivered))
-		}
-		lines = append(lines, fmt.Sprintf("• %s: %d sent, %s answered (:+1: %d, :-1: %d)", who(a), a.Delivered, fr, a.Up, a.Down))
+		lines = append(lines, fmt.Sprintf("• %s: %s", who(a), TallyText(a.Tally)))
 	}
 	if len(lines) > 0 {
 		add("*Feedback by rep*\n" + strings.Join(lines, "\n"))

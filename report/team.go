@@ -35,6 +35,8 @@ const (
 	ConflictLow  = 0.3
 	// StalledAfter: a rep who was sent leads but gave no feedback for this long has stopped answering.
 	StalledAfter = 14 * 24 * time.Hour
+	// Window is the span every tally covers, on every surface: the last seven days.
+	Window = 7 * 24 * time.Hour
 )
 
 // Team is a manager's weekly picture of their team. Every number is computed here, from the
@@ -42,8 +44,7 @@ const (
 type Team struct {
 	Since, Until time.Time
 	Reps         []store.RepActivity
-	Sent, Judged int
-	Up, Down     int
+	Total        store.Tally // the team's figures: the sum of the reps' tallies
 	TopReasons   []store.ReasonCount // judgements, most frequent first
 	DataQuality  []store.ReasonCount // data-quality reports by source
 	Conflicts    []store.Conflict    // all open and resolved conflicts, newest first
@@ -78,16 +79,13 @@ func ConflictWinner(c store.Conflict) (modelRight, resolved bool) {
 
 // Build computes a manager's report for the week ending at until.
 func Build(ctx context.Context, st Store, managerID int64, until time.Time) (Team, error) {
-	r := Team{Since: until.Add(-7 * 24 * time.Hour), Until: until}
+	r := Team{Since: until.Add(-Window), Until: until}
 	var err error
 	if r.Reps, err = st.TeamActivity(ctx, managerID, r.Since, r.Until); err != nil {
 		return r, err
 	}
 	for _, a := range r.Reps {
-		r.Sent += a.Delivered
-		r.Judged += a.Judged
-		r.Up += a.Up
-		r.Down += a.Down
+		r.Total = r.Total.Add(a.Tally)
 		// Stalled: still being sent leads, sent them for at least two weeks, silent for two weeks.
 		if a.LastDelivery != nil && until.Sub(*a.LastDelivery) < StalledAfter &&
 			a.FirstDelivery != nil && until.Sub(*a.FirstDelivery) >= StalledAfter &&
