@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -75,7 +74,7 @@ func TeamBlocks(managerName string, r report.Team) []slack.Block {
 		}
 		add("*Data quality reports* (not held against the leads)\n" + strings.Join(dq, "\n"))
 	}
-	add(healthText(r.Health))
+	add(HealthText(r.Health))
 	if len(r.Stalled) > 0 {
 		var ss []string
 		for _, a := range r.Stalled {
@@ -84,37 +83,6 @@ func TeamBlocks(managerName string, r report.Team) []slack.Block {
 		add(":zzz: *Stopped answering* (leads sent, no feedback for two weeks): " + strings.Join(ss, ", "))
 	}
 	return b
-}
-
-func healthText(h report.Health) string {
-	var parts []string
-	if h.Version == 0 {
-		parts = append(parts, "No trained model yet: rules rank the leads until enough outcomes arrive.")
-	} else {
-		parts = append(parts, fmt.Sprintf("Champion *v%d*.", h.Version))
-	}
-	if !math.IsNaN(h.AUC) {
-		parts = append(parts, fmt.Sprintf("ROC AUC on %d recent outcomes: *%.2f*.", h.Outcomes, h.AUC))
-	} else {
-		parts = append(parts, fmt.Sprintf("%d recent outcomes: not enough to measure ranking quality.", h.Outcomes))
-	}
-	if !math.IsNaN(h.TopBandPrec) {
-		parts = append(parts, fmt.Sprintf("Hot leads (≥%s) converted: *%s* of %d.", percent(report.ConflictHigh), percent(h.TopBandPrec), h.TopBandN))
-	}
-	if !math.IsNaN(h.PSI) {
-		word := "stable"
-		switch {
-		case h.PSI > 0.25:
-			word = "shifted a lot — worth a look"
-		case h.PSI > 0.1:
-			word = "shifted moderately"
-		}
-		parts = append(parts, fmt.Sprintf("Score distribution %s (PSI %.2f).", word, h.PSI))
-	}
-	if h.UnmatchedReps > 0 {
-		parts = append(parts, fmt.Sprintf(":warning: %d reps with %d open leads have no Slack account matched by email: their leads are not delivered.", h.UnmatchedReps, h.UnmatchedLeads))
-	}
-	return "*Model health*\n" + strings.Join(parts, " ")
 }
 
 func who(a store.RepActivity) string {

@@ -78,6 +78,13 @@ func TestOneSetOfNumbers(t *testing.T) {
 		e.lead("L3", "Ida Berg", "Initech", annRep, 0.45), e.lead("L4", "Sam Wu", "Hooli", annRep, 0.3)}
 	e.digest(handlers.DigestOptions{})
 	e.repLoopClicks(ann, ls, e.dmTo(ann))
+	// Two outcomes after the scores: the hot lead (81 %) won, the cool one (30 %) was lost.
+	for _, o := range []leadbot.Outcome{{LeadID: ls[0].ID, Outcome: "won", OccurredAt: time.Now().Add(time.Second)},
+		{LeadID: ls[3].ID, Outcome: "lost", OccurredAt: time.Now().Add(time.Second)}} {
+		if err := e.st.RecordOutcome(e.ctx, o, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e.clock.Set(time.Now().Add(time.Minute)) // the surfaces' window ends now, after the clicks
 
 	delivered, judged, up, down, undone, snoozed := e.dbTally(annRep)
@@ -113,6 +120,19 @@ func TestOneSetOfNumbers(t *testing.T) {
 		surfaces[name] = text
 		if !strings.Contains(text, want) {
 			t.Errorf("%s does not say %q:\n%s", name, want, text)
+		}
+	}
+	// Model health, in the same plain words everywhere, and no technical names outside the
+	// admin's model line.
+	health := "Of the leads leadbot called hot in the last 90 days, *100 %* converted, against 0 % of the rest: 1 hot lead and 1 other had an outcome."
+	for name, text := range surfaces {
+		if !strings.Contains(text, health) && name != "rep's /leadbot stats" {
+			t.Errorf("%s does not say %q", name, health)
+		}
+		for _, tech := range []string{"ROC AUC", "Champion", "recent outcomes: not enough", "PSI"} {
+			if strings.Contains(text, tech) {
+				t.Errorf("%s says %q", name, tech)
+			}
 		}
 	}
 	// The manager's surfaces say it of Ann, and for the team (Ann is all of it).
