@@ -28,11 +28,11 @@ func HealthText(h report.Health) string {
 		}
 		parts = append(parts, s+fmt.Sprintf(": %s and %s had an outcome.", count(h.HotN, "hot lead", "hot leads"), count(h.RestN, "other", "others")))
 	case h.HotN > 0:
-		parts = append(parts, fmt.Sprintf("Of the %d leads leadbot called hot that had an outcome in the last %d days, *%s* converted.",
-			h.HotN, report.HealthDays, spaced(h.HotRate())))
+		parts = append(parts, fmt.Sprintf("Of the %s leadbot called hot that had an outcome in the last %d days, *%s* converted.",
+			count(h.HotN, "lead", "leads"), report.HealthDays, spaced(h.HotRate())))
 	case h.RestN > 0:
-		parts = append(parts, fmt.Sprintf("None of the %d leads with an outcome in the last %d days had been called hot, so there is nothing yet to say whether hot leads convert more (%s of them converted).",
-			h.RestN, report.HealthDays, spaced(h.RestRate())))
+		parts = append(parts, fmt.Sprintf("None of the %s with an outcome in the last %d days had been called hot, so there is nothing yet to say whether hot leads convert more (%s of them converted).",
+			count(h.RestN, "lead", "leads"), report.HealthDays, spaced(h.RestRate())))
 	case h.Version == 0:
 		parts = append(parts, "No trained model yet: transparent rules rank the leads until enough outcomes arrive.")
 	default:

@@ -48,6 +48,11 @@ func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabVie
 			slack.NewSectionBlock(mrkdwn(HelpText), nil, nil),
 		}}}, nil
 	}
+	if ok, err := s.isManager(ctx, rep); err != nil {
+		return slack.HomeTabViewRequest{}, err
+	} else if ok {
+		return s.managerHomeView(ctx, rep)
+	}
 	blocks := []slack.Block{slack.NewHeaderBlock(plain("Your leads"))}
 	leads, err := s.st.TopLeads(ctx, rep.ID, localDay(s.now(), s.location(rep)), 5)
 	if err != nil {

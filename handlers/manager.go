@@ -16,13 +16,18 @@ import (
 	"github.com/leadbot/leadbot/store"
 )
 
-// TeamBlocks renders a team report.
+// TeamBlocks renders a team report (the manager digest, /leadbot team).
 func TeamBlocks(managerName string, r report.Team) []slack.Block {
+	return append([]slack.Block{slack.NewHeaderBlock(plain("Your team's week with leadbot"))}, teamSections(r)...)
+}
+
+// teamSections are a team report's blocks under its header: the manager digest, /leadbot team
+// and the manager's Home show the same ones.
+func teamSections(r report.Team) []slack.Block {
 	var b []slack.Block
 	add := func(text string) {
 		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(text, 3000)), nil, nil))
 	}
-	b = append(b, slack.NewHeaderBlock(plain("Your team's week with leadbot")))
 	b = append(b, slack.NewContextBlock("period", mrkdwn(fmt.Sprintf("%s – %s", date(r.Since), date(r.Until.Add(-time.Second))))))
 	add("*This week*: " + TallyText(r.Total))
 	var lines []string
@@ -103,14 +108,10 @@ func (s *Service) onTeam(ctx context.Context, cmd slack.SlashCommand, rep leadbo
 	if s.st == nil {
 		return
 	}
-	managers, err := s.st.Managers(ctx)
+	isManager, err := s.isManager(ctx, rep)
 	if err != nil {
 		s.log.Error("managers", "err", err)
 		return
-	}
-	isManager := false
-	for _, m := range managers {
-		isManager = isManager || m.ID == rep.ID
 	}
 	if !isManager {
 		s.reply(ctx, cmd, "`/leadbot team` is for sales managers: it shows the team's feedback and where the team and the model disagree. Try `/leadbot stats` for your own.")

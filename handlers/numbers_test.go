@@ -114,6 +114,7 @@ func TestOneSetOfNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	surfaces["manager digest"] = string(dm.RawBlocks)
+	surfaces["manager's Home"] = e.homeOf(bossU, "Your team this week")
 	unescape := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
 	for name, text := range surfaces {
 		text = unescape.Replace(text)
@@ -136,7 +137,7 @@ func TestOneSetOfNumbers(t *testing.T) {
 		}
 	}
 	// The manager's surfaces say it of Ann, and for the team (Ann is all of it).
-	for _, name := range []string{"manager's /leadbot team", "manager digest"} {
+	for _, name := range []string{"manager's /leadbot team", "manager digest", "manager's Home"} {
 		if !strings.Contains(surfaces[name], fmt.Sprintf("<@%s>: %s", ann.ID, want)) || !strings.Contains(surfaces[name], "*This week*: "+want) {
 			t.Errorf("%s lacks Ann's line or the team's:\n%s", name, surfaces[name])
 		}
