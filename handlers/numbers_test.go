@@ -109,7 +109,9 @@ func TestOneSetOfNumbers(t *testing.T) {
 	if st, err := e.svc.RunManagerDigests(e.ctx, handlers.ManagerDigestOptions{Force: true}); err != nil || st.Sent != 1 {
 		t.Fatalf("manager digest: %+v %v", st, err)
 	}
-	dm, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == bossU.DM && strings.Contains(string(m.RawBlocks), "Model vs team") })
+	dm, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool {
+		return m.Channel == bossU.DM && strings.Contains(string(m.RawBlocks), "Model vs team")
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

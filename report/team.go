@@ -44,7 +44,7 @@ const (
 type Team struct {
 	Since, Until time.Time
 	Reps         []store.RepActivity
-	Total        store.Tally // the team's figures: the sum of the reps' tallies
+	Total        store.Tally         // the team's figures: the sum of the reps' tallies
 	TopReasons   []store.ReasonCount // judgements, most frequent first
 	DataQuality  []store.ReasonCount // data-quality reports by source
 	Conflicts    []store.Conflict    // all open and resolved conflicts, newest first
