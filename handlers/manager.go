@@ -166,6 +166,35 @@ func (s *Service) RunManagerDigests(ctx context.Context, opt ManagerDigestOption
 	return stats, errors.Join(errs...)
 }
 
+// managerDue reports whether the schedule fired since the manager's last digest, or, for a
+// manager who never had one, since they joined leadbot; never further back than a week. So the
+// first digest comes at the schedule's next time, not at whichever quarter-hour the server
+// happened to start in.
+func (s *Service) managerDue(ctx context.Context, m leadbot.Rep, sched cron.Schedule, now time.Time) (bool, error) {
+	from := now.AddDate(0, 0, -7)
+	last, err := s.st.LastSentDigest(ctx, m.ID, "manager")
+	switch {
+	case err == nil && last.SentAt != nil:
+		from = later(from, *last.SentAt)
+	case err == nil || errors.Is(err, store.ErrNotFound):
+		joined, err := s.st.RepSince(ctx, m.ID)
+		if err != nil {
+			return false, err
+		}
+		from = later(from, joined)
+	default:
+		return false, err
+	}
+	return !sched.Next(from.In(now.Location())).After(now), nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.Schedule, force bool, stats *digest.Stats) error {
 	slackID, err := s.slackUser(ctx, &m)
 	if err != nil {
@@ -179,14 +208,12 @@ func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.S
 	now := s.now().In(loc)
 	day := localDay(now, loc)
 	if !force {
-		// Due when the schedule fired between a week ago (or the last digest) and now.
-		from := now.AddDate(0, 0, -7)
-		if next := sched.Next(from); next.After(now) {
-			stats.NotDue++
-			return nil
+		due, err := s.managerDue(ctx, m, sched, now)
+		if err != nil {
+			return err
 		}
-		if last, err := s.st.LastSentDigest(ctx, m.ID, "manager"); err == nil && last.SentAt != nil && sched.Next(last.SentAt.In(loc)).After(now) {
-			stats.AlreadySent++
+		if !due {
+			stats.NotDue++
 			return nil
 		}
 	}
@@ -194,7 +221,9 @@ func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.S
 	if err != nil {
 		return err
 	}
-	if !created && d.Status == "sent" {
+	// A forced run (the demo button, digest -now -managers) always sends a fresh report: the
+	// manager asked for it now. The schedule's run sends one a day at most.
+	if !created && d.Status == "sent" && !force {
 		stats.AlreadySent++
 		return nil
 	}
@@ -205,7 +234,9 @@ func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.S
 	}
 	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText("Your team's week with leadbot", false), slack.MsgOptionBlocks(TeamBlocks(m.Name, r)...))
 	if err != nil {
-		_ = s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error())
+		if d.Status != "sent" { // a failed fresh copy leaves the one already sent standing
+			_ = s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error())
+		}
 		return err
 	}
 	stats.Sent++

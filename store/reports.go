@@ -139,3 +139,10 @@ func (s *Store) Managers(ctx context.Context) ([]leadbot.Rep, error) {
 		WHERE is_manager OR EXISTS (SELECT 1 FROM reps m WHERE m.manager_id = r.id) ORDER BY email`)
 	return rs, translate("Managers", err)
 }
+
+// RepSince returns when the rep was first stored (joined leadbot).
+func (s *Store) RepSince(ctx context.Context, repID int64) (time.Time, error) {
+	var t time.Time
+	err := s.db.GetContext(ctx, &t, `SELECT created_at FROM reps WHERE id = $1`, repID)
+	return t, translate("RepSince", err)
+}
