@@ -8,6 +8,7 @@ package report
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -78,6 +79,24 @@ const HealthDays = 90
 // Hot reports whether leadbot calls a lead scored p hot: the one place the report and the
 // charts decide it (it becomes the root package's band rule when that lands).
 func Hot(p float64) bool { return p >= ConflictHigh }
+
+// Band is the score band of a lead scored p, in the charts' order: 0 hot, 1 warm, 2 cool.
+func Band(p float64) int {
+	switch {
+	case Hot(p):
+		return 0
+	case p >= ConflictLow:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// BandLabels name the bands as the charts' legend says them.
+func BandLabels() [3]string {
+	hi, lo := int(math.Round(ConflictHigh*100)), int(math.Round(ConflictLow*100))
+	return [3]string{fmt.Sprintf("Hot (%d %%+)", hi), fmt.Sprintf("Warm (%d–%d %%)", lo, hi), fmt.Sprintf("Cool (under %d %%)", lo)}
+}
 
 // HotRate is the share of hot leads that converted, RestRate that of the others; NaN when none.
 func (h Health) HotRate() float64  { return rate(h.HotWon, h.HotN) }

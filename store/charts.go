@@ -58,15 +58,10 @@ func (s *Store) TeamWeekly(ctx context.Context, managerID int64, until time.Time
 	if n <= 0 {
 		return nil, nil
 	}
-	end := WeekStart(until, loc)
-	bounds := make([]string, n+1)
+	bounds, starts := weekBounds(until, n, loc)
 	weeks := make([]TeamWeek, n)
-	for i := range bounds {
-		b := time.Date(end.Year(), end.Month(), end.Day()-7*(n-i), 0, 0, 0, 0, loc)
-		bounds[i] = b.Format(time.RFC3339Nano)
-		if i < n {
-			weeks[i].Start = b
-		}
+	for i := range weeks {
+		weeks[i].Start = starts[i]
 	}
 	var rows []struct {
 		Week int `db:"week"`
@@ -112,4 +107,50 @@ func (s *Store) TeamWeekly(ctx context.Context, managerID int64, until time.Time
 		}
 	}
 	return weeks, nil
+}
+
+// weekBounds returns the n+1 boundaries (as RFC 3339 text for a timestamptz[]) of the n
+// complete ISO weeks before the week that contains until, read in loc, and the weeks' starts.
+func weekBounds(until time.Time, n int, loc *time.Location) (bounds []string, starts []time.Time) {
+	end := WeekStart(until, loc)
+	bounds, starts = make([]string, n+1), make([]time.Time, n)
+	for i := range bounds {
+		b := time.Date(end.Year(), end.Month(), end.Day()-7*(n-i), 0, 0, 0, 0, loc)
+		bounds[i] = b.Format(time.RFC3339Nano)
+		if i < n {
+			starts[i] = b
+		}
+	}
+	return bounds, starts
+}
+
+// WeekOutcome is an outcome of the score-bands chart: its week (0 is the oldest), the lead's
+// last score before it, and whether it converted.
+type WeekOutcome struct {
+	Week        int     `db:"week"`
+	Probability float64 `db:"probability"`
+	Positive    bool    `db:"positive"`
+}
+
+// TeamOutcomesWeekly returns the outcomes on the team's leads in the n complete ISO weeks
+// before the week that contains until (weeks read in loc), each with the lead's last score
+// before the outcome, and the weeks' starts. Leads never scored before their outcome are left
+// out: there was no call to judge.
+func (s *Store) TeamOutcomesWeekly(ctx context.Context, managerID int64, until time.Time, n int, loc *time.Location) ([]WeekOutcome, []time.Time, error) {
+	if n <= 0 {
+		return nil, nil, nil
+	}
+	bounds, starts := weekBounds(until, n, loc)
+	var out []WeekOutcome
+	err := s.db.SelectContext(ctx, &out, `
+		WITH b AS (SELECT $2::timestamptz[] AS t)
+		SELECT width_bucket(o.occurred_at, b.t) - 1 AS week, sc.probability, o.outcome IN ('won', 'converted') AS positive
+		FROM b, outcomes o
+		JOIN leads l ON l.id = o.lead_id
+		JOIN reps r ON r.id = l.owner_id AND (r.manager_id = $1 OR r.id = $1)
+		JOIN LATERAL (SELECT probability FROM scores s WHERE s.lead_id = o.lead_id AND s.scored_at <= o.occurred_at
+		              ORDER BY s.scored_at DESC LIMIT 1) sc ON true
+		WHERE o.occurred_at >= b.t[1] AND o.occurred_at < b.t[$3 + 1]
+		ORDER BY 1`, managerID, pq.Array(bounds), n)
+	return out, starts, translate("TeamOutcomesWeekly", err)
 }
