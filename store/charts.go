@@ -154,3 +154,30 @@ func (s *Store) TeamOutcomesWeekly(ctx context.Context, managerID int64, until t
 		ORDER BY 1`, managerID, pq.Array(bounds), n)
 	return out, starts, translate("TeamOutcomesWeekly", err)
 }
+
+// PastScore is a score as it was given at a time in the past (the demo's history of what
+// leadbot said about leads before their outcomes).
+type PastScore struct {
+	LeadID      int64
+	Probability float64
+	ScoredAt    time.Time
+}
+
+// RecordPastScores appends scores to the leads' score history at their own times, in one
+// statement. The leads' current scores are left as they are: the history is what model health
+// and the charts read, each outcome against the lead's last score before it.
+func (s *Store) RecordPastScores(ctx context.Context, scores []PastScore) error {
+	if len(scores) == 0 {
+		return nil
+	}
+	ids, ps, ats := make([]int64, len(scores)), make([]float64, len(scores)), make([]string, len(scores))
+	for i, sc := range scores {
+		ids[i], ps[i], ats[i] = sc.LeadID, sc.Probability, sc.ScoredAt.Format(time.RFC3339Nano)
+	}
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO scores (lead_id, probability, scored_at)
+		SELECT lead_id, probability, scored_at
+		FROM unnest($1::bigint[], $2::double precision[], $3::timestamptz[]) AS t(lead_id, probability, scored_at)`,
+		pq.Array(ids), pq.Array(ps), pq.Array(ats))
+	return translate("RecordPastScores", err)
+}
