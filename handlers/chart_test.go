@@ -104,7 +104,7 @@ func TestManagerDigestUploadsChart(t *testing.T) {
 
 	e.slash(bossU, "/leadbot", "team")
 	x := e.ephemeralFor(bossU, "Model vs team")
-	if !strings.Contains(string(x.RawBlocks), "is in your DM with leadbot") {
+	if !strings.Contains(string(x.RawBlocks), "are in your DM with leadbot") {
 		t.Errorf("the answer does not say where the chart is: %s", x.RawBlocks)
 	}
 	if _, err := e.sb.WaitFile(e.ctx, func(g sandbox.File) bool { return g.Channel == bossU.DM && g.ID != f.ID && g.ID != bands.ID }); err != nil {

@@ -126,7 +126,7 @@ func (s *Service) onTeam(ctx context.Context, cmd slack.SlashCommand, rep leadbo
 	blocks := TeamBlocks(rep.Name, r)
 	// Files cannot be ephemeral: the chart goes to the manager's DM, and the answer says so.
 	if s.chartToDM(ctx, rep, cmd.UserID) {
-		blocks = append(blocks, slack.NewContextBlock("chart", mrkdwn(":chart_with_upwards_trend: The chart of the team's last weeks is in your DM with leadbot.")))
+		blocks = append(blocks, slack.NewContextBlock("chart", mrkdwn(":chart_with_upwards_trend: The charts of the team's last weeks (the team and the model, hot leads against the rest) are in your DM with leadbot.")))
 	}
 	s.reply(ctx, cmd, "Your team's week with leadbot", blocks...)
 }

@@ -1,9 +1,14 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/gif" // image sizes for the page
+	_ "image/jpeg"
+	_ "image/png"
 	"io"
 	"mime"
 	"net/http"
@@ -271,6 +276,10 @@ type pageFile struct {
 	Mimetype string `json:"mimetype"`
 	Size     int    `json:"size"`
 	URL      string `json:"url"`
+	// Width and Height of an image (as Slack's original_w and original_h), so the page keeps its
+	// room before it loads and the conversation does not jump.
+	Width  int `json:"original_w,omitempty"`
+	Height int `json:"original_h,omitempty"`
 }
 
 // pageFilesLocked returns the files shared into channel, by the message that shared them.
@@ -279,8 +288,13 @@ func (w *Workspace) pageFilesLocked(channel string) map[string][]pageFile {
 	out := map[string][]pageFile{}
 	for _, f := range w.files().files {
 		if f.Completed && f.Channel == channel && f.MessageTS != "" {
-			out[f.MessageTS] = append(out[f.MessageTS], pageFile{ID: f.ID, Name: f.Name, Title: f.Title,
-				Mimetype: f.Mimetype, Size: len(f.Data), URL: "/sandbox/api/files/" + f.ID})
+			pf := pageFile{ID: f.ID, Name: f.Name, Title: f.Title, Mimetype: f.Mimetype, Size: len(f.Data), URL: "/sandbox/api/files/" + f.ID}
+			if inlineTypes[f.Mimetype] {
+				if c, _, err := image.DecodeConfig(bytes.NewReader(f.Data)); err == nil {
+					pf.Width, pf.Height = c.Width, c.Height
+				}
+			}
+			out[f.MessageTS] = append(out[f.MessageTS], pf)
 		}
 	}
 	return out

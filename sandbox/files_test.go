@@ -2,6 +2,8 @@ package sandbox_test
 
 import (
 	"bytes"
+	"image"
+	"image/png"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -212,7 +214,11 @@ func TestPageShowsSharedFiles(t *testing.T) {
 	ctx := testCtx(t)
 	alice := sb.AddUser(sandbox.User{Name: "alice"})
 	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()))
-	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 100)...)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 30, 20))); err != nil {
+		t.Fatal(err)
+	}
+	png := buf.Bytes()
 	for _, up := range []slack.UploadFileParameters{
 		{Reader: bytes.NewReader(png), FileSize: len(png), Filename: "chart.png", Title: "The chart", Channel: alice.DM},
 		{Reader: strings.NewReader("<script>alert(1)</script>"), FileSize: 25, Filename: "x.html", Title: "page", Channel: alice.DM},
@@ -237,6 +243,9 @@ func TestPageShowsSharedFiles(t *testing.T) {
 			ct, disp := res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition")
 			switch f.Title {
 			case "The chart":
+				if f.Width != 30 || f.Height != 20 {
+					t.Errorf("image size %d×%d, want 30×20 (the page keeps its room)", f.Width, f.Height)
+				}
 				if res.StatusCode != 200 || ct != "image/png" || disp != "" || !bytes.Equal(body.Bytes(), png) {
 					t.Errorf("chart served as %d %q %q, %d bytes", res.StatusCode, ct, disp, body.Len())
 				}

@@ -45,6 +45,8 @@ type pageState struct {
 			Title    string `json:"title"`
 			Mimetype string `json:"mimetype"`
 			URL      string `json:"url"`
+			Width    int    `json:"original_w"`
+			Height   int    `json:"original_h"`
 		} `json:"files"`
 		Replies []struct {
 			Text string `json:"text"`

@@ -566,7 +566,8 @@
       return h('figure', { class: 'file image', dataset: { file: f.id } },
         h('figcaption', { class: 'file-title' }, title),
         h('a', { href: f.url, target: '_blank', rel: 'noopener noreferrer' },
-          h('img', { src: f.url, alt: title, loading: 'lazy' })));
+          h('img', { src: f.url, alt: title, width: f.original_w || null, height: f.original_h || null,
+            onload: () => { if (Date.now() < pinBottomUntil) { const l = $('messages'); l.scrollTop = l.scrollHeight; } } })));
     }
     return h('div', { class: 'file', dataset: { file: f.id } },
       h('a', { href: f.url, download: f.name }, '📎 ' + title), h('span', { class: 'muted small' }, ` ${Math.ceil(f.size / 1024)} KB`));
