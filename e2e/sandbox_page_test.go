@@ -96,6 +96,9 @@ func (p *leadbotProcess) logText() string {
 // no DATABASE_URL, a fresh data directory.
 func buildLeadbot(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("LEADBOT_E2E_BIN"); bin != "" { // e.g. an older build, for "before" screenshots
+		return bin
+	}
 	bin := filepath.Join(t.TempDir(), "leadbot")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/leadbot")
 	build.Dir = repoRoot(t)
@@ -106,6 +109,12 @@ func buildLeadbot(t *testing.T) string {
 }
 
 func startLeadbot(t *testing.T, bin, addr string) *leadbotProcess {
+	t.Helper()
+	return startLeadbotIn(t, bin, addr, newWorkDir(t))
+}
+
+// newWorkDir makes a fresh working directory with an empty data dir in it.
+func newWorkDir(t *testing.T) string {
 	t.Helper()
 	work := t.TempDir()
 	// As root, the embedded PostgreSQL runs as the postgres user, who must reach the data dir.
@@ -118,6 +127,12 @@ func startLeadbot(t *testing.T, bin, addr string) *leadbotProcess {
 			t.Fatal(err)
 		}
 	}
+	return work
+}
+
+// leadbotEnv is the environment of a leadbot run in work: nothing of the caller's Slack,
+// database or leadbot settings, the data dir under work.
+func leadbotEnv(work, addr string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -126,8 +141,13 @@ func startLeadbot(t *testing.T, bin, addr string) *leadbotProcess {
 		}
 		env = append(env, kv)
 	}
-	env = append(env, "LEADBOT_DATA_DIR="+data, "LEADBOT_HTTP_ADDR="+addr)
+	return append(env, "LEADBOT_DATA_DIR="+filepath.Join(work, "data"), "LEADBOT_HTTP_ADDR="+addr)
+}
 
+// startLeadbotIn starts `leadbot` (serve) in work, whose data dir may hold a database already.
+func startLeadbotIn(t *testing.T, bin, addr, work string) *leadbotProcess {
+	t.Helper()
+	env := leadbotEnv(work, addr)
 	p := &leadbotProcess{ready: make(chan struct{}), exited: make(chan error, 1)}
 	p.cmd = exec.Command(bin)
 	p.cmd.Dir = work
