@@ -12,11 +12,12 @@ import (
 // the model agreed, and how the model's hot leads turned out.
 type TeamWeek struct {
 	Start time.Time // the week's first instant (Monday 00:00 in the manager's zone)
-	// Judged counts the team's active 👍/👎 given that week; data-quality reports are not
-	// judgements and are left out (as in TeamConflicts).
+	// Judged counts the team's active 👍/👎 given that week, as Tally.Judged counts them (a
+	// data-quality report is a 👎 and counts).
 	Judged int `db:"judged"`
-	// Scored is the part of Judged given on a scored lead, Agreed the part of that where the rep
-	// and the model agreed: 👍 on a lead scored ≥ 50 %, 👎 on one scored below (as in StatsFor).
+	// Scored is the part of Judged given on a scored lead and not reported as bad data, Agreed
+	// the part of that where the rep and the model agreed: 👍 on a lead scored ≥ 50 %, 👎 on one
+	// scored below (as Tally.Agreed).
 	Scored int `db:"scored"`
 	Agreed int `db:"agreed"`
 	// Hot counts outcomes that occurred that week on the team's leads whose latest score before
@@ -74,13 +75,13 @@ func (s *Store) TeamWeekly(ctx context.Context, managerID int64, until time.Time
 		team AS (SELECT id FROM reps WHERE manager_id = $1 OR id = $1),
 		fb AS (
 			SELECT width_bucket(f.created_at, b.t) AS week, count(*) AS judged,
-			       count(*) FILTER (WHERE f.probability IS NOT NULL) AS scored,
-			       count(*) FILTER (WHERE f.probability IS NOT NULL AND (f.verdict = 1) = (f.probability >= 0.5)) AS agreed
+			       count(*) FILTER (WHERE f.probability IS NOT NULL AND NOT COALESCE(c.data_quality, false)) AS scored,
+			       count(*) FILTER (WHERE f.probability IS NOT NULL AND NOT COALESCE(c.data_quality, false)
+			                          AND (f.verdict = 1) = (f.probability >= 0.5)) AS agreed
 			FROM b, feedback f
 			JOIN team ON team.id = f.rep_id
 			LEFT JOIN reason_codes c ON c.code = f.reason_code
-			WHERE f.undone_at IS NULL AND NOT COALESCE(c.data_quality, false)
-			  AND f.created_at >= b.t[1] AND f.created_at < b.t[$3 + 1]
+			WHERE f.undone_at IS NULL AND f.created_at >= b.t[1] AND f.created_at < b.t[$3 + 1]
 			GROUP BY 1),
 		oc AS (
 			SELECT width_bucket(o.occurred_at, b.t) AS week, count(*) AS hot,

@@ -91,7 +91,7 @@ func TestTeamWeekly(t *testing.T) {
 	lg, lh, li := lead("G", ann, 0.55), lead("H", ann, 0.1), lead("I", ann, 0.95)
 	lz := lead("Z", zed, 0.9)
 
-	// Week 1: two agreements; a data-quality report that is no judgement.
+	// Week 1: two agreements; a data-quality report, judged but not a call on the lead's chances.
 	give(ann, la, 1, "", at("2030-02-12 10:00"))
 	give(ann, lb, -1, "no_budget", at("2030-02-13 10:00"))
 	give(ann, lc, -1, "bad_data", at("2030-02-14 10:00"))
@@ -133,7 +133,7 @@ func TestTeamWeekly(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []store.TeamWeek{
-		{Start: at("2030-02-11 00:00"), Judged: 3, Scored: 3, Agreed: 2},
+		{Start: at("2030-02-11 00:00"), Judged: 4, Scored: 3, Agreed: 2},
 		{Start: at("2030-02-18 00:00"), Judged: 1, Scored: 1, Agreed: 1},
 		{Start: at("2030-02-25 00:00"), Judged: 2, Scored: 2, Agreed: 0, Hot: 1, HotWon: 1},
 		{Start: at("2030-03-04 00:00"), Hot: 2, HotWon: 1},
