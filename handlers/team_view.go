@@ -77,10 +77,13 @@ func (s *Service) TeamLeadsBlocks(ctx context.Context, m leadbot.Rep) (blocks []
 		return nil, false, err
 	}
 	blocks = []slack.Block{slack.NewHeaderBlock(plain(teamLeadsTitle))}
-	for _, rep := range team {
+	for _, rep := range append(team, m) { // the manager's own leads last, when they have any
 		leads, err := s.st.TopLeads(ctx, rep.ID, localDay(s.now(), s.location(rep)), TeamLeadsPerRep)
 		if err != nil {
 			return nil, false, err
+		}
+		if rep.ID == m.ID && len(leads) == 0 {
+			continue
 		}
 		blocks = append(blocks, teamLeadBlocks(rep, leads)...)
 	}

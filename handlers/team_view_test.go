@@ -78,6 +78,7 @@ func TestManagerTeamLeads(t *testing.T) {
 		e.lead("A"+string(rune('1'+i)), "Ann Lead "+string(rune('1'+i)), "Acme", ann, p)
 	}
 	e.lead("B1", "Bob Lead", "Beta", bob, 0.6)
+	e.lead("M1", "Boss Own Lead", "Gamma", boss, 0.5)
 	e.lead("Z1", "Zed Secret", "Hidden", zed, 0.95)
 	blocks, ok, err := e.svc.TeamLeadsBlocks(e.ctx, boss)
 	if err != nil || !ok {
@@ -85,7 +86,7 @@ func TestManagerTeamLeads(t *testing.T) {
 	}
 	raw, _ := json.Marshal(blocks)
 	text := string(raw)
-	order := []string{"*Ann*", "Ann Lead 2", "Ann Lead 4", "Ann Lead 3", "*Bob*", "Bob Lead"}
+	order := []string{"*Ann*", "Ann Lead 2", "Ann Lead 4", "Ann Lead 3", "*Bob*", "Bob Lead", "*Boss*", "Boss Own Lead"}
 	last := -1
 	for _, w := range order {
 		i := strings.Index(text, w)
