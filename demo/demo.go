@@ -48,6 +48,7 @@ type Store interface {
 	UpsertLead(ctx context.Context, l store.NewLead) (leadbot.Lead, error)
 	RecordOutcome(ctx context.Context, o leadbot.Outcome, source string) error
 	RecordFeedback(ctx context.Context, f leadbot.NewFeedback) (leadbot.Feedback, bool, error)
+	RecordPastScores(ctx context.Context, scores []store.PastScore) error
 	Reps(ctx context.Context) ([]leadbot.Rep, error)
 }
 
@@ -63,6 +64,7 @@ type Stats struct {
 	Reps, Leads, Outcomes, Open, Won int
 	LeadershipChanges                int // accounts with the hidden leadership change
 	Feedback                         int // past verdicts the reps gave
+	PastScores                       int // scores given before the outcomes (model health's history)
 }
 
 var (
@@ -107,7 +109,8 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	s := &seeder{st: st, rng: rand.New(rand.NewPCG(opt.Seed, 0x1eadb07)), now: opt.Now}
+	s := &seeder{st: st, rng: rand.New(rand.NewPCG(opt.Seed, 0x1eadb07)), now: opt.Now,
+		scoreRng: rand.New(rand.NewPCG(opt.Seed, 0x5c0de5))}
 	if err := s.team(ctx, sl); err != nil {
 		return s.stats, err
 	}
@@ -117,6 +120,10 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 			return s.stats, err
 		}
 	}
+	if err := st.RecordPastScores(ctx, s.past); err != nil {
+		return s.stats, err
+	}
+	s.stats.PastScores = len(s.past)
 	return s.stats, nil
 }
 
@@ -130,6 +137,9 @@ type seeder struct {
 	stats    Stats
 	reps     []leadbot.Rep // the reps, without the manager: the leads' owners
 	accounts []*account
+	// scoreRng draws the past scores' noise apart from rng, so the leads stay those of the seed.
+	scoreRng *rand.Rand
+	past     []store.PastScore
 }
 
 // team adds the demo team to the workspace and the database, the manager first so that every
@@ -297,6 +307,7 @@ func (s *seeder) outcome(ctx context.Context, l leadbot.Lead, a *account, f fiel
 		return err
 	}
 	s.stats.Outcomes++
+	s.pastScore(l, a, f)
 	return nil
 }
 

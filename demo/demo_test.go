@@ -9,6 +9,7 @@ import (
 	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/demo"
 	"github.com/leadbot/leadbot/internal/pgtest"
+	"github.com/leadbot/leadbot/report"
 	"github.com/leadbot/leadbot/scoring"
 	"github.com/leadbot/leadbot/store"
 	"github.com/leadbot/leadbot/training"
@@ -92,5 +93,27 @@ func TestAccountWideReasonMovesTheAccount(t *testing.T) {
 	t.Logf("%s at %q: %.3f → %.3f after a colleague's account-wide reason", other.ExternalID, other.Account, *other.Score, *after.Score)
 	if *after.Score > *other.Score*0.9 {
 		t.Fatalf("the other lead of the account moved from %.3f to %.3f; want a visible drop", *other.Score, *after.Score)
+	}
+}
+
+// The demo's history gives model health something to say on the first run: leads scored before
+// their outcome in the last 90 days, the hot ones converting more than the rest.
+func TestSeedGivesModelHealthAHistory(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(pgtest.NewDB(t))
+	stats, err := demo.Seed(ctx, st, &fakeSlack{}, demo.Options{Seed: 1, Now: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.PastScores != stats.Outcomes {
+		t.Errorf("%d past scores for %d outcomes", stats.PastScores, stats.Outcomes)
+	}
+	h, err := report.MeasureHealth(ctx, st, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("last %d days: %d hot leads, %.0f %% converted; %d others, %.0f %% converted", report.HealthDays, h.HotN, 100*h.HotRate(), h.RestN, 100*h.RestRate())
+	if h.HotN < 20 || h.RestN < 100 || !(h.HotRate() > 1.5*h.RestRate()) {
+		t.Fatalf("model health on the demo: %+v", h)
 	}
 }

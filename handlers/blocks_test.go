@@ -671,11 +671,11 @@ func teamWeek(f func(*report.Team)) report.Team {
 	until := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
 	r := report.Team{Since: until.AddDate(0, 0, -7), Until: until,
 		Reps: []store.RepActivity{
-			{RepID: 1, Name: "Ana", SlackUserID: ptrTo("U1"), Delivered: 10, Judged: 8, Up: 5, Down: 3},
-			{RepID: 2, Email: "bo@example.com", Delivered: 4, Judged: 1, Up: 1},
+			{RepID: 1, Name: "Ana", SlackUserID: ptrTo("U1"), Tally: store.Tally{Delivered: 10, Judged: 8, Up: 5, Down: 3, Undone: 1}},
+			{RepID: 2, Email: "bo@example.com", Tally: store.Tally{Delivered: 4, Judged: 1, Up: 1, Snoozed: 2}},
 			{RepID: 3, Name: "Cy Idle"},
 		},
-		Sent: 14, Judged: 9, Up: 6, Down: 3,
+		Total:      store.Tally{Delivered: 14, Judged: 9, Up: 6, Down: 3, Undone: 1, Snoozed: 2},
 		TopReasons: []store.ReasonCount{{Code: "budget", Label: "No budget", Count: 4}, {Code: "timing", Label: "Bad timing", Count: 2}},
 		DataQuality: []store.ReasonCount{{Code: "wrong_contact", Label: "Wrong contact", DataQuality: true, Source: "Web", Count: 2},
 			{Code: "wrong_contact", Label: "Wrong contact", DataQuality: true, Count: 1}},
@@ -686,7 +686,8 @@ func teamWeek(f func(*report.Team)) report.Team {
 		},
 		ModelRight: 1, RepRight: 1, Pending: 1,
 		Stalled: []store.RepActivity{{Name: "Dee", Email: "dee@example.com"}},
-		Health:  report.Health{Version: 3, Outcomes: 40, AUC: 0.81, TopBandPrec: 0.5, TopBandN: 10, PSI: 0.05, UnmatchedReps: 2, UnmatchedLeads: 7},
+		Health: report.Health{Version: 3, Outcomes: 40, HotN: 10, HotWon: 5, RestN: 30, RestWon: 3, AUC: 0.81, TopBandPrec: 0.5, TopBandN: 10,
+			PSI: 0.05, UnmatchedReps: 2, UnmatchedLeads: 7},
 	}
 	f(&r)
 	return r
@@ -698,25 +699,25 @@ func TestTeamBlocks(t *testing.T) {
 	runBlocks(t, []blocksCase{
 		{name: "an empty week", blocks: TeamBlocks("Mia", empty), actions: "",
 			kinds: "header context section divider section section", ids: "- period - - - -",
-			want: []string{"Your team's week with leadbot", "Mon 24 Feb – Sun 2 Mar", "*0* leads sent · *0* judged (–) · :+1: 0 · :-1: 0",
+			want: []string{"Your team's week with leadbot", "Mon 24 Feb – Sun 2 Mar", "*This week*: 0 sent · 0 judged (:+1: 0, :-1: 0)",
 				"Resolved so far: model right *0*, team right *0*; 0 awaiting an outcome.\nNo disagreements: the team and the model agree so far.",
-				"*Model health*\nNo trained model yet: rules rank the leads until enough outcomes arrive. 0 recent outcomes: not enough to measure ranking quality."},
-			wantNot: []string{"Feedback by rep", "Top reasons", "Data quality", "Stopped answering", "Hot leads", "PSI"}},
+				"*Model health*\nNo trained model yet: transparent rules rank the leads until enough outcomes arrive."},
+			wantNot: []string{"Feedback by rep", "Top reasons", "Data quality", "Stopped answering", "called hot", "PSI", "AUC"}},
 		{name: "a full week", blocks: TeamBlocks("Mia", teamWeek(func(*report.Team) {})), actions: "", kinds: full, ids: "- period - - - - - - - -",
-			want: []string{"*14* leads sent · *9* judged (64%) · :+1: 6 · :-1: 3",
-				"*Feedback by rep*\n• <@U1>: 10 sent, 80% answered (:+1: 5, :-1: 3)\n• bo@example.com: 4 sent, 25% answered (:+1: 1, :-1: 0)",
+			want: []string{"*This week*: 14 sent · 9 judged (:+1: 6, :-1: 3) · 1 undone · 2 snoozed",
+				"*Feedback by rep*\n• <@U1>: 10 sent · 8 judged (:+1: 5, :-1: 3) · 1 undone\n• bo@example.com: 4 sent · 1 judged (:+1: 1, :-1: 0) · 2 snoozed",
 				"*Top reasons for :-1:*\nNo budget (4) · Bad timing (2)",
 				"model right *1*, team right *1*; 1 awaiting an outcome.",
 				"• *Jane Doe* (Acme) – Ana :-1: on a 82% lead (No budget) → won: *model was right*",
 				"• *Joe Bloggs* – Bo :+1: on a 20% lead → converted: *Bo was right*",
 				"• *a lead* – Ana :-1: on a 70% lead",
 				"• Wrong contact from *Web*: 2\n• Wrong contact from *unknown source*: 1",
-				"Champion *v3*. ROC AUC on 40 recent outcomes: *0.81*. Hot leads (≥60%) converted: *50%* of 10. Score distribution stable (PSI 0.05).",
+				"Of the leads leadbot called hot in the last 90 days, *50 %* converted, against 10 % of the rest (5.0×): 10 hot leads and 30 others had an outcome. This week's scores look like the month before's.",
 				":warning: 2 reps with 7 open leads have no Slack account matched by email",
 				":zzz: *Stopped answering* (leads sent, no feedback for two weeks): Dee"},
-			wantNot: []string{"Cy Idle", "Mia"}},
+			wantNot: []string{"Cy Idle", "Mia", "AUC", "Champion", "v3", "PSI"}},
 		{name: "escaped CRM and rep text", actions: "", kinds: full, blocks: TeamBlocks("Mia", teamWeek(func(r *report.Team) {
-			r.Reps = []store.RepActivity{{Name: "<!channel>", Delivered: 1}}
+			r.Reps = []store.RepActivity{{Name: "<!channel>", Tally: store.Tally{Delivered: 1}}}
 			r.TopReasons[0].Label, r.DataQuality[0].Label, r.DataQuality[0].Source = "<!everyone>", "<b>", "<@U9>"
 			r.Conflicts = []store.Conflict{{LeadName: "<!channel>", Company: "<@U123>", RepName: "<https://x|y>", Verdict: -1,
 				Reason: ptrTo("<!here>"), Probability: 0.9, Outcome: ptrTo("lost")}}
@@ -733,14 +734,14 @@ func TestTeamBlocks(t *testing.T) {
 			}
 		})), want: []string{"*Lead 8*", "Reason 5 (16)"}, wantNot: []string{"*Lead 9*", "Reason 6 ("}},
 		{name: "drift and no model", actions: "", kinds: full, blocks: TeamBlocks("Mia", teamWeek(func(r *report.Team) {
-			r.Health = report.Health{Outcomes: 3, AUC: math.NaN(), TopBandPrec: math.NaN(), PSI: 0.3}
-		})), want: []string{"No trained model yet", "3 recent outcomes: not enough to measure ranking quality.",
-			"Score distribution shifted a lot — worth a look (PSI 0.30)."}, wantNot: []string{"Hot leads", ":warning:"}},
+			r.Health = report.Health{Outcomes: 3, RestN: 3, RestWon: 1, AUC: math.NaN(), TopBandPrec: math.NaN(), PSI: 0.3}
+		})), want: []string{"None of the 3 leads with an outcome in the last 90 days had been called hot",
+			"This week's scores look very different from the month before's"}, wantNot: []string{"Of the leads leadbot called hot", ":warning:", "PSI"}},
 		{name: "moderate drift", actions: "", kinds: full, blocks: TeamBlocks("Mia", teamWeek(func(r *report.Team) { r.Health.PSI = 0.15 })),
-			want: []string{"Score distribution shifted moderately (PSI 0.15)."}},
+			want: []string{"This week's scores have shifted a little from the month before's."}},
 		{name: "a big team's list is cut at 3,000 characters", actions: "", kinds: full, blocks: TeamBlocks("Mia", teamWeek(func(r *report.Team) {
 			for i := range 200 {
-				r.Reps = append(r.Reps, store.RepActivity{Name: "Rep " + strconv.Itoa(i), Delivered: 5, Judged: 1, Up: 1})
+				r.Reps = append(r.Reps, store.RepActivity{Name: "Rep " + strconv.Itoa(i), Tally: store.Tally{Delivered: 5, Judged: 1, Up: 1}})
 			}
 		})), want: []string{"…"}, wantNot: []string{"Rep 199:"}},
 	})

@@ -58,7 +58,7 @@ func decodeChart(t *testing.T, f sandbox.File) {
 	if b := img.Bounds(); b.Dx() != chart.Width || b.Dy() != chart.Height {
 		t.Fatalf("chart is %v, want %d×%d", b, chart.Width, chart.Height)
 	}
-	if f.Mimetype != "image/png" || !strings.HasSuffix(f.Name, ".png") || f.Title != chart.Title || f.Length != len(f.Data) {
+	if f.Mimetype != "image/png" || !strings.HasSuffix(f.Name, ".png") || (f.Title != chart.Title && f.Title != chart.BandsTitle) || f.Length != len(f.Data) {
 		t.Errorf("file %+v", f)
 	}
 }
@@ -77,13 +77,20 @@ func TestManagerDigestUploadsChart(t *testing.T) {
 	if !strings.Contains(string(digest.RawBlocks), "Model vs team") {
 		t.Fatalf("the digest is not the team report: %s", digest.Text)
 	}
-	f, err := e.sb.WaitFile(e.ctx, func(f sandbox.File) bool { return f.Channel == bossU.DM })
+	// Both charts: the team's, then the score bands'.
+	f, err := e.sb.WaitFile(e.ctx, func(f sandbox.File) bool { return f.Channel == bossU.DM && f.Title == chart.Title })
 	if err != nil {
 		t.Fatalf("no chart in the manager's DM: %v", err)
 	}
-	decodeChart(t, f)
-	if f.ThreadTS != "" || f.MessageTS <= digest.TS {
-		t.Errorf("chart message %s (thread %q) does not follow the digest %s", f.MessageTS, f.ThreadTS, digest.TS)
+	bands, err := e.sb.WaitFile(e.ctx, func(f sandbox.File) bool { return f.Channel == bossU.DM && f.Title == chart.BandsTitle })
+	if err != nil {
+		t.Fatalf("no score-bands chart in the manager's DM: %v", err)
+	}
+	for _, g := range []sandbox.File{f, bands} {
+		decodeChart(t, g)
+		if g.ThreadTS != "" || g.MessageTS <= digest.TS {
+			t.Errorf("chart message %s (thread %q) does not follow the digest %s", g.MessageTS, g.ThreadTS, digest.TS)
+		}
 	}
 	e.dmTo(ninaU)
 	for _, f := range e.sb.Files() {
@@ -91,16 +98,16 @@ func TestManagerDigestUploadsChart(t *testing.T) {
 			t.Error("a chart for a team with no data")
 		}
 	}
-	if n := len(e.sb.Files()); n != 1 {
-		t.Errorf("%d files uploaded, want 1", n)
+	if n := len(e.sb.Files()); n != 2 {
+		t.Errorf("%d files uploaded, want 2", n)
 	}
 
 	e.slash(bossU, "/leadbot", "team")
 	x := e.ephemeralFor(bossU, "Model vs team")
-	if !strings.Contains(string(x.RawBlocks), "is in your DM with leadbot") {
+	if !strings.Contains(string(x.RawBlocks), "are in your DM with leadbot") {
 		t.Errorf("the answer does not say where the chart is: %s", x.RawBlocks)
 	}
-	if _, err := e.sb.WaitFile(e.ctx, func(g sandbox.File) bool { return g.Channel == bossU.DM && g.ID != f.ID }); err != nil {
+	if _, err := e.sb.WaitFile(e.ctx, func(g sandbox.File) bool { return g.Channel == bossU.DM && g.ID != f.ID && g.ID != bands.ID }); err != nil {
 		t.Fatalf("/leadbot team: no chart in the DM: %v", err)
 	}
 	e.slash(ninaU, "/leadbot", "team")

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -49,6 +48,11 @@ func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabVie
 			slack.NewSectionBlock(mrkdwn(HelpText), nil, nil),
 		}}}, nil
 	}
+	if ok, err := s.isManager(ctx, rep); err != nil {
+		return slack.HomeTabViewRequest{}, err
+	} else if ok {
+		return s.managerHomeView(ctx, rep)
+	}
 	blocks := []slack.Block{slack.NewHeaderBlock(plain("Your leads"))}
 	leads, err := s.st.TopLeads(ctx, rep.ID, localDay(s.now(), s.location(rep)), 5)
 	if err != nil {
@@ -72,27 +76,27 @@ func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabVie
 	}
 	blocks = append(blocks, slack.NewHeaderBlock(plain("Settings")))
 	blocks = append(blocks, s.settingsBlocks(rep)...)
-	st, err := s.st.StatsFor(ctx, rep.ID, s.now().AddDate(0, 0, -30))
+	stats, err := s.statsText(ctx, rep)
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err
 	}
-	blocks = append(blocks, slack.NewHeaderBlock(plain("Your feedback")), slack.NewSectionBlock(mrkdwn(StatsText(st)), nil, nil))
-	blocks = append(blocks, slack.NewHeaderBlock(plain("The model")), slack.NewSectionBlock(mrkdwn(s.modelText(ctx)), nil, nil))
+	blocks = append(blocks, slack.NewHeaderBlock(plain("Your feedback")), slack.NewSectionBlock(mrkdwn(stats), nil, nil))
+	mb, err := s.modelBlocks(ctx)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	blocks = append(blocks, mb...)
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}, nil
 }
 
-func (s *Service) modelText(ctx context.Context) string {
-	m, err := s.st.Champion(ctx)
+// modelBlocks are Home's model section: its health in plain words, the same as in the manager
+// digest, then the admin's line.
+func (s *Service) modelBlocks(ctx context.Context) ([]slack.Block, error) {
+	h, err := s.health(ctx)
 	if err != nil {
-		return "No trained model yet: leads are ranked by transparent rules (engagement and fit) until enough outcomes arrive."
+		return nil, err
 	}
-	mt := m.MetricsMap()
-	txt := fmt.Sprintf("Model *v%d* (%s), trained %s on %d leads and %d pieces of feedback.", m.Version, m.Kind, date(m.TrainedAt), m.TrainingRows, m.FeedbackRows)
-	if auc, ok := mt["auc"]; ok {
-		txt += fmt.Sprintf("\nRanking quality (ROC AUC) on recent leads: *%.2f*", auc)
-	}
-	if p, ok := mt["precision_at_10"]; ok {
-		txt += fmt.Sprintf(" · %s of the top 10 %% converted", percent(p))
-	}
-	return txt
+	m, merr := s.st.Champion(ctx)
+	return []slack.Block{slack.NewHeaderBlock(plain("The model")), slack.NewSectionBlock(mrkdwn(HealthText(h)), nil, nil),
+		slack.NewContextBlock("model_admin", mrkdwn(adminModelText(m, merr)))}, nil
 }

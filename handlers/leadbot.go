@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/report"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -85,25 +86,36 @@ func (s *Service) pause(ctx context.Context, cmd slack.SlashCommand, rep leadbot
 }
 
 func (s *Service) replyStats(ctx context.Context, cmd slack.SlashCommand, rep leadbot.Rep) {
-	since := s.now().AddDate(0, 0, -30)
-	st, err := s.st.StatsFor(ctx, rep.ID, since)
+	text, err := s.statsText(ctx, rep)
 	if err != nil {
 		s.log.Error("stats", "rep", rep.Email, "err", err)
 		s.reply(ctx, cmd, ":warning: Sorry, leadbot could not compute your stats (logged for the admin).")
 		return
 	}
-	text := StatsText(st)
 	s.reply(ctx, cmd, text, slack.NewSectionBlock(mrkdwn(text), nil, nil))
 }
 
-// StatsText words a rep's last 30 days.
-func StatsText(st store.RepStats) string {
-	if st.Given == 0 {
-		return fmt.Sprintf("*Your last 30 days*\n%d leads delivered, no feedback yet. A :+1: or :-1: on a lead takes one click and teaches the model what the data can't show.", st.Delivered)
+// statsText is a rep's last week in words, over the window of the manager's report, so that a
+// rep and their manager read the same figures.
+func (s *Service) statsText(ctx context.Context, rep leadbot.Rep) (string, error) {
+	now := s.now()
+	st, err := s.st.StatsFor(ctx, rep.ID, now.Add(-report.Window), now)
+	if err != nil {
+		return "", err
 	}
-	agree := 100 * st.Agreed / st.Given
-	return fmt.Sprintf("*Your last 30 days*\n%d leads delivered · %d judged (:+1: %d, :-1: %d)\nYou and the model agreed on %d%% of them; %d of your reasons will be features of the next model.",
-		st.Delivered, st.Given, st.Up, st.Down, agree, st.Reasons)
+	return StatsText(st), nil
+}
+
+// StatsText words a rep's tally of the last 7 days.
+func StatsText(st store.RepStats) string {
+	text := "*Your last 7 days*\n" + TallyText(st)
+	if st.Judged == 0 {
+		return text + "\nA :+1: or :-1: on a lead takes one click and teaches the model what the data can't show."
+	}
+	if a := agreementText(st, "You"); a != "" {
+		text += "\n" + a
+	}
+	return text + fmt.Sprintf(" %d of your reasons will be features of the next model.", st.Reasons)
 }
 
 // Settings modal ids.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -17,29 +16,26 @@ import (
 	"github.com/leadbot/leadbot/store"
 )
 
-// TeamBlocks renders a team report.
+// TeamBlocks renders a team report (the manager digest, /leadbot team).
 func TeamBlocks(managerName string, r report.Team) []slack.Block {
+	return append([]slack.Block{slack.NewHeaderBlock(plain("Your team's week with leadbot"))}, teamSections(r)...)
+}
+
+// teamSections are a team report's blocks under its header: the manager digest, /leadbot team
+// and the manager's Home show the same ones.
+func teamSections(r report.Team) []slack.Block {
 	var b []slack.Block
 	add := func(text string) {
 		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(text, 3000)), nil, nil))
 	}
-	b = append(b, slack.NewHeaderBlock(plain("Your team's week with leadbot")))
 	b = append(b, slack.NewContextBlock("period", mrkdwn(fmt.Sprintf("%s – %s", date(r.Since), date(r.Until.Add(-time.Second))))))
-	rate := "–"
-	if r.Sent > 0 {
-		rate = percent(float64(r.Judged) / float64(r.Sent))
-	}
-	add(fmt.Sprintf("*%d* leads sent · *%d* judged (%s) · :+1: %d · :-1: %d", r.Sent, r.Judged, rate, r.Up, r.Down))
+	add("*This week*: " + TallyText(r.Total))
 	var lines []string
 	for _, a := range r.Reps {
-		if a.Delivered == 0 && a.Up+a.Down == 0 {
+		if a.Delivered == 0 && a.Judged+a.Undone+a.Snoozed == 0 {
 			continue
 		}
-		fr := "–"
-		if a.Delivered > 0 {
-			fr = percent(float64(a.Judged) / float64(a.Delivered))
-		}
-		lines = append(lines, fmt.Sprintf("• %s: %d sent, %s answered (:+1: %d, :-1: %d)", who(a), a.Delivered, fr, a.Up, a.Down))
+		lines = append(lines, fmt.Sprintf("• %s: %s", who(a), TallyText(a.Tally)))
 	}
 	if len(lines) > 0 {
 		add("*Feedback by rep*\n" + strings.Join(lines, "\n"))
@@ -83,7 +79,7 @@ func TeamBlocks(managerName string, r report.Team) []slack.Block {
 		}
 		add("*Data quality reports* (not held against the leads)\n" + strings.Join(dq, "\n"))
 	}
-	add(healthText(r.Health))
+	add(HealthText(r.Health))
 	if len(r.Stalled) > 0 {
 		var ss []string
 		for _, a := range r.Stalled {
@@ -92,37 +88,6 @@ func TeamBlocks(managerName string, r report.Team) []slack.Block {
 		add(":zzz: *Stopped answering* (leads sent, no feedback for two weeks): " + strings.Join(ss, ", "))
 	}
 	return b
-}
-
-func healthText(h report.Health) string {
-	var parts []string
-	if h.Version == 0 {
-		parts = append(parts, "No trained model yet: rules rank the leads until enough outcomes arrive.")
-	} else {
-		parts = append(parts, fmt.Sprintf("Champion *v%d*.", h.Version))
-	}
-	if !math.IsNaN(h.AUC) {
-		parts = append(parts, fmt.Sprintf("ROC AUC on %d recent outcomes: *%.2f*.", h.Outcomes, h.AUC))
-	} else {
-		parts = append(parts, fmt.Sprintf("%d recent outcomes: not enough to measure ranking quality.", h.Outcomes))
-	}
-	if !math.IsNaN(h.TopBandPrec) {
-		parts = append(parts, fmt.Sprintf("Hot leads (≥%s) converted: *%s* of %d.", percent(report.ConflictHigh), percent(h.TopBandPrec), h.TopBandN))
-	}
-	if !math.IsNaN(h.PSI) {
-		word := "stable"
-		switch {
-		case h.PSI > 0.25:
-			word = "shifted a lot — worth a look"
-		case h.PSI > 0.1:
-			word = "shifted moderately"
-		}
-		parts = append(parts, fmt.Sprintf("Score distribution %s (PSI %.2f).", word, h.PSI))
-	}
-	if h.UnmatchedReps > 0 {
-		parts = append(parts, fmt.Sprintf(":warning: %d reps with %d open leads have no Slack account matched by email: their leads are not delivered.", h.UnmatchedReps, h.UnmatchedLeads))
-	}
-	return "*Model health*\n" + strings.Join(parts, " ")
 }
 
 func who(a store.RepActivity) string {
@@ -143,14 +108,10 @@ func (s *Service) onTeam(ctx context.Context, cmd slack.SlashCommand, rep leadbo
 	if s.st == nil {
 		return
 	}
-	managers, err := s.st.Managers(ctx)
+	isManager, err := s.isManager(ctx, rep)
 	if err != nil {
 		s.log.Error("managers", "err", err)
 		return
-	}
-	isManager := false
-	for _, m := range managers {
-		isManager = isManager || m.ID == rep.ID
 	}
 	if !isManager {
 		s.reply(ctx, cmd, "`/leadbot team` is for sales managers: it shows the team's feedback and where the team and the model disagree. Try `/leadbot stats` for your own.")
@@ -165,7 +126,7 @@ func (s *Service) onTeam(ctx context.Context, cmd slack.SlashCommand, rep leadbo
 	blocks := TeamBlocks(rep.Name, r)
 	// Files cannot be ephemeral: the chart goes to the manager's DM, and the answer says so.
 	if s.chartToDM(ctx, rep, cmd.UserID) {
-		blocks = append(blocks, slack.NewContextBlock("chart", mrkdwn(":chart_with_upwards_trend: The chart of the team's last weeks is in your DM with leadbot.")))
+		blocks = append(blocks, slack.NewContextBlock("chart", mrkdwn(":chart_with_upwards_trend: The charts of the team's last weeks (the team and the model, hot leads against the rest) are in your DM with leadbot.")))
 	}
 	s.reply(ctx, cmd, "Your team's week with leadbot", blocks...)
 }
@@ -205,6 +166,35 @@ func (s *Service) RunManagerDigests(ctx context.Context, opt ManagerDigestOption
 	return stats, errors.Join(errs...)
 }
 
+// managerDue reports whether the schedule fired since the manager's last digest, or, for a
+// manager who never had one, since they joined leadbot; never further back than a week. So the
+// first digest comes at the schedule's next time, not at whichever quarter-hour the server
+// happened to start in.
+func (s *Service) managerDue(ctx context.Context, m leadbot.Rep, sched cron.Schedule, now time.Time) (bool, error) {
+	from := now.AddDate(0, 0, -7)
+	last, err := s.st.LastSentDigest(ctx, m.ID, "manager")
+	switch {
+	case err == nil && last.SentAt != nil:
+		from = later(from, *last.SentAt)
+	case err == nil || errors.Is(err, store.ErrNotFound):
+		joined, err := s.st.RepSince(ctx, m.ID)
+		if err != nil {
+			return false, err
+		}
+		from = later(from, joined)
+	default:
+		return false, err
+	}
+	return !sched.Next(from.In(now.Location())).After(now), nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.Schedule, force bool, stats *digest.Stats) error {
 	slackID, err := s.slackUser(ctx, &m)
 	if err != nil {
@@ -218,14 +208,12 @@ func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.S
 	now := s.now().In(loc)
 	day := localDay(now, loc)
 	if !force {
-		// Due when the schedule fired between a week ago (or the last digest) and now.
-		from := now.AddDate(0, 0, -7)
-		if next := sched.Next(from); next.After(now) {
-			stats.NotDue++
-			return nil
+		due, err := s.managerDue(ctx, m, sched, now)
+		if err != nil {
+			return err
 		}
-		if last, err := s.st.LastSentDigest(ctx, m.ID, "manager"); err == nil && last.SentAt != nil && sched.Next(last.SentAt.In(loc)).After(now) {
-			stats.AlreadySent++
+		if !due {
+			stats.NotDue++
 			return nil
 		}
 	}
@@ -233,7 +221,9 @@ func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.S
 	if err != nil {
 		return err
 	}
-	if !created && d.Status == "sent" {
+	// A forced run (the demo button, digest -now -managers) always sends a fresh report: the
+	// manager asked for it now. The schedule's run sends one a day at most.
+	if !created && d.Status == "sent" && !force {
 		stats.AlreadySent++
 		return nil
 	}
@@ -244,7 +234,9 @@ func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.S
 	}
 	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText("Your team's week with leadbot", false), slack.MsgOptionBlocks(TeamBlocks(m.Name, r)...))
 	if err != nil {
-		_ = s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error())
+		if d.Status != "sent" { // a failed fresh copy leaves the one already sent standing
+			_ = s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error())
+		}
 		return err
 	}
 	stats.Sent++

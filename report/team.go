@@ -8,6 +8,7 @@ package report
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -35,6 +36,8 @@ const (
 	ConflictLow  = 0.3
 	// StalledAfter: a rep who was sent leads but gave no feedback for this long has stopped answering.
 	StalledAfter = 14 * 24 * time.Hour
+	// Window is the span every tally covers, on every surface: the last seven days.
+	Window = 7 * 24 * time.Hour
 )
 
 // Team is a manager's weekly picture of their team. Every number is computed here, from the
@@ -42,8 +45,7 @@ const (
 type Team struct {
 	Since, Until time.Time
 	Reps         []store.RepActivity
-	Sent, Judged int
-	Up, Down     int
+	Total        store.Tally         // the team's figures: the sum of the reps' tallies
 	TopReasons   []store.ReasonCount // judgements, most frequent first
 	DataQuality  []store.ReasonCount // data-quality reports by source
 	Conflicts    []store.Conflict    // all open and resolved conflicts, newest first
@@ -54,16 +56,57 @@ type Team struct {
 	Health       Health
 }
 
-// Health is how the model is doing on recent outcomes.
+// Health is how the model is doing on recent outcomes. Hot… and Rest… are what every surface
+// says in plain words; AUC and Version are for admins.
 type Health struct {
-	Version        int     // 0: no trained model (the rule-based prior ranks leads)
-	Outcomes       int     // outcomes in the window with a score from before them
+	Version  int // 0: no trained model (the rule-based prior ranks leads)
+	Outcomes int // outcomes in the last HealthDays with a score from before them
+	// HotN counts those outcomes on leads leadbot called hot (Hot) before the outcome, HotWon the
+	// converted ones among them; RestN and RestWon the same for every other lead.
+	HotN, HotWon   int
+	RestN, RestWon int
 	AUC            float64 // NaN when there are not both classes
-	TopBandPrec    float64 // share of converted among outcomes scored ≥ ConflictHigh; NaN if none
-	TopBandN       int
+	TopBandPrec    float64 // HotWon/HotN; NaN if none
+	TopBandN       int     // = HotN
 	PSI            float64 // drift: this week's scores against the four weeks before; NaN if too few
 	UnmatchedReps  int
 	UnmatchedLeads int
+}
+
+// HealthDays is how far back model health looks for outcomes.
+const HealthDays = 90
+
+// Hot reports whether leadbot calls a lead scored p hot: the one place the report and the
+// charts decide it (it becomes the root package's band rule when that lands).
+func Hot(p float64) bool { return p >= ConflictHigh }
+
+// Band is the score band of a lead scored p, in the charts' order: 0 hot, 1 warm, 2 cool.
+func Band(p float64) int {
+	switch {
+	case Hot(p):
+		return 0
+	case p >= ConflictLow:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// BandLabels name the bands as the charts' legend says them.
+func BandLabels() [3]string {
+	hi, lo := int(math.Round(ConflictHigh*100)), int(math.Round(ConflictLow*100))
+	return [3]string{fmt.Sprintf("Hot (%d %%+)", hi), fmt.Sprintf("Warm (%d–%d %%)", lo, hi), fmt.Sprintf("Cool (under %d %%)", lo)}
+}
+
+// HotRate is the share of hot leads that converted, RestRate that of the others; NaN when none.
+func (h Health) HotRate() float64  { return rate(h.HotWon, h.HotN) }
+func (h Health) RestRate() float64 { return rate(h.RestWon, h.RestN) }
+
+func rate(k, n int) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	return float64(k) / float64(n)
 }
 
 // ConflictWinner says whose call was right in a conflict: the model scored high and the lead converted, or low and it did not.
@@ -78,16 +121,13 @@ func ConflictWinner(c store.Conflict) (modelRight, resolved bool) {
 
 // Build computes a manager's report for the week ending at until.
 func Build(ctx context.Context, st Store, managerID int64, until time.Time) (Team, error) {
-	r := Team{Since: until.Add(-7 * 24 * time.Hour), Until: until}
+	r := Team{Since: until.Add(-Window), Until: until}
 	var err error
 	if r.Reps, err = st.TeamActivity(ctx, managerID, r.Since, r.Until); err != nil {
 		return r, err
 	}
 	for _, a := range r.Reps {
-		r.Sent += a.Delivered
-		r.Judged += a.Judged
-		r.Up += a.Up
-		r.Down += a.Down
+		r.Total = r.Total.Add(a.Tally)
 		// Stalled: still being sent leads, sent them for at least two weeks, silent for two weeks.
 		if a.LastDelivery != nil && until.Sub(*a.LastDelivery) < StalledAfter &&
 			a.FirstDelivery != nil && until.Sub(*a.FirstDelivery) >= StalledAfter &&
@@ -130,43 +170,56 @@ func Build(ctx context.Context, st Store, managerID int64, until time.Time) (Tea
 	return r, err
 }
 
-// modelHealth measures the champion on the outcomes of the last 90 days and the drift of this
-// week's scores.
+// modelHealth measures the champion on recent outcomes, the drift of this week's scores, and the
+// team's owners without Slack.
 func modelHealth(ctx context.Context, st Store, managerID int64, until time.Time) (Health, error) {
+	h, err := MeasureHealth(ctx, st, until)
+	if err != nil {
+		return h, err
+	}
+	h.UnmatchedReps, h.UnmatchedLeads, err = st.UnmatchedOwners(ctx, managerID)
+	return h, err
+}
+
+// HealthStore is what MeasureHealth reads.
+type HealthStore interface {
+	RecentScoredOutcomes(ctx context.Context, since time.Time) ([]store.ScoredOutcome, error)
+	ScoreSample(ctx context.Context, since, until time.Time) ([]float64, error)
+	Champion(ctx context.Context) (store.Model, error)
+}
+
+// MeasureHealth measures the champion on the outcomes of the last HealthDays (each against the
+// lead's last score before it) and the drift of this week's scores: the figures every surface
+// words the same way, a rep's Home as much as a manager's digest.
+func MeasureHealth(ctx context.Context, st HealthStore, until time.Time) (Health, error) {
 	h := Health{AUC: math.NaN(), TopBandPrec: math.NaN(), PSI: math.NaN()}
 	if m, err := st.Champion(ctx); err == nil {
 		h.Version = m.Version
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return h, err
 	}
-	so, err := st.RecentScoredOutcomes(ctx, until.AddDate(0, 0, -90))
+	so, err := st.RecentScoredOutcomes(ctx, until.AddDate(0, 0, -HealthDays))
 	if err != nil {
 		return h, err
 	}
 	h.Outcomes = len(so)
 	var y, p []float64
-	var pos float64
-	var topPos int
 	for _, o := range so {
 		v := 0.0
 		if o.Positive {
 			v = 1
 		}
 		y, p = append(y, v), append(p, o.Probability)
-		pos += v
-		if o.Probability >= ConflictHigh {
-			h.TopBandN++
-			if o.Positive {
-				topPos++
-			}
+		if Hot(o.Probability) {
+			h.HotN, h.HotWon = h.HotN+1, h.HotWon+int(v)
+		} else {
+			h.RestN, h.RestWon = h.RestN+1, h.RestWon+int(v)
 		}
 	}
-	if pos > 0 && pos < float64(len(y)) {
+	if won := h.HotWon + h.RestWon; won > 0 && won < len(y) {
 		h.AUC = scoring.ComputeMetrics(y, p, nil).AUC
 	}
-	if h.TopBandN > 0 {
-		h.TopBandPrec = float64(topPos) / float64(h.TopBandN)
-	}
+	h.TopBandN, h.TopBandPrec = h.HotN, h.HotRate()
 	week := until.AddDate(0, 0, -7)
 	cur, err := st.ScoreSample(ctx, week, until)
 	if err != nil {
@@ -177,8 +230,7 @@ func modelHealth(ctx context.Context, st Store, managerID int64, until time.Time
 		return h, err
 	}
 	h.PSI = PSI(ref, cur)
-	h.UnmatchedReps, h.UnmatchedLeads, err = st.UnmatchedOwners(ctx, managerID)
-	return h, err
+	return h, nil
 }
 
 // PSI is the population stability index of cur against ref over ten equal-width probability

@@ -2,6 +2,8 @@ package sandbox_test
 
 import (
 	"bytes"
+	"image"
+	"image/png"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -202,5 +204,62 @@ func TestUploadFileErrors(t *testing.T) {
 	}
 	if sb.CallCount("files.upload_url") == 0 || sb.CallCount("files.completeUploadExternal") == 0 {
 		t.Error("upload calls not recorded")
+	}
+}
+
+// The page shows a shared file with the message that shared it, as Slack does: the state lists
+// it and its URL serves the bytes, an image as itself, anything else only as a download.
+func TestPageShowsSharedFiles(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	ctx := testCtx(t)
+	alice := sb.AddUser(sandbox.User{Name: "alice"})
+	api := slack.New(sb.BotToken(), slack.OptionAPIURL(sb.APIURL()))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 30, 20))); err != nil {
+		t.Fatal(err)
+	}
+	png := buf.Bytes()
+	for _, up := range []slack.UploadFileParameters{
+		{Reader: bytes.NewReader(png), FileSize: len(png), Filename: "chart.png", Title: "The chart", Channel: alice.DM},
+		{Reader: strings.NewReader("<script>alert(1)</script>"), FileSize: 25, Filename: "x.html", Title: "page", Channel: alice.DM},
+	} {
+		if _, err := api.UploadFileContext(ctx, up); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := getState(t, sb, alice.ID, alice.DM)
+	base := strings.TrimSuffix(sb.APIURL(), "/api/")
+	var shown int
+	for _, m := range st.Messages {
+		for _, f := range m.Files {
+			shown++
+			res, err := http.Get(base + f.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := new(bytes.Buffer)
+			_, _ = body.ReadFrom(res.Body)
+			res.Body.Close()
+			ct, disp := res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition")
+			switch f.Title {
+			case "The chart":
+				if f.Width != 30 || f.Height != 20 {
+					t.Errorf("image size %d×%d, want 30×20 (the page keeps its room)", f.Width, f.Height)
+				}
+				if res.StatusCode != 200 || ct != "image/png" || disp != "" || !bytes.Equal(body.Bytes(), png) {
+					t.Errorf("chart served as %d %q %q, %d bytes", res.StatusCode, ct, disp, body.Len())
+				}
+			case "page":
+				if ct != "application/octet-stream" || !strings.HasPrefix(disp, "attachment") {
+					t.Errorf("html file served as %q %q: it would run in the page's origin", ct, disp)
+				}
+			}
+		}
+	}
+	if shown != 2 {
+		t.Fatalf("the page shows %d files, want 2: %+v", shown, st.Messages)
+	}
+	if res, err := http.Get(base + "/sandbox/api/files/F-none"); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown file: %v %v", res.StatusCode, err)
 	}
 }

@@ -33,6 +33,7 @@ func (w *Workspace) pageAPI() http.Handler {
 	mux.HandleFunc("POST /sandbox/api/home", w.apiPageHome)
 	mux.HandleFunc("POST /sandbox/api/send", w.apiPageSend)
 	mux.HandleFunc("POST /sandbox/api/control", w.apiPageControl)
+	mux.HandleFunc("GET /sandbox/api/files/{id}", w.apiPageFile) // files.go
 	return mux
 }
 
@@ -66,6 +67,7 @@ type pageMessage struct {
 	Blocks    json.RawMessage `json:"blocks,omitempty"`
 	Edited    int             `json:"edited,omitempty"` // how many times updated
 	Ephemeral bool            `json:"ephemeral,omitempty"`
+	Files     []pageFile      `json:"files,omitempty"` // shared with the message (files.go)
 	Replies   []*pageMessage  `json:"replies,omitempty"`
 }
 
@@ -189,12 +191,13 @@ func pageViewOf(v *View) pageView {
 // Caller holds mu.
 func (w *Workspace) pageMessagesLocked(channel, user string) []*pageMessage {
 	var all []*pageMessage
+	files := w.pageFilesLocked(channel)
 	for _, m := range w.messages {
 		if m.Channel != channel || m.Deleted {
 			continue
 		}
 		all = append(all, &pageMessage{TS: m.TS, ThreadTS: m.ThreadTS, User: m.User, IsBot: m.BotID != "",
-			Text: m.Text, Blocks: nonEmptyRaw(m.RawBlocks), Edited: m.Version()})
+			Text: m.Text, Blocks: nonEmptyRaw(m.RawBlocks), Edited: m.Version(), Files: files[m.TS]})
 	}
 	for _, e := range w.ephemerals {
 		if e.Channel != channel || e.User != user || e.Deleted {

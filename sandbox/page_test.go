@@ -40,7 +40,15 @@ type pageState struct {
 		Text      string          `json:"text"`
 		Blocks    json.RawMessage `json:"blocks"`
 		Ephemeral bool            `json:"ephemeral"`
-		Replies   []struct {
+		Files     []struct {
+			ID       string `json:"id"`
+			Title    string `json:"title"`
+			Mimetype string `json:"mimetype"`
+			URL      string `json:"url"`
+			Width    int    `json:"original_w"`
+			Height   int    `json:"original_h"`
+		} `json:"files"`
+		Replies []struct {
 			Text string `json:"text"`
 		} `json:"replies"`
 	} `json:"messages"`

@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -89,7 +91,7 @@ func TestTeamWeekly(t *testing.T) {
 	lg, lh, li := lead("G", ann, 0.55), lead("H", ann, 0.1), lead("I", ann, 0.95)
 	lz := lead("Z", zed, 0.9)
 
-	// Week 1: two agreements; a data-quality report that is no judgement.
+	// Week 1: two agreements; a data-quality report, judged but not a call on the lead's chances.
 	give(ann, la, 1, "", at("2030-02-12 10:00"))
 	give(ann, lb, -1, "no_budget", at("2030-02-13 10:00"))
 	give(ann, lc, -1, "bad_data", at("2030-02-14 10:00"))
@@ -131,7 +133,7 @@ func TestTeamWeekly(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []store.TeamWeek{
-		{Start: at("2030-02-11 00:00"), Judged: 3, Scored: 3, Agreed: 2},
+		{Start: at("2030-02-11 00:00"), Judged: 4, Scored: 3, Agreed: 2},
 		{Start: at("2030-02-18 00:00"), Judged: 1, Scored: 1, Agreed: 1},
 		{Start: at("2030-02-25 00:00"), Judged: 2, Scored: 2, Agreed: 0, Hot: 1, HotWon: 1},
 		{Start: at("2030-03-04 00:00"), Hot: 2, HotWon: 1},
@@ -157,6 +159,22 @@ func TestTeamWeekly(t *testing.T) {
 	}
 	if !math.IsNaN(weeks[3].Agreement()) || !math.IsNaN(weeks[0].Precision()) {
 		t.Error("an empty rate is not NaN")
+	}
+	// The score-bands chart's outcomes: the team's, in their weeks, each with the score from
+	// before it (F was 20 % then); another team's and the current week's left out.
+	outs, starts, err := st.TeamOutcomesWeekly(ctx, mgr.ID, until, 4, paris)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(starts) != 4 || !starts[0].Equal(at("2030-02-11 00:00")) {
+		t.Errorf("week starts %v", starts)
+	}
+	slices.SortFunc(outs, func(a, b store.WeekOutcome) int {
+		return cmp.Or(cmp.Compare(a.Week, b.Week), cmp.Compare(a.Probability, b.Probability))
+	})
+	wantOuts := []store.WeekOutcome{{2, 0.3, true}, {2, 0.8, true}, {3, 0.2, true}, {3, 0.9, false}, {3, 0.95, true}}
+	if !slices.Equal(outs, wantOuts) {
+		t.Errorf("outcomes by week = %+v, want %+v", outs, wantOuts)
 	}
 	// The other team sees only its own.
 	weeks, err = st.TeamWeekly(ctx, other.ID, until, 4, paris, 0.6)

@@ -7,39 +7,23 @@ import (
 	"github.com/leadbot/leadbot"
 )
 
-// RepActivity is one rep's part of a team report.
+// RepActivity is one rep's part of a team report: their tally and when they were last active.
 type RepActivity struct {
-	RepID         int64      `db:"rep_id"`
-	Name          string     `db:"name"`
-	Email         string     `db:"email"`
-	SlackUserID   *string    `db:"slack_user_id"`
-	Delivered     int        `db:"delivered"`
-	Judged        int        `db:"judged"` // delivered leads the rep judged
-	Up            int        `db:"up"`
-	Down          int        `db:"down"`
+	RepID       int64   `db:"rep_id"`
+	Name        string  `db:"name"`
+	Email       string  `db:"email"`
+	SlackUserID *string `db:"slack_user_id"`
+	Tally
 	LastDelivery  *time.Time `db:"last_delivery"`
 	FirstDelivery *time.Time `db:"first_delivery"`
 	LastFeedback  *time.Time `db:"last_feedback"`
 }
 
-// TeamActivity returns, for each rep of the manager's team (and the manager), what was delivered
-// and judged in [since, until).
+// TeamActivity returns the tally of each rep of the manager's team in [since, until), the
+// manager last: the statement StatsFor runs for one rep.
 func (s *Store) TeamActivity(ctx context.Context, managerID int64, since, until time.Time) ([]RepActivity, error) {
 	var out []RepActivity
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT r.id AS rep_id, r.name, r.email, r.slack_user_id,
-		       (SELECT count(*) FROM deliveries d WHERE d.rep_id = r.id AND d.created_at >= $2 AND d.created_at < $3) AS delivered,
-		       (SELECT count(DISTINCT d.lead_id) FROM deliveries d JOIN feedback f ON f.lead_id = d.lead_id AND f.rep_id = r.id
-		         WHERE d.rep_id = r.id AND d.created_at >= $2 AND d.created_at < $3) AS judged,
-		       (SELECT count(*) FROM feedback f WHERE f.rep_id = r.id AND f.undone_at IS NULL AND f.verdict = 1
-		         AND f.created_at >= $2 AND f.created_at < $3) AS up,
-		       (SELECT count(*) FROM feedback f WHERE f.rep_id = r.id AND f.undone_at IS NULL AND f.verdict = -1
-		         AND f.created_at >= $2 AND f.created_at < $3) AS down,
-		       (SELECT max(d.created_at) FROM deliveries d WHERE d.rep_id = r.id AND d.created_at < $3) AS last_delivery,
-		       (SELECT min(d.created_at) FROM deliveries d WHERE d.rep_id = r.id) AS first_delivery,
-		       (SELECT max(f.created_at) FROM feedback f WHERE f.rep_id = r.id AND f.created_at < $3) AS last_feedback
-		FROM reps r WHERE r.manager_id = $1 OR r.id = $1
-		ORDER BY r.id = $1, r.name, r.email`, managerID, since, until)
+	err := s.db.SelectContext(ctx, &out, tallyQuery, managerID, since, until, true)
 	return out, translate("TeamActivity", err)
 }
 
@@ -154,4 +138,11 @@ func (s *Store) Managers(ctx context.Context) ([]leadbot.Rep, error) {
 	leads_per_day, paused_until, slack_lookup_at, slack_lookup_error FROM reps r
 		WHERE is_manager OR EXISTS (SELECT 1 FROM reps m WHERE m.manager_id = r.id) ORDER BY email`)
 	return rs, translate("Managers", err)
+}
+
+// RepSince returns when the rep was first stored (joined leadbot).
+func (s *Store) RepSince(ctx context.Context, repID int64) (time.Time, error) {
+	var t time.Time
+	err := s.db.GetContext(ctx, &t, `SELECT created_at FROM reps WHERE id = $1`, repID)
+	return t, translate("RepSince", err)
 }

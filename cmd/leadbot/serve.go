@@ -355,13 +355,33 @@ func sandboxControls(s *server) []sandbox.Control {
 					return r.service.RunDigests(ctx, handlers.DigestOptions{Force: true})
 				})
 			}},
-		{Label: "Send the manager digest now", Help: "Each manager gets their team report now.",
+		{Label: "Send the manager digest now", Help: "Each manager gets a fresh team report and its chart in their DM now, even if they had one today.",
 			Run: func(ctx context.Context) (string, error) {
-				return run(ctx, "manager_digest", func(ctx context.Context, r *runtime) (digest.Stats, error) {
-					return r.service.RunManagerDigests(ctx, handlers.ManagerDigestOptions{Force: true})
+				var stats digest.Stats
+				_, err := run(ctx, "manager_digest", func(ctx context.Context, r *runtime) (digest.Stats, error) {
+					var err error
+					stats, err = r.service.RunManagerDigests(ctx, handlers.ManagerDigestOptions{Force: true})
+					return stats, err
 				})
+				return managerSummary(stats), err
 			}},
 	}
+}
+
+// managerSummary says what a manager digest run did, in one line: managers get reports, not
+// leads.
+func managerSummary(s digest.Stats) string {
+	msg := fmt.Sprintf("Sent a fresh team report to %d %s", s.Sent, plural(s.Sent, "manager", "managers"))
+	if s.Sent > 0 {
+		msg += " (in their DM with leadbot)"
+	}
+	if s.Unmatched > 0 {
+		msg += fmt.Sprintf("; %d not found in Slack", s.Unmatched)
+	}
+	if s.Failed > 0 {
+		msg += fmt.Sprintf("; %d failed", s.Failed)
+	}
+	return msg + "."
 }
 
 // digestSummary says what a digest run did, in one line.

@@ -14,6 +14,7 @@
   let refreshTimer = 0;
   let refreshing = false, refreshAgain = false;
   const unread = new Set();
+  let pinBottomUntil = 0; // renders scroll to the newest message until then (pinToBottom)
   const msgNodes = new Map(); // key → {sig, el}
   let homeSig = '';
   let modalSig = '';
@@ -545,7 +546,8 @@
       m.ephemeral ? h('span', { class: 'eph-label' }, h('span', { 'aria-hidden': 'true' }, '👁 '), 'Only visible to you') : null);
     const body = h('div', { class: 'msg-body' }, meta);
     if (m.blocks && m.blocks.length) body.appendChild(renderBlocks(m.blocks, ctx));
-    else body.appendChild(mrkdwnNode(m.text || ''));
+    else if (m.text || !(m.files && m.files.length)) body.appendChild(mrkdwnNode(m.text || ''));
+    if (m.files && m.files.length) body.appendChild(h('div', { class: 'files' }, m.files.map(fileNode)));
     if (m.replies && m.replies.length) {
       const n = m.replies.length;
       const thread = h('div', { class: 'thread', role: 'group', 'aria-label': `Thread: ${n} ${n === 1 ? 'reply' : 'replies'}` },
@@ -555,6 +557,20 @@
     }
     art.append(avatar, body);
     return art;
+  }
+  // fileNode shows a shared file as Slack does: an image inline (its title above it, the image a
+  // link to the full size), any other file as a download link.
+  function fileNode(f) {
+    const title = f.title || f.name;
+    if (/^image\/(png|jpeg|gif|webp)$/.test(f.mimetype)) {
+      return h('figure', { class: 'file image', dataset: { file: f.id } },
+        h('figcaption', { class: 'file-title' }, title),
+        h('a', { href: f.url, target: '_blank', rel: 'noopener noreferrer' },
+          h('img', { src: f.url, alt: title, width: f.original_w || null, height: f.original_h || null,
+            onload: () => { if (Date.now() < pinBottomUntil) { const l = $('messages'); l.scrollTop = l.scrollHeight; } } })));
+    }
+    return h('div', { class: 'file', dataset: { file: f.id } },
+      h('a', { href: f.url, download: f.name }, '📎 ' + title), h('span', { class: 'muted small' }, ` ${Math.ceil(f.size / 1024)} KB`));
   }
   function initials(name) {
     return (name || '?').split(/\s+/).map((w) => w[0] || '').join('').slice(0, 2).toUpperCase();
@@ -599,7 +615,14 @@
         : 'No messages yet.'));
     }
     if (lostFocus && activeKey) restoreFocus(list, activeKey);
-    if (nearBottom) list.scrollTop = list.scrollHeight;
+    if (nearBottom || Date.now() < pinBottomUntil) list.scrollTop = list.scrollHeight;
+  }
+  // pinToBottom keeps the conversation at its newest message for a while, as Slack does after
+  // you send: the answer lands in view even if you had scrolled up. Scrolling by hand ends it.
+  function pinToBottom() {
+    pinBottomUntil = Date.now() + 20000;
+    const list = $('messages');
+    list.scrollTop = list.scrollHeight;
   }
   function restoreFocus(root, key) {
     for (const e of root.querySelectorAll('[data-key]')) if (e.dataset.key === key) { e.focus(); return true; }
@@ -761,7 +784,9 @@
           h('span', { class: 'user-card-text' },
             h('span', { class: 'user-card-name' }, u.real_name || u.name),
             h('span', { class: 'muted' }, (u.title || (u.is_manager ? 'Sales Manager' : 'Sales rep')) + ' · @' + u.name))))));
-      if (!state.users.some((u) => !u.is_bot)) list.replaceChildren(h('li', { class: 'muted' }, 'No one is in the workspace yet.'));
+      if (!state.users.some((u) => !u.is_bot)) list.replaceChildren(h('li', { class: 'muted empty-workspace' },
+        'No one is in the workspace yet: leadbot brings in the reps it knows by Slack id. Import reps with Slack ids ' +
+        '(a slack_user_id column in leadbot import reps), or start with an empty data dir for the demo.'));
     }
 
     const nav = $('nav');
@@ -806,6 +831,7 @@
     btn.setAttribute('aria-busy', 'true');
     out.className = 'control-output';
     out.textContent = c.label + '…';
+    if (conv && conv !== 'home') pinToBottom();
     try {
       const res = await post('control', { index: c.index });
       out.textContent = res.ok ? (res.message || 'Done.') : ('Failed: ' + (res.error || 'unknown error'));
@@ -952,6 +978,7 @@
     const send = async () => {
       const text = input.value.trim();
       if (!text || !conv || conv === 'home') return;
+      pinToBottom();
       $('composer-send').disabled = true;
       status.textContent = text.startsWith('/') ? `Running ${text.split(/\s/)[0]}…` : 'Sending…';
       status.className = 'status';
@@ -977,6 +1004,7 @@
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
     });
     $('composer').addEventListener('submit', (e) => { e.preventDefault(); send(); });
+    for (const ev of ['wheel', 'touchmove', 'keydown']) $('messages').addEventListener(ev, () => { pinBottomUntil = 0; }, { passive: true });
   }
 
   // ---- start -----------------------------------------------------------------------
