@@ -25,6 +25,7 @@ const HelpText = `*leadbot* sends you your best leads every work day, with the r
 • ` + "`/leadbot pause [until YYYY-MM-DD]`" + ` – no digests until then (two weeks if no date)
 • ` + "`/leadbot resume`" + ` – digests again from the next work day
 • ` + "`/leadbot team`" + ` – for managers: your team's feedback, conflicts with the model, and who was right
+• ` + "`/leadbot value`" + ` – for managers: what sending the list changed (the randomized holdout) and the shared numbers
 • ` + "`/leadbot help`" + ` – this help`
 
 func (s *Service) onLeadbot(ctx context.Context, cmd slack.SlashCommand) {
@@ -56,6 +57,8 @@ func (s *Service) onLeadbot(ctx context.Context, cmd slack.SlashCommand) {
 		s.refreshHome(ctx, rep.ID)
 	case "team":
 		s.onTeam(ctx, cmd, rep)
+	case "value":
+		s.onValue(ctx, cmd, rep)
 	default:
 		msg := fmt.Sprintf("I don't know `/leadbot %s`.\n\n%s", Escape(sub), HelpText)
 		s.reply(ctx, cmd, msg, slack.NewSectionBlock(mrkdwn(msg), nil, nil))

@@ -232,7 +232,11 @@ func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.S
 	if err != nil {
 		return err
 	}
-	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText("Your team's week with leadbot", false), slack.MsgOptionBlocks(TeamBlocks(m.Name, r)...))
+	blocks := TeamBlocks(m.Name, r)
+	if extra := s.monthlyValue(ctx, m, now); len(extra)+len(blocks) <= 50 {
+		blocks = append(blocks, extra...)
+	}
+	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText("Your team's week with leadbot", false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {
 		if d.Status != "sent" { // a failed fresh copy leaves the one already sent standing
 			_ = s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/report"
 	"github.com/leadbot/leadbot/store"
 )
@@ -136,4 +137,75 @@ func KPIBlocks(k report.KPIs) []slack.Block {
 func (s *Service) KPIs(ctx context.Context, days int, hot float64) (report.KPIs, error) {
 	until := s.now()
 	return report.BuildKPIs(ctx, s.st, until.AddDate(0, 0, -days), until, hot)
+}
+
+// runningShare is the held-out share of the running experiment (0: the holdout is off).
+func (s *Service) runningShare(ctx context.Context) (float64, error) {
+	es, err := s.st.Experiments(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range es {
+		if e.StoppedAt == nil {
+			return e.Share, nil
+		}
+	}
+	return 0, nil
+}
+
+// valueBlocks is the proof of value and the shared KPIs of the last 90 days, for a manager.
+func (s *Service) valueBlocks(ctx context.Context) ([]slack.Block, error) {
+	share, err := s.runningShare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Value(ctx, share)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.KPIs(ctx, 90, report.ConflictHigh)
+	if err != nil {
+		return nil, err
+	}
+	return append(ValueBlocks(v), KPIBlocks(k)...), nil
+}
+
+// onValue answers /leadbot value: managers read the holdout's uplift and the shared KPIs.
+func (s *Service) onValue(ctx context.Context, cmd slack.SlashCommand, rep leadbot.Rep) {
+	isManager, err := s.isManager(ctx, rep)
+	if err != nil {
+		s.log.Error("managers", "err", err)
+		s.reply(ctx, cmd, ":warning: "+leadbot.ErrorMessage(err))
+		return
+	}
+	if !isManager {
+		s.reply(ctx, cmd, "`/leadbot value` is for sales managers: what sending the list changed, measured against a held-out group. Try `/leadbot stats` for your own figures.")
+		return
+	}
+	blocks, err := s.valueBlocks(ctx)
+	if err != nil {
+		s.log.Error("value report", "manager", rep.Email, "err", err)
+		s.reply(ctx, cmd, ":warning: "+leadbot.ErrorMessage(err))
+		return
+	}
+	s.reply(ctx, cmd, "What sending the list changed", blocks...)
+}
+
+// monthlyValue is the value section of the first manager digest of a month (nil otherwise, or
+// when the holdout never ran).
+func (s *Service) monthlyValue(ctx context.Context, m leadbot.Rep, now time.Time) []slack.Block {
+	last, err := s.st.LastSentDigest(ctx, m.ID, "manager")
+	if err == nil && last.SentAt != nil && last.SentAt.In(now.Location()).Month() == now.Month() && last.SentAt.Year() == now.Year() {
+		return nil
+	}
+	share, err := s.runningShare(ctx)
+	if err != nil {
+		s.log.Warn("value section", "err", err)
+		return nil
+	}
+	v, err := s.Value(ctx, share)
+	if err != nil || v.Leads == 0 {
+		return nil
+	}
+	return append([]slack.Block{slack.NewDividerBlock()}, ValueBlocks(v)...)
 }

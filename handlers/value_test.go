@@ -67,3 +67,38 @@ func TestTrendBlocksEscapeCRMText(t *testing.T) {
 		t.Fatalf("segment not escaped: %s", raw)
 	}
 }
+
+func TestLeadbotValueForManagers(t *testing.T) {
+	e := newEnv(t)
+	bossU, boss := e.rep("Boss", "Europe/Paris", nil)
+	annU, ann := e.rep("Ann", "Europe/Paris", &boss)
+	_, err := e.st.DB().ExecContext(e.ctx, `
+		WITH ex AS (INSERT INTO experiments (share, started_at) VALUES (0.5, $2::timestamptz - interval '90 days') RETURNING id),
+		     l AS (INSERT INTO leads (external_id, name, owner_id) SELECT 'V' || i, 'Lead ' || i, $1 FROM generate_series(1, 800) i RETURNING id),
+		     a AS (INSERT INTO experiment_leads (lead_id, experiment_id, arm, band, score, assigned_at)
+		           SELECT l.id, ex.id, CASE WHEN l.id % 2 = 0 THEN 'treated' ELSE 'held_out' END, 'hot', 0.8, $2::timestamptz - interval '80 days'
+		           FROM l, ex RETURNING lead_id, arm)
+		INSERT INTO outcomes (lead_id, outcome, occurred_at, amount)
+		SELECT lead_id, 'won', $2::timestamptz - interval '20 days', 1000 FROM (
+		    SELECT lead_id, arm, row_number() OVER (PARTITION BY arm ORDER BY lead_id) AS n FROM a) x
+		WHERE (arm = 'treated' AND n <= 120) OR (arm = 'held_out' AND n <= 80)`, ann.ID, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.slash(bossU, "/leadbot", "value")
+	got := e.ephemeralFor(bossU, "What sending the list changed")
+	if !strings.Contains(string(got.RawBlocks), "Sending the list raised conversion of hot leads from 20 % to 30 %") ||
+		!strings.Contains(string(got.RawBlocks), "Shared numbers") {
+		t.Fatalf("/leadbot value: %s", got.RawBlocks)
+	}
+	e.slash(annU, "/leadbot", "value")
+	e.ephemeralFor(annU, "is for sales managers")
+
+	// The month's first manager digest carries the same verdict.
+	if _, err := e.svc.RunManagerDigests(e.ctx, handlers.ManagerDigestOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.dmTo(bossU); !strings.Contains(string(m.RawBlocks), "What sending the list changed") {
+		t.Fatalf("manager digest without the value section: %s", m.RawBlocks)
+	}
+}
