@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/internal/slacklimit"
 	"github.com/slack-go/slack"
 )
 
@@ -19,6 +20,8 @@ const (
 	ActionSnooze  = "snooze"
 	ActionUndo    = "feedback_undo"
 	ActionOpenCRM = "open_crm"
+	// ActionUnsnooze undoes a snooze.
+	ActionUnsnooze = "snooze_undo"
 	// CallbackReason is the callback id of the 👎 reason modal.
 	CallbackReason = "feedback_reason"
 )
@@ -57,6 +60,10 @@ type Card struct {
 	// the buttons' values so that a click can redraw the whole list, not just one card.
 	List []int64
 }
+
+// link reports whether the card links to the CRM: a URL past Slack's 3,000 characters (a CRM
+// id of any length goes into it) would have the whole message refused.
+func (c Card) link() bool { return c.CRMURL != "" && len(c.CRMURL) <= slacklimit.URL }
 
 // value is what the card's buttons carry: the lead id, then ";" and the list ids when in a list.
 func (c Card) value(extra string) string {
@@ -102,9 +109,9 @@ func Changed(prev leadbot.Score, curP float64, cur leadbot.Factors) string {
 		}
 		was := before[best.Column]
 		if was.Label != "" && was.Label != best.Label {
-			s += fmt.Sprintf(": %s (was %s) %s", Escape(best.Label), Escape(was.Label), dir)
+			s += fmt.Sprintf(": %s (was %s) %s", crm(best.Label, labelChars), crm(was.Label, labelChars), dir)
 		} else {
-			s += fmt.Sprintf(": %s %s", Escape(best.Label), dir)
+			s += fmt.Sprintf(": %s %s", crm(best.Label, labelChars), dir)
 		}
 	}
 	return s
@@ -122,14 +129,14 @@ func abs(n int) int {
 func CardBlocks(c Card, now time.Time) []slack.Block {
 	l := c.Lead
 	id := strconv.FormatInt(l.ID, 10)
-	title := Escape(orDefault(l.Name, l.ExternalID))
-	if c.CRMURL != "" {
+	title := crm(orDefault(l.Name, l.ExternalID), nameChars)
+	if c.link() {
 		title = fmt.Sprintf("<%s|%s>", c.CRMURL, title)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s*", title)
 	if l.Company != "" {
-		fmt.Fprintf(&b, " · %s", Escape(l.Company))
+		fmt.Fprintf(&b, " · %s", crm(l.Company, nameChars))
 	}
 	if l.Score != nil {
 		fmt.Fprintf(&b, "\n*%s* likely to convert · %s", percent(*l.Score), band(*l.Score))
@@ -141,10 +148,10 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 	}
 	ups, downs := c.Factors.Top(3, 2)
 	for _, f := range ups {
-		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", Escape(f.Label), leadbot.Strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", crm(f.Label, labelChars), leadbot.Strength(f.Value))
 	}
 	for _, f := range downs {
-		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", Escape(f.Label), leadbot.Strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", crm(f.Label, labelChars), leadbot.Strength(f.Value))
 	}
 	if c.Prev != nil && l.Score != nil {
 		if ch := Changed(*c.Prev, *l.Score, c.Factors); ch != "" {
@@ -152,21 +159,24 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 		}
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(b.String(), 3000), false, false), nil, nil,
+		slack.NewSectionBlock(mrkdwn(b.String()), nil, nil,
 			slack.SectionBlockOptionBlockID("lead_"+id)),
 	}
 	var ctx []slack.MixedElement
 	if l.Source != "" {
-		ctx = append(ctx, mrkdwn("Source: "+Escape(l.Source)))
+		ctx = append(ctx, mrkdwn("Source: "+crm(l.Source, shortChars)))
 	}
 	if l.CreatedAt != nil {
 		ctx = append(ctx, mrkdwn("Created "+age(now, *l.CreatedAt)))
 	}
 	if la := lastActivity(l); la != "" {
-		ctx = append(ctx, mrkdwn("Last activity: "+Escape(la)))
+		ctx = append(ctx, mrkdwn("Last activity: "+crm(la, shortChars)))
 	}
-	if c.Outcome != nil {
-		ctx = append(ctx, mrkdwn("Outcome: *"+c.Outcome.Outcome+"* "+age(now, c.Outcome.OccurredAt)))
+	closed := c.closed(now)
+	if closed != "" {
+		// A lead the CRM closed takes no verdict, snooze or Undo: only what became of it.
+		c.ReadOnly = true
+		ctx = append(ctx, mrkdwn(closed))
 	}
 	if len(ctx) > 0 {
 		blocks = append(blocks, slack.NewContextBlock("ctx_"+id, ctx...))
@@ -174,46 +184,79 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 	switch {
 	case c.Verdict != nil:
 		blocks = append(blocks, verdictBlock(c, id))
-	case c.Snoozed != nil:
-		blocks = append(blocks, slack.NewContextBlock("snoozed_"+id,
-			mrkdwn(":zzz: Snoozed until "+date(*c.Snoozed)+": it will not be in your digests until then.")))
+	case c.Snoozed != nil && closed == "":
+		blocks = append(blocks, snoozedBlock(c, id))
 	case !c.ReadOnly && !c.Shared:
 		blocks = append(blocks, actionsBlock(c, id))
 	}
 	return blocks
 }
 
+// closed words what became of a lead the CRM closed ("" for an open lead): its outcome, or its
+// status when the CRM closed it without one.
+func (c Card) closed(now time.Time) string {
+	if o := c.Outcome; o != nil {
+		mark := ":checkered_flag:"
+		if !o.Positive() {
+			mark = ":no_entry_sign:"
+		}
+		return fmt.Sprintf("%s *%s* %s: a closed lead takes no feedback.", mark, crm(titleCase(o.Outcome), shortChars), age(now, o.OccurredAt))
+	}
+	if st := strings.TrimSpace(c.Lead.Status); st != "" && !strings.EqualFold(st, "open") {
+		return fmt.Sprintf(":lock: Closed in the CRM (status *%s*): a closed lead takes no feedback.", crm(st, shortChars))
+	}
+	return ""
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// snoozedBlock says until when the lead is snoozed, with Undo for the one who snoozed it.
+func snoozedBlock(c Card, id string) slack.Block {
+	text := ":zzz: Snoozed until " + date(*c.Snoozed) + ": it will not be in your digests until then."
+	var undo *slack.Accessory
+	if !c.ReadOnly && !c.Shared {
+		undo = slack.NewAccessory(slack.NewButtonBlockElement(ActionUnsnooze, c.value(""), plain("Undo snooze")))
+	}
+	return slack.NewSectionBlock(mrkdwn(text), nil, undo, slack.SectionBlockOptionBlockID("snoozed_"+id))
+}
+
 func verdictBlock(c Card, id string) slack.Block {
 	text := ":+1: recorded"
 	if c.Verdict.Verdict < 0 {
-		text = ":-1: " + Escape(orDefault(c.ReasonLabel, c.Verdict.Reason()))
+		text = ":-1: " + crm(orDefault(c.ReasonLabel, c.Verdict.Reason()), reasonChars)
 		if c.Verdict.AccountWide {
 			text += " _(whole account)_"
 		}
 	}
 	if c.VerdictBy != "" {
-		text += " · by " + Escape(c.VerdictBy)
+		text += " · by " + crm(c.VerdictBy, shortChars)
 	}
 	if c.Verdict.Note != "" && !c.Shared {
-		text += "\n> " + Escape(truncate(c.Verdict.Note, 300))
+		text += "\n> " + crm(c.Verdict.Note, 300)
 	}
 	var undo *slack.Accessory
 	if !c.ReadOnly && !c.Shared && c.VerdictBy == "" {
 		undo = slack.NewAccessory(slack.NewButtonBlockElement(ActionUndo, c.value(""), plain("Undo")))
 	}
-	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, undo,
+	return slack.NewSectionBlock(mrkdwn(text), nil, undo,
 		slack.SectionBlockOptionBlockID("verdict_"+id))
 }
 
 func actionsBlock(c Card, id string) slack.Block {
 	up := slack.NewButtonBlockElement(ActionUp, c.value(""), plainEmoji(":+1: Good lead"))
 	up.Style = slack.StylePrimary
-	down := slack.NewButtonBlockElement(ActionDown, c.value(""), plainEmoji(":-1: Not now…"))
-	snooze := slack.NewOverflowBlockElement(ActionSnooze,
-		slack.NewOptionBlockObject(c.value(":7"), plain("Snooze 1 week"), nil),
-		slack.NewOptionBlockObject(c.value(":30"), plain("Snooze 1 month"), nil))
+	// "Not a good lead…" is what the button opens: the form asking why (not a snooze).
+	down := slack.NewButtonBlockElement(ActionDown, c.value(""), plainEmoji(":-1: Not a good lead…"))
+	// A labelled button, not an overflow ⋯: a button's value holds the list (2,000 characters)
+	// where an option's holds 150.
+	snooze := slack.NewButtonBlockElement(ActionSnooze, c.value(":7"), plainEmoji(":zzz: Snooze a week"))
 	elems := []slack.BlockElement{up, down}
-	if c.CRMURL != "" {
+	if c.link() {
 		open := slack.NewButtonBlockElement(ActionOpenCRM, id, plain("Open in CRM"))
 		open.URL = c.CRMURL
 		elems = append(elems, open)
@@ -239,17 +282,32 @@ func lastActivity(l leadbot.Lead) string {
 	return ""
 }
 
+// mrkdwn is a mrkdwn text object within a section's 3,000 characters, sent verbatim: Slack
+// then turns no bare URL, channel name or "@here" from the CRM into a link or a mention, while
+// the <@U…>, <#C…> and <url|text> that leadbot writes itself still work.
 func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	return slack.NewTextBlockObject(slack.MarkdownType, slacklimit.TruncateMrkdwn(s, slacklimit.SectionText), false, true)
 }
 
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, 75), false, false)
+// mrkdwnMax is mrkdwn within n characters (an option's description: 75).
+func mrkdwnMax(s string, n int) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, slacklimit.TruncateMrkdwn(s, n), false, true)
+}
+
+// plain is a plain text object within 75 characters, the limit of buttons and options.
+func plain(s string) *slack.TextBlockObject { return plainMax(s, slacklimit.ButtonText) }
+
+// plainMax is a plain text object within n characters (a header: 150, a modal title: 24).
+func plainMax(s string, n int) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, n), false, false)
 }
 
 func plainEmoji(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, slacklimit.ButtonText), true, false)
 }
+
+// header is a header block within Slack's 150 characters.
+func header(s string) *slack.HeaderBlock { return slack.NewHeaderBlock(plainMax(s, slacklimit.HeaderText)) }
 
 func orDefault(s, def string) string {
 	if strings.TrimSpace(s) == "" {
@@ -266,7 +324,7 @@ func DigestBlocks(repName string, cards []Card, now time.Time) []slack.Block {
 		greet += ", " + Escape(first[0])
 	}
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(fmt.Sprintf("Your top %d leads today", len(cards)))),
+		header(fmt.Sprintf("Your top %d leads today", len(cards))),
 		slack.NewContextBlock("intro", mrkdwn(greet+". Tell me if I got one wrong: your :+1: / :-1: teaches the model.")),
 	}
 	for i, c := range cards {
@@ -282,7 +340,7 @@ func DigestBlocks(repName string, cards []Card, now time.Time) []slack.Block {
 func DigestText(cards []Card) string {
 	names := make([]string, 0, 3)
 	for _, c := range cards[:min(3, len(cards))] {
-		names = append(names, Escape(orDefault(c.Lead.Name, c.Lead.ExternalID)))
+		names = append(names, crm(orDefault(c.Lead.Name, c.Lead.ExternalID), shortChars))
 	}
 	return fmt.Sprintf("Your top %d leads today: %s", len(cards), strings.Join(names, ", "))
 }

@@ -104,12 +104,12 @@ func (s *Service) runTeam(ctx context.Context, td TeamDelivery, manager leadbot.
 	}
 	if post.Status != "sent" {
 		name := orDefault(td.Name, "your")
-		text := fmt.Sprintf("Today's top leads for the %s team", Escape(name))
+		text := fmt.Sprintf("Today's top leads for the %s team", truncate(name, shortChars))
 		if name == "your" {
 			text = "Today's top leads for the team"
 		}
 		blocks := []slack.Block{
-			slack.NewHeaderBlock(plain(text)),
+			header(text),
 			slack.NewContextBlock("how", mrkdwn("One reply per rep below. Only a lead's owner or their manager can give feedback on it.")),
 		}
 		ch, ts, err := s.sl.Post(ctx, td.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/internal/slacklimit"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -175,17 +176,36 @@ func (s *Service) onUndo(ctx context.Context, cb *slack.InteractionCallback, a *
 }
 
 func (s *Service) onSnooze(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	rep, t, ok := s.judgeClick(ctx, cb, a.SelectedOption.Value)
+	value := a.Value
+	if value == "" { // the overflow menu of digests sent before the snooze was a button
+		value = a.SelectedOption.Value
+	}
+	rep, t, ok := s.judgeClick(ctx, cb, value)
 	if !ok {
 		return
 	}
 	id := t.Lead
-	_, days, _, _ := parseValue(a.SelectedOption.Value)
+	_, days, _, _ := parseValue(value)
 	if days <= 0 || days > 365 {
 		days = 7
 	}
 	until := localDay(s.now(), s.location(rep)).AddDate(0, 0, days)
 	if err := s.st.Snooze(ctx, rep.ID, id, until); err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return
+	}
+	s.refresh(ctx, cb.User.ID, t)
+}
+
+// onUnsnooze ends the rep's snooze of a lead: it ends yesterday, so the lead is back in their
+// lists and digests today.
+func (s *Service) onUnsnooze(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
+	rep, t, ok := s.judgeClick(ctx, cb, a.Value)
+	if !ok {
+		return
+	}
+	ended := localDay(s.now(), s.location(rep)).AddDate(0, 0, -1)
+	if err := s.st.Snooze(ctx, rep.ID, t.Lead, ended); err != nil {
 		s.fail(ctx, cb.User.ID, t, err)
 		return
 	}
@@ -211,8 +231,23 @@ func (s *Service) onDown(ctx context.Context, cb *slack.InteractionCallback, a *
 	}
 	meta, _ := json.Marshal(t) // the list fits: at most MaxCardsPerMessage ids, far below 3,000 chars
 	if err := s.sl.OpenView(ctx, cb.TriggerID, ReasonModal(lead, codes, string(meta))); err != nil {
-		s.log.Error("could not open the reason modal", "user", cb.User.ID, "lead", id, "err", err)
-		s.tell(ctx, cb.User.ID, t, ":hourglass: Slack took too long to open the reasons form. Please click :-1: again.")
+		s.log.Error("could not open the reason modal", "user", cb.User.ID, "lead", id, "slack_error", errCode(err), "err", err)
+		s.tell(ctx, cb.User.ID, t, openViewFailed(err))
+	}
+}
+
+// openViewFailed tells the rep why the reasons form did not open, as what it is: only an
+// expired trigger or a slow or busy Slack is worth another click; a form Slack refuses (a
+// leadbot bug) is refused again on every click, so saying "try again" would send them round.
+func openViewFailed(err error) string {
+	switch code := errCode(err); code {
+	case "expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id":
+		return ":hourglass: Slack took too long to open the reasons form. Please click :-1: again."
+	case "", "ratelimited", "rate_limited", "internal_error", "fatal_error", "request_timeout", "service_unavailable":
+		return ":hourglass: Slack did not open the reasons form (it was busy or could not be reached). Please click :-1: again in a moment."
+	default:
+		return fmt.Sprintf(":warning: Slack refused the reasons form for this lead (%s): that is a fault in leadbot, logged for the admin, "+
+			"and clicking again will not help. Nothing was recorded.", Escape(code))
 	}
 }
 
@@ -222,7 +257,7 @@ func ReasonModal(lead leadbot.Lead, codes []leadbot.ReasonCode, metadata string)
 	var opts []*slack.OptionBlockObject
 	var dq []*slack.OptionBlockObject
 	for _, c := range codes {
-		o := slack.NewOptionBlockObject(c.Code, plain(c.Label), nil)
+		o := slack.NewOptionBlockObject(c.Code, plain(orDefault(c.Label, c.Code)), nil)
 		if c.DataQuality {
 			dq = append(dq, o)
 		} else {
@@ -230,35 +265,41 @@ func ReasonModal(lead leadbot.Lead, codes []leadbot.ReasonCode, metadata string)
 		}
 	}
 	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick a reason"), actionReason)
-	if len(dq) > 0 {
+	opts, dq = opts[:min(len(opts), slacklimit.SelectOptions)], dq[:min(len(dq), slacklimit.SelectOptions)]
+	switch {
+	case len(dq) > 0 && len(opts) > 0:
 		sel.OptionGroups = []*slack.OptionGroupBlockObject{
 			slack.NewOptionGroupBlockElement(plain("About the lead"), opts...),
 			slack.NewOptionGroupBlockElement(plain("About the data (not held against the lead)"), dq...),
 		}
-	} else {
+	case len(dq) > 0: // Slack refuses an option group without options
+		sel.OptionGroups = []*slack.OptionGroupBlockObject{
+			slack.NewOptionGroupBlockElement(plain("About the data (not held against the lead)"), dq...),
+		}
+	default:
 		sel.Options = opts
 	}
-	note := slack.NewPlainTextInputBlockElement(plain("What should the model know? (optional)"), actionNote)
+	// Slack marks the optional inputs "(optional)" itself: the placeholder need not say it.
+	note := slack.NewPlainTextInputBlockElement(plain("What should the model know?"), actionNote)
 	note.Multiline = true
 	note.MaxLength = 3000
 	noteBlock := slack.NewInputBlock(blockNote, plain("Note"), nil, note)
 	noteBlock.Optional = true
 	scope := slack.NewCheckboxGroupsBlockElement(actionScope,
-		slack.NewOptionBlockObject("yes", mrkdwn("Applies to the whole account"),
-			mrkdwn("Every lead at "+Escape(orDefault(lead.Company, "this company"))+" gets this reason")))
+		slack.NewOptionBlockObject("yes", mrkdwn("Applies to the whole account"), scopeDescription(lead)))
 	scopeBlock := slack.NewInputBlock(blockScope, plain("Scope"), nil, scope)
 	scopeBlock.Optional = true
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      CallbackReason,
-		Title:           plain("Not a good lead?"),
-		Submit:          plain("Record"),
-		Close:           plain("Cancel"),
+		Title:           plainMax("Not a good lead?", slacklimit.ModalTitle),
+		Submit:          plainMax("Record", slacklimit.ModalTitle),
+		Close:           plainMax("Cancel", slacklimit.ModalTitle),
 		PrivateMetadata: metadata,
 		NotifyOnClose:   true,
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Why is *%s*%s not a good lead right now?",
-				Escape(truncate(orDefault(lead.Name, lead.ExternalID), 200)), companySuffix(lead))), nil, nil),
+				crm(orDefault(lead.Name, lead.ExternalID), 200), companySuffix(lead))), nil, nil),
 			reasonBlock(sel),
 			noteBlock,
 			scopeBlock,
@@ -266,29 +307,39 @@ func ReasonModal(lead leadbot.Lead, codes []leadbot.ReasonCode, metadata string)
 	}
 }
 
-// reasonBlock is the reason picker. It is marked optional for Slack so that an empty submission
-// reaches us and gets our explanation back through response_action "errors", instead of Slack's
-// generic "this field is required".
+// reasonBlock is the reason picker, required, as Slack shows it: an input marked optional
+// reads "Reason (optional)" and then refused an empty form, so the rep was told one thing and
+// made to do another. Slack's client now stops an empty submission with its own "required"
+// message; the hint says why, and validateReason still answers a submission that gets through.
 func reasonBlock(sel *slack.SelectBlockElement) *slack.InputBlock {
-	b := slack.NewInputBlock(blockReason, plain("Reason"), plain("Pick one: the reason is what the model learns from."), sel)
-	b.Optional = true
-	return b
+	return slack.NewInputBlock(blockReason, plain("Reason"), plain("Pick one: the reason is what the model learns from."), sel)
 }
 
 func companySuffix(l leadbot.Lead) string {
 	if l.Company == "" {
 		return ""
 	}
-	return " (" + Escape(truncate(l.Company, 200)) + ")"
+	return " (" + crm(l.Company, 200) + ")"
+}
+
+// scopeDescription is the account checkbox's description, within an option description's 75
+// characters whatever the company is called: the company's name is what is cut.
+func scopeDescription(l leadbot.Lead) *slack.TextBlockObject {
+	const before, after = "Every lead at ", " gets this reason"
+	company := crm(orDefault(l.Company, "this company"), slacklimit.OptionDesc-len(before)-len(after))
+	return mrkdwnMax(before+company+after, slacklimit.OptionDesc)
 }
 
 // validateReason runs before the ack: the modal stays open with an error until a reason is picked.
+// A submission without state (malformed, or not from Slack) is answered like an empty one,
+// never dereferenced.
 func validateReason(cb *slack.InteractionCallback) map[string]string {
-	v := cb.View.State.Values[blockReason][actionReason]
+	vals := stateValues(cb)
+	v := vals[blockReason][actionReason]
 	if v.SelectedOption.Value == "" {
 		return map[string]string{blockReason: "Pick a reason: it is what the model learns from."}
 	}
-	if n := cb.View.State.Values[blockNote][actionNote].Value; len([]rune(n)) > 3000 {
+	if n := vals[blockNote][actionNote].Value; len([]rune(n)) > 3000 {
 		return map[string]string{blockNote: "Keep the note under 3,000 characters."}
 	}
 	return nil

@@ -95,7 +95,7 @@ func (s *Service) listBlocks(ctx context.Context, viewer leadbot.Rep, leads []le
 	}
 	var blocks []slack.Block
 	if title != "" {
-		blocks = append(blocks, slack.NewHeaderBlock(plain(title)))
+		blocks = append(blocks, header(title))
 	}
 	for i, c := range cards {
 		if inList {
@@ -113,7 +113,7 @@ func (s *Service) listBlocks(ctx context.Context, viewer leadbot.Rep, leads []le
 	}
 	text := fmt.Sprintf("%d leads", len(cards))
 	if len(cards) == 1 {
-		text = "Lead " + Escape(orDefault(cards[0].Lead.Name, cards[0].Lead.ExternalID))
+		text = "Lead " + crm(orDefault(cards[0].Lead.Name, cards[0].Lead.ExternalID), shortChars)
 	}
 	return blocks, text, nil
 }
@@ -178,20 +178,20 @@ func (s *Service) onLead(ctx context.Context, cmd slack.SlashCommand) {
 			s.log.Error("lead detail", "lead", visible[0].ID, "err", err)
 			return
 		}
-		s.reply(ctx, cmd, "Lead "+Escape(orDefault(visible[0].Name, visible[0].ExternalID)), blocks...)
+		s.reply(ctx, cmd, "Lead "+crm(orDefault(visible[0].Name, visible[0].ExternalID), shortChars), blocks...)
 	default:
-		s.reply(ctx, cmd, fmt.Sprintf("%d leads match “%s”", len(visible), Escape(q)), pickList(q, visible)...)
+		s.reply(ctx, cmd, fmt.Sprintf("%d leads match “%s”", len(visible), crm(q, shortChars)), pickList(q, visible)...)
 	}
 }
 
 // pickList shows several matches, one line and a Show button each.
 func pickList(q string, leads []leadbot.Lead) []slack.Block {
 	const most = 10
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%d leads match “%s”:", len(leads), Escape(q))), nil, nil)}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%d leads match “%s”:", len(leads), crm(q, labelChars))), nil, nil)}
 	for _, l := range leads[:min(most, len(leads))] {
-		line := "*" + Escape(orDefault(l.Name, l.ExternalID)) + "*"
+		line := "*" + crm(orDefault(l.Name, l.ExternalID), nameChars) + "*"
 		if l.Company != "" {
-			line += " · " + Escape(l.Company)
+			line += " · " + crm(l.Company, nameChars)
 		}
 		if l.Score != nil {
 			line += " · " + percent(*l.Score)
@@ -216,7 +216,7 @@ func (s *Service) onShowLead(ctx context.Context, cb *slack.InteractionCallback,
 		s.fail(ctx, cb.User.ID, t, err)
 		return
 	}
-	if err := s.sl.Respond(ctx, cb.ResponseURL, slack.MsgOptionText("Lead "+Escape(orDefault(l.Name, l.ExternalID)), false),
+	if err := s.sl.Respond(ctx, cb.ResponseURL, slack.MsgOptionText("Lead "+crm(orDefault(l.Name, l.ExternalID), shortChars), false),
 		slack.MsgOptionBlocks(blocks...), slack.MsgOptionReplaceOriginal(cb.ResponseURL)); err != nil {
 		s.log.Error("show lead", "err", err)
 	}
@@ -246,7 +246,7 @@ func (s *Service) leadDetail(ctx context.Context, viewer leadbot.Rep, l leadbot.
 	for _, f := range history[:min(8, len(history))] {
 		who := "someone"
 		if r, err := s.st.RepByID(ctx, f.RepID); err == nil {
-			who = Escape(orDefault(r.Name, r.Email))
+			who = crm(orDefault(r.Name, r.Email), shortChars)
 		}
 		v := ":+1:"
 		if f.Verdict < 0 {
@@ -255,7 +255,7 @@ func (s *Service) leadDetail(ctx context.Context, viewer leadbot.Rep, l leadbot.
 				if c, err := s.st.ReasonCode(ctx, rc); err == nil {
 					rc = c.Label
 				}
-				v += " " + Escape(rc)
+				v += " " + crm(rc, reasonChars)
 			}
 		}
 		line := fmt.Sprintf("%s %s by %s", date(f.CreatedAt), v, who)
@@ -263,7 +263,7 @@ func (s *Service) leadDetail(ctx context.Context, viewer leadbot.Rep, l leadbot.
 			line = "~" + line + "~ (undone)"
 		}
 		if f.Note != "" && f.UndoneAt == nil && (f.RepID == viewer.ID || judge) {
-			line += ": _" + Escape(truncate(f.Note, 200)) + "_"
+			line += ": _" + crm(f.Note, 200) + "_"
 		}
 		lines = append(lines, line)
 	}

@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/leadbot/leadbot/internal/slacklimit"
 )
 
 // Escape makes CRM text safe inside mrkdwn: Slack reads <…> as links and mentions (<!channel>
@@ -17,14 +18,22 @@ func Escape(s string) string {
 
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// truncate shortens s to at most n characters (not bytes), with an ellipsis.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+// truncate shortens s to at most n characters, whole grapheme clusters, with an ellipsis
+// (slacklimit.Truncate). Cut CRM text before escaping it; text already escaped is cut with
+// slacklimit.TruncateMrkdwn.
+func truncate(s string, n int) string { return slacklimit.Truncate(s, n) }
+
+// Budgets for one piece of CRM text in a line a rep reads: short enough that a section holding
+// several of them stays far within Slack's 3,000 characters even after escaping.
+const (
+	nameChars   = 150 // a lead's name, a company
+	labelChars  = 200 // a factor's words
+	shortChars  = 100 // a source, a date the CRM wrote, a person's name
+	reasonChars = 75  // a reason code's label
+)
+
+// crm escapes CRM text for mrkdwn within n characters, escapes included ("&" is "&amp;").
+func crm(s string, n int) string { return slacklimit.TruncateMrkdwn(Escape(truncate(s, n)), n) }
 
 // percent formats a probability as a whole percentage: 0.724 → "72%".
 func percent(p float64) string { return strconv.Itoa(int(math.Round(p*100))) + "%" }
