@@ -307,7 +307,9 @@ func plainEmoji(s string) *slack.TextBlockObject {
 }
 
 // header is a header block within Slack's 150 characters.
-func header(s string) *slack.HeaderBlock { return slack.NewHeaderBlock(plainMax(s, slacklimit.HeaderText)) }
+func header(s string) *slack.HeaderBlock {
+	return slack.NewHeaderBlock(plainMax(s, slacklimit.HeaderText))
+}
 
 func orDefault(s, def string) string {
 	if strings.TrimSpace(s) == "" {
