@@ -56,9 +56,20 @@ type Card struct {
 	ReadOnly bool
 	// Shared is a card posted for a channel to discuss: no buttons and no private notes.
 	Shared bool
+	// Bands are the cut-offs of the lead owner's bands (Service.banded); nil reads the
+	// probabilities alone (leadbot.BandRule.Floors).
+	Bands *leadbot.Bands
 	// List, on cards of a private list (/leads, /lead), is every lead id of the list, carried in
 	// the buttons' values so that a click can redraw the whole list, not just one card.
 	List []int64
+}
+
+// bands are the card's cut-offs: the owner's when known, else the probabilities' alone.
+func (c Card) bands() leadbot.Bands {
+	if c.Bands != nil {
+		return *c.Bands
+	}
+	return leadbot.BandRule{}.Floors()
 }
 
 // link reports whether the card links to the CRM: a URL past Slack's 3,000 characters (a CRM
@@ -139,7 +150,7 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 		fmt.Fprintf(&b, " · %s", crm(l.Company, nameChars))
 	}
 	if l.Score != nil {
-		fmt.Fprintf(&b, "\n*%s* likely to convert · %s", percent(*l.Score), band(*l.Score))
+		fmt.Fprintf(&b, "\n*%s* likely to convert · %s", percent(*l.Score), c.bands().Of(*l.Score))
 		if c.Factors.Prior {
 			b.WriteString(" _(rule-based until the model has enough outcomes)_")
 		}
@@ -327,7 +338,7 @@ func DigestBlocks(repName string, cards []Card, now time.Time) []slack.Block {
 	}
 	blocks := []slack.Block{
 		header(fmt.Sprintf("Your top %d leads today", len(cards))),
-		slack.NewContextBlock("intro", mrkdwn(greet+". Tell me if I got one wrong: your :+1: / :-1: teaches the model.")),
+		slack.NewContextBlock("intro", mrkdwn(greet+"."+hotTotal(cards)+" Tell me if I got one wrong: your :+1: / :-1: teaches the model.")),
 	}
 	for i, c := range cards {
 		if i > 0 {
@@ -336,6 +347,23 @@ func DigestBlocks(repName string, cards []Card, now time.Time) []slack.Block {
 		blocks = append(blocks, CardBlocks(c, now)...)
 	}
 	return blocks
+}
+
+// hotTotal says how many hot leads the rep has in all, when the cards know (Card.Bands).
+func hotTotal(cards []Card) string {
+	for _, c := range cards {
+		if c.Bands != nil && c.Bands.HotLeads >= 0 {
+			switch n := c.Bands.HotLeads; n {
+			case 0:
+				return " None of your open leads is hot right now."
+			case 1:
+				return " You have *1* hot lead in all."
+			default:
+				return fmt.Sprintf(" You have *%d* hot leads in all.", n)
+			}
+		}
+	}
+	return ""
 }
 
 // DigestText is the notification text of a digest (what shows in a push or a screen reader).

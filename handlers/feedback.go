@@ -437,6 +437,9 @@ func (s *Service) redrawDigest(ctx context.Context, d store.Digest, responseURL 
 	if err != nil {
 		return err
 	}
+	if cards, err = s.banded(ctx, cards, localDay(s.now(), s.location(rep))); err != nil {
+		return err
+	}
 	text, blocks := slack.MsgOptionText(DigestText(cards), false), slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, s.now())...)
 	if responseURL != "" {
 		err := s.sl.Replace(ctx, responseURL, text, blocks)

@@ -45,6 +45,9 @@ type Config struct {
 	CRMURLTemplate string         // "https://crm.example.com/leads/{id}"; "" for no link
 	// LookupEvery is how long a failed Slack lookup by email is cached before it is tried again.
 	LookupEvery time.Duration
+	// Bands is the rule of hot, warm and cool (zero: 60 % and 30 %, and hot at most a rep's
+	// daily list of their open leads; leadbot.BandRule).
+	Bands leadbot.BandRule
 	// Teams configures delivery per team, keyed by the manager's email (default: DMs only).
 	Teams map[string]TeamDelivery
 	// Metrics counts recorded feedback (nil: not counted).

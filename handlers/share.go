@@ -26,7 +26,11 @@ func shareBlock(leadID int64) slack.Block {
 
 // sharedCard renders a lead for everyone in a channel: score and reasons, no buttons, no notes.
 func (s *Service) sharedCard(ctx context.Context, viewer leadbot.Rep, l leadbot.Lead) ([]slack.Block, error) {
-	cards, err := s.cards(ctx, viewer, []leadbot.Lead{l}, localDay(s.now(), s.location(viewer)))
+	day := localDay(s.now(), s.location(viewer))
+	cards, err := s.cards(ctx, viewer, []leadbot.Lead{l}, day)
+	if err == nil {
+		cards, err = s.banded(ctx, cards, day)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,11 @@ func (s *Service) leadsByID(ctx context.Context, ids []int64) ([]leadbot.Lead, e
 // listBlocks renders leads as cards for viewer; inList carries the list in the buttons so that
 // a click redraws the whole list.
 func (s *Service) listBlocks(ctx context.Context, viewer leadbot.Rep, leads []leadbot.Lead, title string, inList bool) ([]slack.Block, string, error) {
-	cards, err := s.cards(ctx, viewer, leads, localDay(s.now(), s.location(viewer)))
+	day := localDay(s.now(), s.location(viewer))
+	cards, err := s.cards(ctx, viewer, leads, day)
+	if err == nil {
+		cards, err = s.banded(ctx, cards, day)
+	}
 	if err != nil {
 		return nil, "", err
 	}

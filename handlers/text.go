@@ -38,18 +38,6 @@ func crm(s string, n int) string { return slacklimit.TruncateMrkdwn(Escape(trunc
 // percent formats a probability as a whole percentage: 0.724 → "72%".
 func percent(p float64) string { return strconv.Itoa(int(math.Round(p*100))) + "%" }
 
-// band names a probability range for reps: what to do with the lead, not a number to decode.
-func band(p float64) string {
-	switch {
-	case p >= 0.6:
-		return "hot"
-	case p >= 0.3:
-		return "warm"
-	default:
-		return "cool"
-	}
-}
-
 // age says how long ago t was, in the largest sensible unit.
 func age(now, t time.Time) string {
 	d := now.Sub(t)
