@@ -329,16 +329,12 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// DigestBlocks renders a rep's daily digest.
+// DigestBlocks renders a rep's daily digest. now is read in its own location for the greeting:
+// pass it in the rep's time zone (the time the digest went out, for a redraw).
 func DigestBlocks(repName string, cards []Card, now time.Time) []slack.Block {
-	first := strings.Fields(repName)
-	greet := "Good morning"
-	if len(first) > 0 {
-		greet += ", " + Escape(first[0])
-	}
 	blocks := []slack.Block{
 		header(fmt.Sprintf("Your top %d leads today", len(cards))),
-		slack.NewContextBlock("intro", mrkdwn(greet+"."+hotTotal(cards)+" Tell me if I got one wrong: your :+1: / :-1: teaches the model.")),
+		slack.NewContextBlock("intro", mrkdwn(greet(repName, now)+"."+hotTotal(cards)+" Tell me if I got one wrong: your :+1: / :-1: teaches the model.")),
 	}
 	for i, c := range cards {
 		if i > 0 {

@@ -440,7 +440,14 @@ func (s *Service) redrawDigest(ctx context.Context, d store.Digest, responseURL 
 	if cards, err = s.banded(ctx, cards, localDay(s.now(), s.location(rep))); err != nil {
 		return err
 	}
-	text, blocks := slack.MsgOptionText(DigestText(cards), false), slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, s.now())...)
+	// The greeting stays the one the digest went out with, in the rep's time zone: a click at
+	// 9 PM does not turn "Good morning" into "Good evening".
+	sent := s.now()
+	if d.SentAt != nil {
+		sent = *d.SentAt
+	}
+	text, blocks := slack.MsgOptionText(DigestText(cards), false),
+		slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, sent.In(s.location(rep)))...)
 	if responseURL != "" {
 		err := s.sl.Replace(ctx, responseURL, text, blocks)
 		if err == nil || ctx.Err() != nil {

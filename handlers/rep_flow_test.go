@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/handlers"
@@ -106,5 +107,77 @@ func TestDownOpensAtALongCompany(t *testing.T) {
 	handlers.CheckViewLimits(t, modal.Raw)
 	if !strings.Contains(string(modal.Raw), "Every lead at Summit Nimbus") {
 		t.Errorf("the account checkbox does not name the company: %s", modal.Raw)
+	}
+}
+
+// TestPlainDMIsAnswered: "hello" in the bot's DM gets one line pointing to /leadbot help; the
+// bot's own messages, edits and a second delivery of the same message get nothing.
+func TestPlainDMIsAnswered(t *testing.T) {
+	e := newEnv(t)
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	ann, _ := e.rep("Ann", "Europe/Paris", &boss)
+	dm := func(ts, text string, extra map[string]any) {
+		t.Helper()
+		inner := map[string]any{"type": "message", "channel_type": "im", "channel": ann.DM, "user": ann.ID, "text": text, "ts": ts, "event_ts": ts}
+		for k, v := range extra {
+			inner[k] = v
+		}
+		if _, err := e.sb.SendEvent(e.ctx, inner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answers := func() int {
+		n := 0
+		for _, m := range e.sb.Messages() {
+			if m.Channel == ann.DM && strings.Contains(m.Text, "/leadbot help") {
+				n++
+			}
+		}
+		return n
+	}
+	dm("1900000000.000100", "hello", nil)
+	m, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == ann.DM })
+	if err != nil {
+		t.Fatalf("no answer to hello: %v", err)
+	}
+	if !strings.Contains(m.Text, "`/leadbot help`") || strings.Count(m.Text, "\n") > 0 {
+		t.Errorf("answer %q, want one line pointing to /leadbot help", m.Text)
+	}
+	dm("1900000000.000100", "hello", nil) // Slack's retry of the same message
+	dm("1900000000.000200", "a digest", map[string]any{"bot_id": "B1"})
+	dm("1900000000.000300", "hello!", map[string]any{"subtype": "message_changed"})
+	dm("1900000000.000400", "anyone there?", nil)
+	if _, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == ann.DM && m.TS != "" && answers() >= 2 }); err != nil {
+		t.Fatal(err)
+	}
+	if n := answers(); n != 2 {
+		t.Errorf("%d answers, want 2 (hello and anyone there?)", n)
+	}
+}
+
+// TestRedrawKeepsTheLocalGreeting: a digest that went out at 09:05 in Los Angeles still says
+// "Good morning" when the rep clicks at 9 PM, and never greets by the server's clock.
+func TestRedrawKeepsTheLocalGreeting(t *testing.T) {
+	e := newEnv(t)
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	bob, bobRep := e.rep("Bob", "America/Los_Angeles", &boss)
+	l := e.lead("B1", "Bea Early", "Acme", bobRep, 0.7)
+	e.clock.Set(time.Date(2030, 3, 4, 17, 5, 0, 0, time.UTC)) // 09:05 in Los Angeles
+	e.digest(handlers.DigestOptions{})
+	m := e.dmTo(bob)
+	// The database stamps sent_at by its own clock: put the test's there.
+	if _, err := e.st.DB().ExecContext(e.ctx, `UPDATE digests SET sent_at = $1`, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(time.Date(2030, 3, 5, 5, 0, 0, 0, time.UTC)) // 21:00 in Los Angeles
+	if _, err := e.sb.ClickButton(e.ctx, bob, m, act(l, handlers.ActionUp)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.sb.WaitUpdate(e.ctx, m, func(m sandbox.Message) bool { return strings.Contains(string(m.RawBlocks), "recorded") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw := string(m.RawBlocks); !strings.Contains(raw, "Good morning, Bob.") {
+		t.Errorf("the redrawn digest does not greet by its local send time: %s", raw)
 	}
 }

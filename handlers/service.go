@@ -113,6 +113,7 @@ func (s *Service) Register(r *bot.Router) {
 	r.ViewSubmission(CallbackSettings, bot.ViewHandler{Validate: checkSettings, Submit: s.onSettingsSubmit})
 	r.Event("app_home_opened", s.onHomeOpened)
 	r.Event("app_mention", s.onMention)
+	r.Event("message", s.onDM)
 	r.Action(ActionShare, s.onShare)
 	r.ViewSubmission(CallbackReason, bot.ViewHandler{Validate: validateReason, Submit: s.onReasonSubmit})
 	r.ViewClosed(CallbackReason, func(ctx context.Context, cb *slack.InteractionCallback) {
