@@ -40,6 +40,16 @@ func (s *Service) bandsFor(ctx context.Context, rep leadbot.Rep, day time.Time) 
 	return rule.For(scores, open), nil
 }
 
+// enrich gives cards what the database adds to them beyond Service.cards: their owners' bands
+// and the reasons teammates gave.
+func (s *Service) enrich(ctx context.Context, cards []Card, day time.Time) ([]Card, error) {
+	cards, err := s.banded(ctx, cards, day)
+	if err != nil {
+		return nil, err
+	}
+	return s.withSaid(ctx, cards)
+}
+
 // banded gives cards the bands of the rep whose leads they show: the owner's capacity, not
 // the viewer's (a manager sees each rep's hot leads as that rep does).
 func (s *Service) banded(ctx context.Context, cards []Card, day time.Time) ([]Card, error) {

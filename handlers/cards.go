@@ -56,6 +56,9 @@ type Card struct {
 	ReadOnly bool
 	// Shared is a card posted for a channel to discuss: no buttons and no private notes.
 	Shared bool
+	// Said are the reasons teammates gave on the lead (Service.withSaid), worded in the
+	// reason-code factors; without them those factors name the reason alone.
+	Said []Said
 	// Bands are the cut-offs of the lead owner's bands (Service.banded); nil reads the
 	// probabilities alone (leadbot.BandRule.Floors).
 	Bands *leadbot.Bands
@@ -103,7 +106,7 @@ func Changed(prev leadbot.Score, curP float64, cur leadbot.Factors) string {
 	}
 	var best leadbot.Factor
 	var bestMove float64
-	for _, f := range cur.Factors {
+	for _, f := range readable(cur).Factors {
 		if move := f.Value - before[f.Column].Value; math.Abs(move) > math.Abs(bestMove) {
 			best, bestMove = f, move
 		}
@@ -119,10 +122,11 @@ func Changed(prev leadbot.Score, curP float64, cur leadbot.Factors) string {
 			dir = "now weighs against it"
 		}
 		was := before[best.Column]
-		if was.Label != "" && was.Label != best.Label {
-			s += fmt.Sprintf(": %s (was %s) %s", crm(best.Label, labelChars), crm(was.Label, labelChars), dir)
+		wasValue, _, _ := factorValue(was)
+		if nowValue, _, _ := factorValue(best); was.Label != "" && wasValue != nowValue && present(was) {
+			s += fmt.Sprintf(": %s (was %s) %s", sentence(best, nil, time.Time{}), crm(wasValue, labelChars), dir)
 		} else {
-			s += fmt.Sprintf(": %s %s", crm(best.Label, labelChars), dir)
+			s += fmt.Sprintf(": %s %s", sentence(best, nil, time.Time{}), dir)
 		}
 	}
 	return s
@@ -157,12 +161,12 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 	} else {
 		b.WriteString("\n_not scored yet_")
 	}
-	ups, downs := c.Factors.Top(3, 2)
+	ups, downs := readable(c.Factors).Top(3, 2)
 	for _, f := range ups {
-		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", crm(f.Label, labelChars), leadbot.Strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", sentence(f, c.Said, now), leadbot.Strength(f.Value))
 	}
 	for _, f := range downs {
-		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", crm(f.Label, labelChars), leadbot.Strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", sentence(f, c.Said, now), leadbot.Strength(f.Value))
 	}
 	if c.Prev != nil && l.Score != nil {
 		if ch := Changed(*c.Prev, *l.Score, c.Factors); ch != "" {
@@ -174,7 +178,7 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 			slack.SectionBlockOptionBlockID("lead_"+id)),
 	}
 	var ctx []slack.MixedElement
-	if l.Source != "" {
+	if l.Source != "" && !repeats(l.Source, append(ups, downs...)) {
 		ctx = append(ctx, mrkdwn("Source: "+crm(l.Source, shortChars)))
 	}
 	if l.CreatedAt != nil {

@@ -437,7 +437,7 @@ func (s *Service) redrawDigest(ctx context.Context, d store.Digest, responseURL 
 	if err != nil {
 		return err
 	}
-	if cards, err = s.banded(ctx, cards, localDay(s.now(), s.location(rep))); err != nil {
+	if cards, err = s.enrich(ctx, cards, localDay(s.now(), s.location(rep))); err != nil {
 		return err
 	}
 	// The greeting stays the one the digest went out with, in the rep's time zone: a click at

@@ -12,6 +12,7 @@ import (
 
 	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/internal/slacklimit"
+	"github.com/leadbot/leadbot/scoring"
 )
 
 // A mirror of the sandbox's validator (sandbox/validate.go, Slack's rules) over what the
@@ -263,7 +264,16 @@ func (h hostile) lead(id int64) leadbot.Lead {
 func (h hostile) factors() leadbot.Factors {
 	var fs leadbot.Factors
 	for range h.r.IntN(30) {
-		fs.Factors = append(fs.Factors, leadbot.Factor{Column: h.text(), Label: h.text(), Value: h.r.NormFloat64() * 2})
+		col := h.text()
+		label := h.text()
+		switch h.r.IntN(4) {
+		case 0: // a reason-code feature, present or not
+			col = scoring.ReasonPrefix + h.text()
+			label = col + ": " + strconv.Itoa(h.r.IntN(3)) + " (top 1 %)"
+		case 1: // a number with a unit and a percentile
+			label = col + ": " + strconv.Itoa(h.r.IntN(1e6)) + " " + h.text() + " (bottom 3 %)"
+		}
+		fs.Factors = append(fs.Factors, leadbot.Factor{Column: col, Label: label, Value: h.r.NormFloat64() * 2})
 	}
 	fs.Prior = h.r.IntN(2) == 0
 	return fs
@@ -271,6 +281,7 @@ func (h hostile) factors() leadbot.Factors {
 
 func (h hostile) card(id int64) Card {
 	c := Card{Lead: h.lead(id), Factors: h.factors(), ReasonLabel: h.text(), VerdictBy: h.text(),
+		Said: []Said{{Code: h.text(), Label: h.text(), Who: h.text(), AccountWide: true, At: cardNow}},
 		CRMURL: "https://crm.example.com/leads/" + h.text(), ReadOnly: h.r.IntN(4) == 0, Shared: h.r.IntN(6) == 0}
 	switch h.r.IntN(4) {
 	case 0:

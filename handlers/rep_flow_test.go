@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/store"
 )
 
 // End-to-end tests of what a rep reads (issue 15): bands that keep meaning, closed leads that
@@ -179,5 +181,80 @@ func TestRedrawKeepsTheLocalGreeting(t *testing.T) {
 	}
 	if raw := string(m.RawBlocks); !strings.Contains(raw, "Good morning, Bob.") {
 		t.Errorf("the redrawn digest does not greet by its local send time: %s", raw)
+	}
+}
+
+// readTexts are the texts a person reads in a message's blocks (every "text" field) and its
+// notification text.
+func readTexts(t *testing.T, raw []byte, text string) []string {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := []string{text}
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			for k, v := range x {
+				if s, ok := v.(string); ok && k == "text" {
+					out = append(out, s)
+				}
+				walk(v)
+			}
+		case []any:
+			for _, v := range x {
+				walk(v)
+			}
+		}
+	}
+	walk(doc)
+	return out
+}
+
+// TestNoInternalNamesInWhatARepReads: reason-code features read as what a teammate said, an
+// absent one (0) is not shown, and no text of the digest or /lead carries a model column name
+// ("Reason:", a reason code) or an action id.
+func TestNoInternalNamesInWhatARepReads(t *testing.T) {
+	e := newEnv(t)
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	ann, annRep := e.rep("Ann", "Europe/Paris", &boss)
+	l := e.lead("L1", "Lena Smith", "Summit Nimbus", annRep, 0.55)
+	if _, _, err := e.st.RecordFeedback(e.ctx, leadbot.NewFeedback{LeadID: l.ID, RepID: boss.ID, Verdict: leadbot.Down,
+		ReasonCode: "no_budget", AccountWide: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.RecordScores(e.ctx, []store.NewScore{{LeadID: l.ID, Probability: 0.55, Factors: leadbot.Factors{Base: -0.5,
+		Factors: []leadbot.Factor{
+			{Column: "Reason: leadership_change", Label: "Reason: leadership_change: 0 (bottom 1 %)", Value: 0.9},
+			{Column: "Reason: no_budget", Label: "Reason: no_budget: 1 (top 1 %)", Value: -1.1},
+			{Column: "Lead Source", Label: "Lead Source: Web", Value: 0.5},
+		}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.digest(handlers.DigestOptions{})
+	m := e.dmTo(ann)
+	if _, err := e.sb.SlashCommand(e.ctx, ann, handlers.CommandLead, "Lena"); err != nil {
+		t.Fatal(err)
+	}
+	detail, err := e.sb.WaitEphemeral(e.ctx, func(x sandbox.Ephemeral) bool { return strings.Contains(string(x.RawBlocks), "Feedback history") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(detail.RawBlocks), "Boss said “No budget” (whole account), ") {
+		t.Errorf("/lead does not say who gave the reason: %s", detail.RawBlocks)
+	}
+	// Action ids that are not also words (the "snooze" of "Undo snooze" is one).
+	ids := []string{handlers.ActionUp, handlers.ActionDown, handlers.ActionUndo, handlers.ActionOpenCRM, handlers.ActionUnsnooze,
+		handlers.ActionShowLead, handlers.ActionShare, handlers.ActionEditSettings, handlers.CallbackReason}
+	for what, texts := range map[string][]string{"digest": readTexts(t, m.RawBlocks, m.Text), "/lead": readTexts(t, detail.RawBlocks, detail.Text)} {
+		for _, s := range texts {
+			for _, bad := range append([]string{"Reason:", "leadership_change", "no_budget", "Leadership change"}, ids...) {
+				if strings.Contains(s, bad) {
+					t.Errorf("the %s shows %q: %q", what, bad, s)
+				}
+			}
+		}
 	}
 }

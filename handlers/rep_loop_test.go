@@ -36,7 +36,7 @@ func TestDigestArrivesAtLocalHourOncePerDay(t *testing.T) {
 	}
 	m := e.dmTo(paris)
 	text := string(m.RawBlocks)
-	for _, want := range []string{"Lena Smith", "81%", "Lead Source: Reference", "Country: missing", "feedback_up", "feedback_down", "snooze", "https://crm.example.com/lead/L1"} {
+	for _, want := range []string{"Lena Smith", "81%", "Lead Source is Reference", "Country is not filled in", "feedback_up", "feedback_down", "snooze", "https://crm.example.com/lead/L1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q", want)
 		}
@@ -544,7 +544,7 @@ func TestNextDigestSaysWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if raw := string(second.RawBlocks); !strings.Contains(raw, "Since you last saw it: 42% → 70% (+28 pts): Pricing page views: 4 (top 5 %) now helps") {
+	if raw := string(second.RawBlocks); !strings.Contains(raw, "Since you last saw it: 42% → 70% (+28 pts): Pricing page views is 4, more than 95 % of leads now helps") {
 		t.Fatalf("what changed is missing: %s", raw)
 	}
 }

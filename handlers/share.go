@@ -29,7 +29,7 @@ func (s *Service) sharedCard(ctx context.Context, viewer leadbot.Rep, l leadbot.
 	day := localDay(s.now(), s.location(viewer))
 	cards, err := s.cards(ctx, viewer, []leadbot.Lead{l}, day)
 	if err == nil {
-		cards, err = s.banded(ctx, cards, day)
+		cards, err = s.enrich(ctx, cards, day)
 	}
 	if err != nil {
 		return nil, err

@@ -88,7 +88,7 @@ func (s *Service) listBlocks(ctx context.Context, viewer leadbot.Rep, leads []le
 	day := localDay(s.now(), s.location(viewer))
 	cards, err := s.cards(ctx, viewer, leads, day)
 	if err == nil {
-		cards, err = s.banded(ctx, cards, day)
+		cards, err = s.enrich(ctx, cards, day)
 	}
 	if err != nil {
 		return nil, "", err
