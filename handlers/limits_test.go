@@ -281,7 +281,7 @@ func (h hostile) factors() leadbot.Factors {
 
 func (h hostile) card(id int64) Card {
 	c := Card{Lead: h.lead(id), Factors: h.factors(), ReasonLabel: h.text(), VerdictBy: h.text(),
-		Said: []Said{{Code: h.text(), Label: h.text(), Who: h.text(), AccountWide: true, At: cardNow}},
+		Said:   []Said{{Code: h.text(), Label: h.text(), Who: h.text(), AccountWide: true, At: cardNow}},
 		CRMURL: "https://crm.example.com/leads/" + h.text(), ReadOnly: h.r.IntN(4) == 0, Shared: h.r.IntN(6) == 0}
 	switch h.r.IntN(4) {
 	case 0:

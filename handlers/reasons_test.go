@@ -9,7 +9,9 @@ import (
 )
 
 func TestSentence(t *testing.T) {
-	f := func(col, label string, v float64) leadbot.Factor { return leadbot.Factor{Column: col, Label: label, Value: v} }
+	f := func(col, label string, v float64) leadbot.Factor {
+		return leadbot.Factor{Column: col, Label: label, Value: v}
+	}
 	ana := []Said{{Code: "leadership_change", Label: "Leadership change", Who: "Ana", AccountWide: true, At: cardNow.AddDate(0, 0, -3)}}
 	cases := []struct {
 		name string
