@@ -159,7 +159,7 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 			b.WriteString(" _(rule-based until the model has enough outcomes)_")
 		}
 	} else {
-		b.WriteString("\n_not scored yet_")
+		b.WriteString("\n_" + unscored(l) + "_")
 	}
 	ups, downs := readable(c.Factors).Top(3, 2)
 	for _, f := range ups {

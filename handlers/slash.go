@@ -199,6 +199,8 @@ func pickList(q string, leads []leadbot.Lead) []slack.Block {
 		}
 		if l.Score != nil {
 			line += " · " + percent(*l.Score)
+		} else {
+			line += " · _" + unscored(l) + "_"
 		}
 		btn := slack.NewButtonBlockElement(ActionShowLead, strconv.FormatInt(l.ID, 10), plain("Show"))
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, slack.NewAccessory(btn),
@@ -208,6 +210,15 @@ func pickList(q string, leads []leadbot.Lead) []slack.Block {
 		blocks = append(blocks, slack.NewContextBlock("more", mrkdwn(fmt.Sprintf("…and %d more: add words to narrow the search.", len(leads)-most))))
 	}
 	return blocks
+}
+
+// unscored says why a lead has no score: only open leads are scored, and a new one waits for
+// the next scoring run.
+func unscored(l leadbot.Lead) string {
+	if st := strings.TrimSpace(l.Status); st != "" && !strings.EqualFold(st, "open") {
+		return "no score: closed (" + crm(st, shortChars) + "), and only open leads are scored"
+	}
+	return "no score yet: it arrived after the last scoring run"
 }
 
 func (s *Service) onShowLead(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
