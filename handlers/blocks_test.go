@@ -309,14 +309,14 @@ func TestDigestBlocks(t *testing.T) {
 	}{
 		{name: "one card", rep: "Ana María López", cards: leadCards(1), n: 5,
 			kinds: "header context section context actions", ids: "- intro lead_1 ctx_1 actions_1",
-			want: []string{"Your top 1 leads today", "Good morning, Ana. Tell me if I got one wrong: your :+1: / :-1: teaches the model.", "*Lead 1* · Acme &amp; Co"}},
+			want: []string{"Your top 1 leads today", "Hi, Ana. Tell me if I got one wrong: your :+1: / :-1: teaches the model.", "*Lead 1* · Acme &amp; Co"}},
 		{name: "cards are divided", rep: "Ana", cards: leadCards(3), n: 13,
 			kinds: "header context section context actions divider section context actions divider section context actions",
 			ids:   "- intro lead_1 ctx_1 actions_1 - lead_2 ctx_2 actions_2 - lead_3 ctx_3 actions_3",
 			want:  []string{"Your top 3 leads today", "*Lead 3*"}},
-		{name: "no rep name", rep: "  ", cards: leadCards(1), n: 5, want: []string{"Good morning. Tell me"}, wantNot: []string{"Good morning,"}},
+		{name: "no rep name", rep: "  ", cards: leadCards(1), n: 5, want: []string{"Hi. Tell me"}, wantNot: []string{"Hi,"}},
 		{name: "escaped rep name", rep: "<!channel> Smith", cards: leadCards(1), n: 5,
-			want: []string{"Good morning, &lt;!channel&gt;."}, wantNot: []string{"<!channel>", "Smith"}},
+			want: []string{"Hi, &lt;!channel&gt;."}, wantNot: []string{"<!channel>", "Smith"}},
 		{name: "a full digest stays within 50 blocks", rep: "Ana", cards: leadCards(MaxCardsPerMessage), n: 49,
 			want: []string{"Your top 12 leads today", "*Lead 12*"}},
 	}

@@ -39,8 +39,12 @@ func personalDM(e *slackevents.MessageEvent) bool {
 }
 
 // greeting greets by the hour of t in its own location: pass the rep's local time ("Good
-// morning" at 9 PM was the fault).
+// morning" at 9 PM was the fault). A time in the server's own zone (time.UTC, time.Local) says
+// nothing of the rep's day, so it gets a greeting without a time of day.
 func greeting(t time.Time) string {
+	if loc := t.Location(); loc == time.UTC || loc == time.Local {
+		return "Hi"
+	}
 	switch h := t.Hour(); {
 	case h >= 5 && h < 12:
 		return "Good morning"

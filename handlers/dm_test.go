@@ -19,6 +19,9 @@ func TestGreeting(t *testing.T) {
 		{time.Date(2030, 3, 4, 21, 0, 0, 0, la), "Good evening"}, // 05:00 UTC the next day
 		{time.Date(2030, 3, 4, 23, 30, 0, 0, la), "Hello"},
 		{time.Date(2030, 3, 4, 4, 59, 0, 0, la), "Hello"},
+		// The server's clock says nothing of the rep's day: no time of day.
+		{time.Date(2030, 3, 4, 21, 0, 0, 0, time.UTC), "Hi"},
+		{time.Date(2030, 3, 4, 9, 0, 0, 0, time.Local), "Hi"},
 	}
 	for _, tc := range cases {
 		if got := greeting(tc.at); got != tc.want {

@@ -240,15 +240,39 @@ func (s *Service) onDown(ctx context.Context, cb *slack.InteractionCallback, a *
 // expired trigger or a slow or busy Slack is worth another click; a form Slack refuses (a
 // leadbot bug) is refused again on every click, so saying "try again" would send them round.
 func openViewFailed(err error) string {
-	switch code := errCode(err); code {
-	case "expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id":
+	switch code := errCode(err); {
+	case code == "expired_trigger_id" || code == "exchanged_trigger_id" || code == "invalid_trigger_id":
 		return ":hourglass: Slack took too long to open the reasons form. Please click :-1: again."
-	case "", "ratelimited", "rate_limited", "internal_error", "fatal_error", "request_timeout", "service_unavailable":
+	case transient(code):
 		return ":hourglass: Slack did not open the reasons form (it was busy or could not be reached). Please click :-1: again in a moment."
 	default:
 		return fmt.Sprintf(":warning: Slack refused the reasons form for this lead (%s): that is a fault in leadbot, logged for the admin, "+
 			"and clicking again will not help. Nothing was recorded.", Escape(code))
 	}
+}
+
+// transient reports whether a Slack error code ("" for no answer at all: a timeout, a lost
+// connection) may go away on its own; invalid_blocks, invalid_arguments and the like never do.
+func transient(code string) bool {
+	switch code {
+	case "", "ratelimited", "rate_limited", "internal_error", "fatal_error", "request_timeout", "service_unavailable", "team_added_to_org":
+		return true
+	}
+	return false
+}
+
+// redrawFailed tells the user their click was recorded although its message could not be
+// redrawn (saying "nothing was recorded" there would be false), and whether that is Slack
+// being busy or a message Slack refuses, which no retry fixes.
+func (s *Service) redrawFailed(ctx context.Context, userID string, t clickTarget, err error) {
+	code := errCode(err)
+	s.log.Error("could not redraw after a click", "user", userID, "lead", t.Lead, "slack_error", code, "err", err)
+	text := ":warning: Recorded, but the message could not be updated just now. `/lead` shows the lead as it now is."
+	if !transient(code) {
+		text = fmt.Sprintf(":warning: Recorded, but Slack refused the updated message (%s): that is a fault in leadbot, logged for the admin. "+
+			"`/lead` shows the lead as it now is.", Escape(code))
+	}
+	s.tell(ctx, userID, t, text)
 }
 
 // ReasonModal is the 👎 form: a reason code (required), a note, and whether it applies to the
@@ -383,13 +407,13 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 			// Behind the clicks already waiting: those on this digest are folded into this redraw.
 			s.cfg.Redraws.Do(ctx, "digest:"+strconv.FormatInt(d.ID, 10), func(ctx context.Context) {
 				if err := s.redrawDigest(ctx, d, t.ResponseURL); err != nil {
-					s.fail(ctx, userID, t, err)
+					s.redrawFailed(ctx, userID, t, err)
 				}
 			})
 			return
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			s.fail(ctx, userID, t, err)
+			s.redrawFailed(ctx, userID, t, err)
 			return
 		}
 	}
@@ -398,7 +422,7 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 	}
 	rep, err := s.st.RepBySlackID(ctx, userID)
 	if err != nil {
-		s.fail(ctx, userID, t, err)
+		s.redrawFailed(ctx, userID, t, err)
 		return
 	}
 	ids := t.List
@@ -407,12 +431,12 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 	}
 	leads, err := s.leadsByID(ctx, ids)
 	if err != nil {
-		s.fail(ctx, userID, t, err)
+		s.redrawFailed(ctx, userID, t, err)
 		return
 	}
 	blocks, text, err := s.listBlocks(ctx, rep, leads, "", len(t.List) > 0)
 	if err != nil {
-		s.fail(ctx, userID, t, err)
+		s.redrawFailed(ctx, userID, t, err)
 		return
 	}
 	if err := s.sl.Respond(ctx, t.ResponseURL, slack.MsgOptionText(text, false),

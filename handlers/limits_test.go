@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -359,5 +360,27 @@ func TestReasonModalLongCompany(t *testing.T) {
 			l.Company += "x"
 		}
 		checkModal(t, fmt.Sprintf("a company of %d characters", n), ReasonModal(l, []leadbot.ReasonCode{{Code: "budget", Label: "No budget"}}, "{}"))
+	}
+}
+
+// TestOpenViewFailed: only what a new click can fix is called slowness; a form Slack refuses
+// is said to be leadbot's fault (issue 18: 👎 at long company names told reps to click again
+// for ever).
+func TestOpenViewFailed(t *testing.T) {
+	cases := []struct {
+		err       error
+		want, not string
+	}{
+		{slack.SlackErrorResponse{Err: "invalid_arguments"}, "Slack refused the reasons form for this lead (invalid_arguments)", "click :-1: again"},
+		{slack.SlackErrorResponse{Err: "view_too_large"}, "clicking again will not help", "took too long"},
+		{slack.SlackErrorResponse{Err: "expired_trigger_id"}, "Slack took too long", "fault"},
+		{slack.SlackErrorResponse{Err: "ratelimited"}, "busy", "fault"},
+		{fmt.Errorf("dial tcp: i/o timeout"), "could not be reached", "fault"},
+	}
+	for _, tc := range cases {
+		got := openViewFailed(tc.err)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.not) {
+			t.Errorf("openViewFailed(%v) = %q, want %q and not %q", tc.err, got, tc.want, tc.not)
+		}
 	}
 }
