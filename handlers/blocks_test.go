@@ -205,10 +205,10 @@ func TestCardBlocks(t *testing.T) {
 		{name: "verdict down with reason label and note", card: card(func(c *Card) { c.Verdict, c.ReasonLabel = down, "No budget" }),
 			kinds: "section context section", ids: "lead_42 ctx_42 verdict_42", actions: "feedback_undo",
 			want: []string{":-1: No budget\n> Call back in Q3", "Undo"}, wantNot: []string{"whole account", ":-1: budget"}},
-		{name: "account-wide verdict down without label shows the code", card: card(func(c *Card) {
+		{name: "account-wide verdict down without label shows the code in words", card: card(func(c *Card) {
 			c.Verdict = &leadbot.Feedback{LeadID: 42, Verdict: leadbot.Down, ReasonCode: ptrTo("budget"), AccountWide: true}
 		}), kinds: "section context section", ids: "lead_42 ctx_42 verdict_42", actions: "feedback_undo",
-			want: []string{":-1: budget _(whole account)_"}, wantNot: []string{"\n>"}},
+			want: []string{":-1: Budget _(whole account)_"}, wantNot: []string{"\n>"}},
 		{name: "verdict by someone else has no undo", card: card(func(c *Card) { c.Verdict, c.VerdictBy = up, "Sam Lee" }),
 			kinds: "section context section", ids: "lead_42 ctx_42 verdict_42", actions: "",
 			want: []string{":+1: recorded · by Sam Lee"}, wantNot: []string{"Undo"}},

@@ -36,8 +36,9 @@ const (
 	actionScope  = "account_wide"
 )
 
-// MaxCardsPerMessage keeps a digest within Slack's 50 blocks (four blocks a lead, plus the header).
-const MaxCardsPerMessage = 12
+// MaxCardsPerMessage keeps a digest within Slack's 50 blocks: a header and an intro, then at
+// most three blocks a lead and a divider between two (2 + 3n + n−1 ≤ 50).
+const MaxCardsPerMessage = (slacklimit.MessageBlocks - 1) / 4
 
 // Card is everything one lead card shows. Building it reads the database; rendering it does not.
 type Card struct {
@@ -243,7 +244,7 @@ func snoozedBlock(c Card, id string) slack.Block {
 func verdictBlock(c Card, id string) slack.Block {
 	text := ":+1: recorded"
 	if c.Verdict.Verdict < 0 {
-		text = ":-1: " + crm(orDefault(c.ReasonLabel, c.Verdict.Reason()), reasonChars)
+		text = ":-1: " + crm(orDefault(c.ReasonLabel, humanize(c.Verdict.Reason())), reasonChars)
 		if c.Verdict.AccountWide {
 			text += " _(whole account)_"
 		}

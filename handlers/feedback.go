@@ -306,7 +306,7 @@ func ReasonModal(lead leadbot.Lead, codes []leadbot.ReasonCode, metadata string)
 	// Slack marks the optional inputs "(optional)" itself: the placeholder need not say it.
 	note := slack.NewPlainTextInputBlockElement(plain("What should the model know?"), actionNote)
 	note.Multiline = true
-	note.MaxLength = 3000
+	note.MaxLength = slacklimit.InputMaxLength
 	noteBlock := slack.NewInputBlock(blockNote, plain("Note"), nil, note)
 	noteBlock.Optional = true
 	scope := slack.NewCheckboxGroupsBlockElement(actionScope,
@@ -363,7 +363,7 @@ func validateReason(cb *slack.InteractionCallback) map[string]string {
 	if v.SelectedOption.Value == "" {
 		return map[string]string{blockReason: "Pick a reason: it is what the model learns from."}
 	}
-	if n := vals[blockNote][actionNote].Value; len([]rune(n)) > 3000 {
+	if n := vals[blockNote][actionNote].Value; len([]rune(n)) > slacklimit.InputMaxLength {
 		return map[string]string{blockNote: "Keep the note under 3,000 characters."}
 	}
 	return nil

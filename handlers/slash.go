@@ -267,8 +267,10 @@ func (s *Service) leadDetail(ctx context.Context, viewer leadbot.Rep, l leadbot.
 		if f.Verdict < 0 {
 			v = ":-1:"
 			if rc := f.Reason(); rc != "" {
-				if c, err := s.st.ReasonCode(ctx, rc); err == nil {
+				if c, err := s.st.ReasonCode(ctx, rc); err == nil && c.Label != "" {
 					rc = c.Label
+				} else {
+					rc = humanize(rc) // a code no longer configured: its words, not the code
 				}
 				v += " " + crm(rc, reasonChars)
 			}
