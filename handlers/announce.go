@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/scoring"
 )
 
 // Announcement is what the managers are told after a retrain or a rollback.
@@ -66,7 +68,7 @@ func AnnouncementBlocks(a Announcement) ([]slack.Block, string) {
 				if m.After < m.Before {
 					dir = "less"
 				}
-				ms = append(ms, fmt.Sprintf("%s counts %s (%.2f → %.2f)", crm(m.Column, shortChars), dir, m.Before, m.After))
+				ms = append(ms, fmt.Sprintf("%s counts %s (%.2f → %.2f)", columnWords(m.Column), dir, m.Before, m.After))
 			}
 			lines = append(lines, "What moved most: "+strings.Join(ms, "; "))
 		}
@@ -76,6 +78,15 @@ func AnnouncementBlocks(a Announcement) ([]slack.Block, string) {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil))
 	}
 	return blocks, title
+}
+
+// columnWords names a model column for people: a reason-code feature as the reason in words
+// ("the reason “No budget”"), not "Reason: no_budget".
+func columnWords(col string) string {
+	if code, ok := strings.CutPrefix(col, scoring.ReasonPrefix); ok {
+		return "the reason “" + crm(humanize(code), reasonChars) + "”"
+	}
+	return crm(col, shortChars)
 }
 
 // Announce posts an announcement to the managers' channel or, when none is configured, to each

@@ -752,7 +752,8 @@ func TestTeamBlocks(t *testing.T) {
 func TestAnnouncementBlocks(t *testing.T) {
 	promoted := Announcement{Version: 4, ChampionVersion: 3, Promoted: true, Decision: "v4 ranks the hold-out better.",
 		AUCBefore: 0.781, AUCAfter: 0.802, Holdout: 200, Outcomes: 500, FeedbackLabels: 120, ReasonCodes: 30,
-		Moves: []FactorMove{{Column: "lead_source", Before: 0.1, After: 0.4}, {Column: "title", Before: 0.5, After: 0.2}}}
+		Moves: []FactorMove{{Column: "lead_source", Before: 0.1, After: 0.4}, {Column: "title", Before: 0.5, After: 0.2},
+			{Column: "Reason: no_budget", Before: -0.2, After: -0.6}}}
 	with := func(f func(*Announcement)) Announcement { a := promoted; f(&a); return a }
 	cases := []struct {
 		title string
@@ -762,7 +763,7 @@ func TestAnnouncementBlocks(t *testing.T) {
 		{"New model v4 is live", promoted, blocksCase{name: "promoted", kinds: "header section section",
 			want: []string{"v4 ranks the hold-out better.", "Ranking quality (ROC AUC) on the 200 latest outcomes: v3 *0.781* → v4 *0.802*",
 				"From the team: *120* :+1:/:-1: used as labels, *30* reason codes used as lead features, next to 500 CRM outcomes.",
-				"What moved most: lead_source counts more (0.10 → 0.40); title counts less (0.50 → 0.20)"},
+				"What moved most: lead_source counts more (0.10 → 0.40); title counts less (0.50 → 0.20); the reason “No budget” counts less (-0.20 → -0.60)"},
 			wantNot: []string{"Only 500 outcomes"}}},
 		{"Model v5 was trained but not promoted", with(func(a *Announcement) { a.Version, a.Promoted = 5, false }),
 			blocksCase{name: "not promoted", kinds: "header section section", want: []string{"v3 *0.781* → v5 *0.802*"}, wantNot: []string{"What moved most"}}},

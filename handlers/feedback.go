@@ -92,7 +92,7 @@ func (s *Service) judge(ctx context.Context, userID string, t clickTarget) (lead
 	}
 	whose := "nobody yet (it is unassigned in the CRM)"
 	if owner != nil {
-		whose = Escape(owner.DisplayName())
+		whose = crm(owner.DisplayName(), shortChars)
 		if id := owner.SlackID(); id != "" {
 			whose = "<@" + id + ">"
 		}
@@ -382,7 +382,7 @@ func (s *Service) onReasonSubmit(ctx context.Context, cb *slack.InteractionCallb
 	vals := cb.View.State.Values
 	code := vals[blockReason][actionReason].SelectedOption.Value
 	if _, err := s.st.ReasonCode(ctx, code); err != nil {
-		s.tell(ctx, cb.User.ID, t, fmt.Sprintf(":warning: The reason %q is no longer configured, so nothing was recorded. Click :-1: again to pick a current one.", code))
+		s.tell(ctx, cb.User.ID, t, fmt.Sprintf(":warning: The reason “%s” is no longer configured, so nothing was recorded. Click :-1: again to pick a current one.", crm(code, reasonChars)))
 		return
 	}
 	accountWide := len(vals[blockScope][actionScope].SelectedOptions) > 0
