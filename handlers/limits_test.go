@@ -239,6 +239,17 @@ func CheckViewLimits(t *testing.T, raw json.RawMessage) {
 	checkModal(t, "view", m)
 }
 
+// CheckMessageLimits fails unless a message as Slack received it (its blocks' JSON and its
+// text) is within Slack's limits; for the end-to-end tests.
+func CheckMessageLimits(t *testing.T, what string, raw json.RawMessage, text string) {
+	t.Helper()
+	var bs slack.Blocks
+	if err := json.Unmarshal(raw, &bs); err != nil {
+		t.Fatalf("%s: blocks: %v", what, err)
+	}
+	checkMessage(t, what, text, bs.BlockSet)
+}
+
 // hostile draws random CRM text: usually short, sometimes 100 KB.
 type hostile struct{ r *rand.Rand }
 

@@ -258,3 +258,44 @@ func TestNoInternalNamesInWhatARepReads(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeCRMTextFitsSlack: names and companies of 100 KB (emoji families, combining marks,
+// RTL, bare URLs, @here) reach the rep as a /lead pick list, a mention list and a digest within
+// Slack's limits; before, Slack refused the pick list and the mention list (sections of
+// 100,000 characters) and the answers vanished.
+func TestHugeCRMTextFitsSlack(t *testing.T) {
+	e := newEnv(t)
+	_, boss := e.rep("Boss", "Europe/Paris", nil)
+	ann, annRep := e.rep("Ann", "Europe/Paris", &boss)
+	huge := func(seed string) string {
+		return strings.Repeat(seed+" 👩‍👩‍👧‍👦 e\u0301 שלום https://evil.example.com/?a=1&b=2 @here <!channel> 👍🏽 ", 100_000/80)
+	}
+	for i := range 3 {
+		e.lead(fmt.Sprint("H", i), "Zed "+huge(fmt.Sprint("name", i)), huge(fmt.Sprint("company", i)), annRep, 0.5+float64(i)/10)
+	}
+	if _, err := e.sb.SlashCommand(e.ctx, ann, handlers.CommandLead, "Zed"); err != nil {
+		t.Fatal(err)
+	}
+	pick, err := e.sb.WaitEphemeral(e.ctx, func(x sandbox.Ephemeral) bool { return strings.Contains(x.Text, "leads match") })
+	if err != nil {
+		t.Fatalf("no pick list: %v", err)
+	}
+	handlers.CheckMessageLimits(t, "/lead pick list", pick.RawBlocks, pick.Text)
+
+	room := e.sb.AddChannel(sandbox.Channel{Name: "sales", Members: []string{ann.ID}, BotMember: true})
+	if _, _, err := e.sb.Mention(e.ctx, ann, room.ID, "Zed"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.sb.WaitMessage(e.ctx, func(m sandbox.Message) bool { return m.Channel == room.ID && m.BotID != "" })
+	if err != nil {
+		t.Fatalf("no mention list: %v", err)
+	}
+	handlers.CheckMessageLimits(t, "mention list", list.RawBlocks, list.Text)
+
+	e.digest(handlers.DigestOptions{})
+	m := e.dmTo(ann)
+	handlers.CheckMessageLimits(t, "digest", m.RawBlocks, m.Text)
+	if strings.Contains(string(m.RawBlocks), "<!channel>") {
+		t.Error("the digest carries an unescaped <!channel> from the CRM")
+	}
+}
