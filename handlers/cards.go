@@ -8,9 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/internal/slacklimit"
-	"github.com/slack-go/slack"
 )
 
 // Action ids of the lead card.
@@ -208,79 +209,6 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 	return blocks
 }
 
-// closed words what became of a lead the CRM closed ("" for an open lead): its outcome, or its
-// status when the CRM closed it without one.
-func (c Card) closed(now time.Time) string {
-	if o := c.Outcome; o != nil {
-		mark := ":checkered_flag:"
-		if !o.Positive() {
-			mark = ":no_entry_sign:"
-		}
-		return fmt.Sprintf("%s *%s* %s: a closed lead takes no feedback.", mark, crm(titleCase(o.Outcome), shortChars), age(now, o.OccurredAt))
-	}
-	if st := strings.TrimSpace(c.Lead.Status); st != "" && !strings.EqualFold(st, "open") {
-		return fmt.Sprintf(":lock: Closed in the CRM (status *%s*): a closed lead takes no feedback.", crm(st, shortChars))
-	}
-	return ""
-}
-
-func titleCase(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// snoozedBlock says until when the lead is snoozed, with Undo for the one who snoozed it.
-func snoozedBlock(c Card, id string) slack.Block {
-	text := ":zzz: Snoozed until " + date(*c.Snoozed) + ": it will not be in your digests until then."
-	var undo *slack.Accessory
-	if !c.ReadOnly && !c.Shared {
-		undo = slack.NewAccessory(slack.NewButtonBlockElement(ActionUnsnooze, c.value(""), plain("Undo snooze")))
-	}
-	return slack.NewSectionBlock(mrkdwn(text), nil, undo, slack.SectionBlockOptionBlockID("snoozed_"+id))
-}
-
-func verdictBlock(c Card, id string) slack.Block {
-	text := ":+1: recorded"
-	if c.Verdict.Verdict < 0 {
-		text = ":-1: " + crm(orDefault(c.ReasonLabel, humanize(c.Verdict.Reason())), reasonChars)
-		if c.Verdict.AccountWide {
-			text += " _(whole account)_"
-		}
-	}
-	if c.VerdictBy != "" {
-		text += " · by " + crm(c.VerdictBy, shortChars)
-	}
-	if c.Verdict.Note != "" && !c.Shared {
-		text += "\n> " + crm(c.Verdict.Note, 300)
-	}
-	var undo *slack.Accessory
-	if !c.ReadOnly && !c.Shared && c.VerdictBy == "" {
-		undo = slack.NewAccessory(slack.NewButtonBlockElement(ActionUndo, c.value(""), plain("Undo")))
-	}
-	return slack.NewSectionBlock(mrkdwn(text), nil, undo,
-		slack.SectionBlockOptionBlockID("verdict_"+id))
-}
-
-func actionsBlock(c Card, id string) slack.Block {
-	up := slack.NewButtonBlockElement(ActionUp, c.value(""), plainEmoji(":+1: Good lead"))
-	up.Style = slack.StylePrimary
-	// "Not a good lead…" is what the button opens: the form asking why (not a snooze).
-	down := slack.NewButtonBlockElement(ActionDown, c.value(""), plainEmoji(":-1: Not a good lead…"))
-	// A labelled button, not an overflow ⋯: a button's value holds the list (2,000 characters)
-	// where an option's holds 150.
-	snooze := slack.NewButtonBlockElement(ActionSnooze, c.value(":7"), plainEmoji(":zzz: Snooze a week"))
-	elems := []slack.BlockElement{up, down}
-	if c.link() {
-		open := slack.NewButtonBlockElement(ActionOpenCRM, id, plain("Open in CRM"))
-		open.URL = c.CRMURL
-		elems = append(elems, open)
-	}
-	elems = append(elems, snooze)
-	return slack.NewActionBlock("actions_"+id, elems...)
-}
-
 // lastActivity finds a "last activity" attribute whatever the CRM called it.
 func lastActivity(l leadbot.Lead) string {
 	var attrs map[string]any
@@ -296,82 +224,4 @@ func lastActivity(l leadbot.Lead) string {
 		}
 	}
 	return ""
-}
-
-// mrkdwn is a mrkdwn text object within a section's 3,000 characters, sent verbatim: Slack
-// then turns no bare URL, channel name or "@here" from the CRM into a link or a mention, while
-// the <@U…>, <#C…> and <url|text> that leadbot writes itself still work.
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, slacklimit.TruncateMrkdwn(s, slacklimit.SectionText), false, true)
-}
-
-// mrkdwnMax is mrkdwn within n characters (an option's description: 75).
-func mrkdwnMax(s string, n int) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, slacklimit.TruncateMrkdwn(s, n), false, true)
-}
-
-// plain is a plain text object within 75 characters, the limit of buttons and options.
-func plain(s string) *slack.TextBlockObject { return plainMax(s, slacklimit.ButtonText) }
-
-// plainMax is a plain text object within n characters (a header: 150, a modal title: 24).
-func plainMax(s string, n int) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, n), false, false)
-}
-
-func plainEmoji(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, slacklimit.ButtonText), true, false)
-}
-
-// header is a header block within Slack's 150 characters.
-func header(s string) *slack.HeaderBlock {
-	return slack.NewHeaderBlock(plainMax(s, slacklimit.HeaderText))
-}
-
-func orDefault(s, def string) string {
-	if strings.TrimSpace(s) == "" {
-		return def
-	}
-	return s
-}
-
-// DigestBlocks renders a rep's daily digest. now is read in its own location for the greeting:
-// pass it in the rep's time zone (the time the digest went out, for a redraw).
-func DigestBlocks(repName string, cards []Card, now time.Time) []slack.Block {
-	blocks := []slack.Block{
-		header(fmt.Sprintf("Your top %d leads today", len(cards))),
-		slack.NewContextBlock("intro", mrkdwn(greet(repName, now)+"."+hotTotal(cards)+" Tell me if I got one wrong: your :+1: / :-1: teaches the model.")),
-	}
-	for i, c := range cards {
-		if i > 0 {
-			blocks = append(blocks, slack.NewDividerBlock())
-		}
-		blocks = append(blocks, CardBlocks(c, now)...)
-	}
-	return blocks
-}
-
-// hotTotal says how many hot leads the rep has in all, when the cards know (Card.Bands).
-func hotTotal(cards []Card) string {
-	for _, c := range cards {
-		if c.Bands != nil && c.Bands.HotLeads >= 0 {
-			switch n := c.Bands.HotLeads; n {
-			case 0:
-				return " None of your open leads is hot right now."
-			case 1:
-				return " You have *1* hot lead in all."
-			default:
-				return fmt.Sprintf(" You have *%d* hot leads in all.", n)
-			}
-		}
-	}
-	return ""
-}
-
-// DigestText is the notification text of a digest (what shows in a push or a screen reader).
-func DigestText(cards []Card) string {
-	names := make([]string, 0, 3)
-	for _, c := range cards[:min(3, len(cards))] {
-		names = append(names, crm(orDefault(c.Lead.Name, c.Lead.ExternalID), shortChars))
-	}
-	return fmt.Sprintf("Your top %d leads today: %s", len(cards), strings.Join(names, ", "))
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/leadbot/leadbot/internal/slacklimit"
 )
 
@@ -58,3 +60,39 @@ func age(now, t time.Time) string {
 
 // date formats a date the way a rep reads it: "Mon 3 Mar".
 func date(t time.Time) string { return t.Format("Mon 2 Jan") }
+
+// mrkdwn is a mrkdwn text object within a section's 3,000 characters, sent verbatim: Slack
+// then turns no bare URL, channel name or "@here" from the CRM into a link or a mention, while
+// the <@U…>, <#C…> and <url|text> that leadbot writes itself still work.
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, slacklimit.TruncateMrkdwn(s, slacklimit.SectionText), false, true)
+}
+
+// mrkdwnMax is mrkdwn within n characters (an option's description: 75).
+func mrkdwnMax(s string, n int) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, slacklimit.TruncateMrkdwn(s, n), false, true)
+}
+
+// plain is a plain text object within 75 characters, the limit of buttons and options.
+func plain(s string) *slack.TextBlockObject { return plainMax(s, slacklimit.ButtonText) }
+
+// plainMax is a plain text object within n characters (a header: 150, a modal title: 24).
+func plainMax(s string, n int) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, n), false, false)
+}
+
+func plainEmoji(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, slacklimit.ButtonText), true, false)
+}
+
+// header is a header block within Slack's 150 characters.
+func header(s string) *slack.HeaderBlock {
+	return slack.NewHeaderBlock(plainMax(s, slacklimit.HeaderText))
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
