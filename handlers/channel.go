@@ -154,6 +154,9 @@ func (s *Service) sendReply(ctx context.Context, r leadbot.Rep, slackID string, 
 		return 0, err
 	}
 	cards, err := s.cards(ctx, r, leads, d.Day)
+	if err == nil {
+		cards, err = s.enrich(ctx, cards, d.Day)
+	}
 	if err != nil {
 		return 0, err
 	}
