@@ -3,7 +3,9 @@ package handlers
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,7 +23,10 @@ import (
 // units, never fewer than runes), option descriptions (which the sandbox does not check), and
 // every mrkdwn text object verbatim (CRM text must not auto-link).
 
-type limits struct{ problems []string }
+type limits struct {
+	problems []string
+	seen     map[int]int // per limit, the longest text met (for the figures the test logs)
+}
 
 func (l *limits) add(ptr, format string, args ...any) {
 	if len(l.problems) < 20 {
@@ -30,7 +35,11 @@ func (l *limits) add(ptr, format string, args ...any) {
 }
 
 func (l *limits) maxLen(ptr string, v any, n int) {
-	if s, _ := v.(string); slacklimit.Len(s) > n {
+	s, _ := v.(string)
+	if l.seen != nil {
+		l.seen[n] = max(l.seen[n], slacklimit.Len(s))
+	}
+	if slacklimit.Len(s) > n {
 		l.add(ptr, "%d characters, the limit is %d", slacklimit.Len(s), n)
 	}
 }
@@ -198,7 +207,13 @@ func decode(t *testing.T, v any) any {
 // message; the text must also be a short summary (at most 500 characters), not the whole list.
 func checkMessage(t *testing.T, what, text string, blocks []slack.Block) {
 	t.Helper()
-	var l limits
+	checkMessageSeen(t, nil, what, text, blocks)
+}
+
+// checkMessageSeen is checkMessage recording the longest text per limit in seen (if not nil).
+func checkMessageSeen(t *testing.T, seen map[int]int, what, text string, blocks []slack.Block) {
+	t.Helper()
+	l := limits{seen: seen}
 	bs, _ := decode(t, blocks).([]any)
 	l.blocks("/blocks", bs, slacklimit.MessageBlocks)
 	if n := slacklimit.Len(text); n > 500 {
@@ -212,7 +227,13 @@ func checkMessage(t *testing.T, what, text string, blocks []slack.Block) {
 // checkModal fails unless a modal is within Slack's limits for a view.
 func checkModal(t *testing.T, what string, m slack.ModalViewRequest) {
 	t.Helper()
-	var l limits
+	checkModalSeen(t, nil, what, m)
+}
+
+// checkModalSeen is checkModal recording the longest text per limit in seen (if not nil).
+func checkModalSeen(t *testing.T, seen map[int]int, what string, m slack.ModalViewRequest) {
+	t.Helper()
+	l := limits{seen: seen}
 	v, _ := decode(t, m).(map[string]any)
 	l.text("/view/title", v["title"], slacklimit.ModalTitle, true)
 	for _, k := range []string{"submit", "close"} {
@@ -329,7 +350,24 @@ func (h hostile) cards() []Card {
 // TestBuildersKeepSlackLimits: every builder of a message or a view, fed random CRM text
 // (emoji with ZWJ and skin tones, flags, RTL, combining marks, markup, bare URLs, @here, names
 // of 100 KB), stays within every Slack limit it touches.
+//
+// With -v it logs, per limit, the longest text the builders made (go test ./handlers -run
+// TestBuildersKeepSlackLimits -v).
 func TestBuildersKeepSlackLimits(t *testing.T) {
+	seen := map[int]int{}
+	defer func() {
+		for _, n := range slices.Sorted(maps.Keys(seen)) {
+			t.Logf("limit %6d: longest text %6d", n, seen[n])
+		}
+	}()
+	checkMessage := func(t *testing.T, what, text string, blocks []slack.Block) {
+		t.Helper()
+		checkMessageSeen(t, seen, what, text, blocks)
+	}
+	checkModal := func(t *testing.T, what string, m slack.ModalViewRequest) {
+		t.Helper()
+		checkModalSeen(t, seen, what, m)
+	}
 	h := hostile{rand.New(rand.NewPCG(18, 15))}
 	for i := range 60 {
 		cards := h.cards()
