@@ -77,9 +77,17 @@ func (c Card) bands() leadbot.Bands {
 	return leadbot.BandRule{}.Floors()
 }
 
-// link reports whether the card links to the CRM: a URL past Slack's 3,000 characters (a CRM
-// id of any length goes into it) would have the whole message refused.
+// link reports whether the card's "Open in CRM" button links to the CRM: a URL past Slack's
+// 3,000 characters (a CRM id of any length goes into it) would have the whole message refused.
 func (c Card) link() bool { return c.CRMURL != "" && len(c.CRMURL) <= slacklimit.URL }
+
+// titleURL is the longest CRM URL the card's title links with: the title opens a section of
+// 3,000 characters, and a longer link would leave the reasons after it no room, or be cut in
+// half by the section's last-resort truncation.
+const titleURL = 1000
+
+// linkTitle reports whether the lead's name links to the CRM.
+func (c Card) linkTitle() bool { return c.CRMURL != "" && len(c.CRMURL) <= titleURL }
 
 // value is what the card's buttons carry: the lead id, then ";" and the list ids when in a list.
 func (c Card) value(extra string) string {
@@ -147,7 +155,7 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 	l := c.Lead
 	id := strconv.FormatInt(l.ID, 10)
 	title := crm(orDefault(l.Name, l.ExternalID), nameChars)
-	if c.link() {
+	if c.linkTitle() {
 		title = fmt.Sprintf("<%s|%s>", c.CRMURL, title)
 	}
 	var b strings.Builder

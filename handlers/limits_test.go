@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,9 @@ func (l *limits) text(ptr string, v any, n int, plainOnly bool) {
 		if t["verbatim"] != true {
 			l.add(ptr, "mrkdwn not verbatim: Slack would auto-link CRM text")
 		}
+		if s, _ := t["text"].(string); !balanced(s) {
+			l.add(ptr, "a <link> or <@mention> cut in half, or raw < > from the CRM: %q", slacklimit.Truncate(s, 300))
+		}
 	default:
 		l.add(ptr, "text type %v", t["type"])
 	}
@@ -68,6 +72,30 @@ func (l *limits) text(ptr string, v any, n int, plainOnly bool) {
 		l.add(ptr, "empty text")
 	}
 	l.maxLen(ptr+"/text", t["text"], n)
+}
+
+// balanced reports whether every < of a mrkdwn text opens a <…> that closes before the next:
+// CRM text is escaped, so the only brackets left are leadbot's own links and mentions.
+func balanced(s string) bool {
+	open := false
+	for i, r := range s {
+		switch r {
+		case '<':
+			if open {
+				return false
+			}
+			open = true
+		case '>':
+			if quote := !open && (i == 0 || s[i-1] == '\n'); quote {
+				continue // leadbot's own "> " before a quoted note
+			}
+			if !open {
+				return false
+			}
+			open = false
+		}
+	}
+	return !open
 }
 
 func (l *limits) blocks(ptr string, bs []any, most int) {
@@ -315,7 +343,10 @@ func (h hostile) factors() leadbot.Factors {
 func (h hostile) card(id int64) Card {
 	c := Card{Lead: h.lead(id), Factors: h.factors(), ReasonLabel: h.text(), VerdictBy: h.text(),
 		Said:   []Said{{Code: h.text(), Label: h.text(), Who: h.text(), AccountWide: true, At: cardNow}},
-		CRMURL: "https://crm.example.com/leads/" + h.text(), ReadOnly: h.r.IntN(4) == 0, Shared: h.r.IntN(6) == 0}
+		CRMURL: "https://crm.example.com/leads/" + url.PathEscape(h.text()), ReadOnly: h.r.IntN(4) == 0, Shared: h.r.IntN(6) == 0}
+	if h.r.IntN(5) == 0 { // a URL just within the title's or the button's bound
+		c.CRMURL = "https://crm.example.com/leads/" + strings.Repeat("x", titleURL-30+h.r.IntN(2)*(slacklimit.URL-titleURL))
+	}
 	switch h.r.IntN(4) {
 	case 0:
 		c.Verdict = &leadbot.Feedback{LeadID: id, Verdict: leadbot.Down, ReasonCode: ptrTo(h.text()), Note: h.text(), AccountWide: true}
