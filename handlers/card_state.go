@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 )
@@ -27,11 +29,13 @@ func (c Card) closed(now time.Time) string {
 	return ""
 }
 
+// titleCase capitalises the first letter of s ("won" → "Won", "été" → "Été").
 func titleCase(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || r == utf8.RuneError {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // snoozedBlock says until when the lead is snoozed, with Undo for the one who snoozed it.

@@ -33,6 +33,7 @@ func TestSentence(t *testing.T) {
 			"Ana said “Leadership change” (whole account), 3 days ago (and 1 more)"},
 		{"a reason code, nobody known", f("Reason: leadership_change", "Reason: leadership_change: 1 (top 1 %)", -1), nil,
 			"A teammate said “Leadership change”"},
+		{"a reason code in words, not bytes", f("Reason: été_tardif", "Reason: été_tardif: 1", -1), nil, "A teammate said “Été tardif”"},
 		{"votes", f("Rep vote", "Rep vote: -2", -0.5), nil, "Teammates judged it :-1:"},
 		{"a label of another shape stays as the model worded it", f("source", "Lead Source: Reference", 1), nil, "Lead Source: Reference"},
 		{"escaped", f("<!here>", "<!here>: <@U1>", 1), nil, "&lt;!here&gt; is &lt;@U1&gt;"},
