@@ -28,6 +28,9 @@ type Said struct {
 var percentileRE = regexp.MustCompile(`\s*\((top|bottom) (\d+) %\)$`)
 var numberRE = regexp.MustCompile(`^-?[0-9][0-9,]*(\.[0-9]+)?( \S+)?$`)
 
+// dateRE matches a date column's value as scoring words it ("today", "3 days ago", "in 2 days").
+var dateRE = regexp.MustCompile(`^(today|[0-9,]+ days? ago|in [0-9,]+ days?)$`)
+
 // factorValue splits a factor's label ("Column: value (top 10 %)") into the value and the
 // percentile clause; a label of another shape is returned whole as the value.
 func factorValue(f leadbot.Factor) (value, side string, pct int) {
@@ -84,7 +87,7 @@ func sentence(f leadbot.Factor, said []Said, now time.Time) string {
 		return "Teammates judged it :+1:"
 	case value == "missing":
 		return col + " is not filled in"
-	case strings.HasSuffix(value, " ago") || value == "today" || strings.HasPrefix(value, "in "):
+	case dateRE.MatchString(value):
 		return col + " was " + crm(value, shortChars)
 	case !numberRE.MatchString(value):
 		if value == f.Label { // not the "Column: value" shape: the words as the model gave them

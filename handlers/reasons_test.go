@@ -27,6 +27,7 @@ func TestSentence(t *testing.T) {
 		{"a unit", f("Time on website", "Time on website: 1,240 s (top 10 %)", 0.4), nil, "Time on website is 1,240 s, more than 90 % of leads"},
 		{"missing", f("Country", "Country: missing", -0.3), nil, "Country is not filled in"},
 		{"a date", f("Last activity", "Last activity: 3 days ago", 0.3), nil, "Last activity was 3 days ago"},
+		{"a category that starts like a date is a category", f("Stage", "Stage: in progress", 0.3), nil, "Stage is in progress"},
 		{"a reason code, who said it", f("Reason: leadership_change", "Reason: leadership_change: 1", -1), ana,
 			"Ana said “Leadership change” (whole account), 3 days ago"},
 		{"a reason code given twice", f("Reason: leadership_change", "Reason: leadership_change: 2", -1), append(ana, ana[0]),
