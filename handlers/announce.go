@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot/scoring"
 )
 
 // Announcement is what the managers are told after a retrain or a rollback.
@@ -43,10 +45,10 @@ func AnnouncementBlocks(a Announcement) ([]slack.Block, string) {
 		body = fmt.Sprintf("Leads are scored by *v%d* again (it replaced v%d). %s", a.Version, a.ChampionVersion, Escape(a.Decision))
 	case a.Promoted:
 		title = fmt.Sprintf("New model v%d is live", a.Version)
-		body = Escape(a.Decision)
+		body = Escape(orDefault(a.Decision, fmt.Sprintf("Leads are scored by v%d from now on.", a.Version)))
 	default:
 		title = fmt.Sprintf("Model v%d was trained but not promoted", a.Version)
-		body = Escape(a.Decision)
+		body = Escape(orDefault(a.Decision, fmt.Sprintf("Leads are still scored by v%d.", a.ChampionVersion)))
 	}
 	var lines []string
 	if !a.Rollback {
@@ -66,16 +68,25 @@ func AnnouncementBlocks(a Announcement) ([]slack.Block, string) {
 				if m.After < m.Before {
 					dir = "less"
 				}
-				ms = append(ms, fmt.Sprintf("%s counts %s (%.2f → %.2f)", Escape(m.Column), dir, m.Before, m.After))
+				ms = append(ms, fmt.Sprintf("%s counts %s (%.2f → %.2f)", columnWords(m.Column), dir, m.Before, m.After))
 			}
 			lines = append(lines, "What moved most: "+strings.Join(ms, "; "))
 		}
 	}
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(title)), slack.NewSectionBlock(mrkdwn(truncate(body, 3000)), nil, nil)}
+	blocks := []slack.Block{header(title), slack.NewSectionBlock(mrkdwn(body), nil, nil)}
 	if len(lines) > 0 {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate(strings.Join(lines, "\n"), 3000)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil))
 	}
 	return blocks, title
+}
+
+// columnWords names a model column for people: a reason-code feature as the reason in words
+// ("the reason “No budget”"), not "Reason: no_budget".
+func columnWords(col string) string {
+	if code, ok := strings.CutPrefix(col, scoring.ReasonPrefix); ok {
+		return "the reason “" + crm(humanize(code), reasonChars) + "”"
+	}
+	return crm(col, shortChars)
 }
 
 // Announce posts an announcement to the managers' channel or, when none is configured, to each

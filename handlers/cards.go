@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leadbot/leadbot"
 	"github.com/slack-go/slack"
+
+	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/internal/slacklimit"
 )
 
 // Action ids of the lead card.
@@ -19,6 +21,8 @@ const (
 	ActionSnooze  = "snooze"
 	ActionUndo    = "feedback_undo"
 	ActionOpenCRM = "open_crm"
+	// ActionUnsnooze undoes a snooze.
+	ActionUnsnooze = "snooze_undo"
 	// CallbackReason is the callback id of the 👎 reason modal.
 	CallbackReason = "feedback_reason"
 )
@@ -33,8 +37,9 @@ const (
 	actionScope  = "account_wide"
 )
 
-// MaxCardsPerMessage keeps a digest within Slack's 50 blocks (four blocks a lead, plus the header).
-const MaxCardsPerMessage = 12
+// MaxCardsPerMessage keeps a digest within Slack's 50 blocks: a header and an intro, then at
+// most three blocks a lead and a divider between two (2 + 3n + n−1 ≤ 50).
+const MaxCardsPerMessage = (slacklimit.MessageBlocks - 1) / 4
 
 // Card is everything one lead card shows. Building it reads the database; rendering it does not.
 type Card struct {
@@ -53,10 +58,36 @@ type Card struct {
 	ReadOnly bool
 	// Shared is a card posted for a channel to discuss: no buttons and no private notes.
 	Shared bool
+	// Said are the reasons teammates gave on the lead (Service.withSaid), worded in the
+	// reason-code factors; without them those factors name the reason alone.
+	Said []Said
+	// Bands are the cut-offs of the lead owner's bands (Service.banded); nil reads the
+	// probabilities alone (leadbot.BandRule.Floors).
+	Bands *leadbot.Bands
 	// List, on cards of a private list (/leads, /lead), is every lead id of the list, carried in
 	// the buttons' values so that a click can redraw the whole list, not just one card.
 	List []int64
 }
+
+// bands are the card's cut-offs: the owner's when known, else the probabilities' alone.
+func (c Card) bands() leadbot.Bands {
+	if c.Bands != nil {
+		return *c.Bands
+	}
+	return leadbot.BandRule{}.Floors()
+}
+
+// link reports whether the card's "Open in CRM" button links to the CRM: a URL past Slack's
+// 3,000 characters (a CRM id of any length goes into it) would have the whole message refused.
+func (c Card) link() bool { return c.CRMURL != "" && len(c.CRMURL) <= slacklimit.URL }
+
+// titleURL is the longest CRM URL the card's title links with: the title opens a section of
+// 3,000 characters, and a longer link would leave the reasons after it no room, or be cut in
+// half by the section's last-resort truncation.
+const titleURL = 1000
+
+// linkTitle reports whether the lead's name links to the CRM.
+func (c Card) linkTitle() bool { return c.CRMURL != "" && len(c.CRMURL) <= titleURL }
 
 // value is what the card's buttons carry: the lead id, then ";" and the list ids when in a list.
 func (c Card) value(extra string) string {
@@ -85,7 +116,7 @@ func Changed(prev leadbot.Score, curP float64, cur leadbot.Factors) string {
 	}
 	var best leadbot.Factor
 	var bestMove float64
-	for _, f := range cur.Factors {
+	for _, f := range readable(cur).Factors {
 		if move := f.Value - before[f.Column].Value; math.Abs(move) > math.Abs(bestMove) {
 			best, bestMove = f, move
 		}
@@ -101,10 +132,11 @@ func Changed(prev leadbot.Score, curP float64, cur leadbot.Factors) string {
 			dir = "now weighs against it"
 		}
 		was := before[best.Column]
-		if was.Label != "" && was.Label != best.Label {
-			s += fmt.Sprintf(": %s (was %s) %s", Escape(best.Label), Escape(was.Label), dir)
+		wasValue, _, _ := factorValue(was)
+		if nowValue, _, _ := factorValue(best); was.Label != "" && wasValue != nowValue && present(was) {
+			s += fmt.Sprintf(": %s (was %s) %s", sentence(best, nil, time.Time{}), crm(wasValue, labelChars), dir)
 		} else {
-			s += fmt.Sprintf(": %s %s", Escape(best.Label), dir)
+			s += fmt.Sprintf(": %s %s", sentence(best, nil, time.Time{}), dir)
 		}
 	}
 	return s
@@ -122,29 +154,29 @@ func abs(n int) int {
 func CardBlocks(c Card, now time.Time) []slack.Block {
 	l := c.Lead
 	id := strconv.FormatInt(l.ID, 10)
-	title := Escape(orDefault(l.Name, l.ExternalID))
-	if c.CRMURL != "" {
+	title := crm(orDefault(l.Name, l.ExternalID), nameChars)
+	if c.linkTitle() {
 		title = fmt.Sprintf("<%s|%s>", c.CRMURL, title)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s*", title)
 	if l.Company != "" {
-		fmt.Fprintf(&b, " · %s", Escape(l.Company))
+		fmt.Fprintf(&b, " · %s", crm(l.Company, nameChars))
 	}
 	if l.Score != nil {
-		fmt.Fprintf(&b, "\n*%s* likely to convert · %s", percent(*l.Score), band(*l.Score))
+		fmt.Fprintf(&b, "\n*%s* likely to convert · %s", percent(*l.Score), c.bands().Of(*l.Score))
 		if c.Factors.Prior {
 			b.WriteString(" _(rule-based until the model has enough outcomes)_")
 		}
 	} else {
-		b.WriteString("\n_not scored yet_")
+		b.WriteString("\n_" + unscored(l) + "_")
 	}
-	ups, downs := c.Factors.Top(3, 2)
+	ups, downs := readable(c.Factors).Top(3, 2)
 	for _, f := range ups {
-		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", Escape(f.Label), leadbot.Strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", sentence(f, c.Said, now), leadbot.Strength(f.Value))
 	}
 	for _, f := range downs {
-		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", Escape(f.Label), leadbot.Strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", sentence(f, c.Said, now), leadbot.Strength(f.Value))
 	}
 	if c.Prev != nil && l.Score != nil {
 		if ch := Changed(*c.Prev, *l.Score, c.Factors); ch != "" {
@@ -152,21 +184,24 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 		}
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(b.String(), 3000), false, false), nil, nil,
+		slack.NewSectionBlock(mrkdwn(b.String()), nil, nil,
 			slack.SectionBlockOptionBlockID("lead_"+id)),
 	}
 	var ctx []slack.MixedElement
-	if l.Source != "" {
-		ctx = append(ctx, mrkdwn("Source: "+Escape(l.Source)))
+	if l.Source != "" && !repeats(l.Source, append(ups, downs...)) {
+		ctx = append(ctx, mrkdwn("Source: "+crm(l.Source, shortChars)))
 	}
 	if l.CreatedAt != nil {
 		ctx = append(ctx, mrkdwn("Created "+age(now, *l.CreatedAt)))
 	}
 	if la := lastActivity(l); la != "" {
-		ctx = append(ctx, mrkdwn("Last activity: "+Escape(la)))
+		ctx = append(ctx, mrkdwn("Last activity: "+crm(la, shortChars)))
 	}
-	if c.Outcome != nil {
-		ctx = append(ctx, mrkdwn("Outcome: *"+c.Outcome.Outcome+"* "+age(now, c.Outcome.OccurredAt)))
+	closed := c.closed(now)
+	if closed != "" {
+		// A lead the CRM closed takes no verdict, snooze or Undo: only what became of it.
+		c.ReadOnly = true
+		ctx = append(ctx, mrkdwn(closed))
 	}
 	if len(ctx) > 0 {
 		blocks = append(blocks, slack.NewContextBlock("ctx_"+id, ctx...))
@@ -174,52 +209,12 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 	switch {
 	case c.Verdict != nil:
 		blocks = append(blocks, verdictBlock(c, id))
-	case c.Snoozed != nil:
-		blocks = append(blocks, slack.NewContextBlock("snoozed_"+id,
-			mrkdwn(":zzz: Snoozed until "+date(*c.Snoozed)+": it will not be in your digests until then.")))
+	case c.Snoozed != nil && closed == "":
+		blocks = append(blocks, snoozedBlock(c, id))
 	case !c.ReadOnly && !c.Shared:
 		blocks = append(blocks, actionsBlock(c, id))
 	}
 	return blocks
-}
-
-func verdictBlock(c Card, id string) slack.Block {
-	text := ":+1: recorded"
-	if c.Verdict.Verdict < 0 {
-		text = ":-1: " + Escape(orDefault(c.ReasonLabel, c.Verdict.Reason()))
-		if c.Verdict.AccountWide {
-			text += " _(whole account)_"
-		}
-	}
-	if c.VerdictBy != "" {
-		text += " · by " + Escape(c.VerdictBy)
-	}
-	if c.Verdict.Note != "" && !c.Shared {
-		text += "\n> " + Escape(truncate(c.Verdict.Note, 300))
-	}
-	var undo *slack.Accessory
-	if !c.ReadOnly && !c.Shared && c.VerdictBy == "" {
-		undo = slack.NewAccessory(slack.NewButtonBlockElement(ActionUndo, c.value(""), plain("Undo")))
-	}
-	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, undo,
-		slack.SectionBlockOptionBlockID("verdict_"+id))
-}
-
-func actionsBlock(c Card, id string) slack.Block {
-	up := slack.NewButtonBlockElement(ActionUp, c.value(""), plainEmoji(":+1: Good lead"))
-	up.Style = slack.StylePrimary
-	down := slack.NewButtonBlockElement(ActionDown, c.value(""), plainEmoji(":-1: Not now…"))
-	snooze := slack.NewOverflowBlockElement(ActionSnooze,
-		slack.NewOptionBlockObject(c.value(":7"), plain("Snooze 1 week"), nil),
-		slack.NewOptionBlockObject(c.value(":30"), plain("Snooze 1 month"), nil))
-	elems := []slack.BlockElement{up, down}
-	if c.CRMURL != "" {
-		open := slack.NewButtonBlockElement(ActionOpenCRM, id, plain("Open in CRM"))
-		open.URL = c.CRMURL
-		elems = append(elems, open)
-	}
-	elems = append(elems, snooze)
-	return slack.NewActionBlock("actions_"+id, elems...)
 }
 
 // lastActivity finds a "last activity" attribute whatever the CRM called it.
@@ -237,52 +232,4 @@ func lastActivity(l leadbot.Lead) string {
 		}
 	}
 	return ""
-}
-
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
-
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, 75), false, false)
-}
-
-func plainEmoji(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
-}
-
-func orDefault(s, def string) string {
-	if strings.TrimSpace(s) == "" {
-		return def
-	}
-	return s
-}
-
-// DigestBlocks renders a rep's daily digest.
-func DigestBlocks(repName string, cards []Card, now time.Time) []slack.Block {
-	first := strings.Fields(repName)
-	greet := "Good morning"
-	if len(first) > 0 {
-		greet += ", " + Escape(first[0])
-	}
-	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(fmt.Sprintf("Your top %d leads today", len(cards)))),
-		slack.NewContextBlock("intro", mrkdwn(greet+". Tell me if I got one wrong: your :+1: / :-1: teaches the model.")),
-	}
-	for i, c := range cards {
-		if i > 0 {
-			blocks = append(blocks, slack.NewDividerBlock())
-		}
-		blocks = append(blocks, CardBlocks(c, now)...)
-	}
-	return blocks
-}
-
-// DigestText is the notification text of a digest (what shows in a push or a screen reader).
-func DigestText(cards []Card) string {
-	names := make([]string, 0, 3)
-	for _, c := range cards[:min(3, len(cards))] {
-		names = append(names, Escape(orDefault(c.Lead.Name, c.Lead.ExternalID)))
-	}
-	return fmt.Sprintf("Your top %d leads today: %s", len(cards), strings.Join(names, ", "))
 }

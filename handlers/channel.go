@@ -104,12 +104,12 @@ func (s *Service) runTeam(ctx context.Context, td TeamDelivery, manager leadbot.
 	}
 	if post.Status != "sent" {
 		name := orDefault(td.Name, "your")
-		text := fmt.Sprintf("Today's top leads for the %s team", Escape(name))
+		text := fmt.Sprintf("Today's top leads for the %s team", truncate(name, shortChars))
 		if name == "your" {
 			text = "Today's top leads for the team"
 		}
 		blocks := []slack.Block{
-			slack.NewHeaderBlock(plain(text)),
+			header(text),
 			slack.NewContextBlock("how", mrkdwn("One reply per rep below. Only a lead's owner or their manager can give feedback on it.")),
 		}
 		ch, ts, err := s.sl.Post(ctx, td.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
@@ -154,6 +154,9 @@ func (s *Service) sendReply(ctx context.Context, r leadbot.Rep, slackID string, 
 		return 0, err
 	}
 	cards, err := s.cards(ctx, r, leads, d.Day)
+	if err == nil {
+		cards, err = s.enrich(ctx, cards, d.Day)
+	}
 	if err != nil {
 		return 0, err
 	}

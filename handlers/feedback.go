@@ -91,7 +91,7 @@ func (s *Service) judge(ctx context.Context, userID string, t clickTarget) (lead
 	}
 	whose := "nobody yet (it is unassigned in the CRM)"
 	if owner != nil {
-		whose = Escape(owner.DisplayName())
+		whose = crm(owner.DisplayName(), shortChars)
 		if id := owner.SlackID(); id != "" {
 			whose = "<@" + id + ">"
 		}
@@ -175,17 +175,36 @@ func (s *Service) onUndo(ctx context.Context, cb *slack.InteractionCallback, a *
 }
 
 func (s *Service) onSnooze(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	rep, t, ok := s.judgeClick(ctx, cb, a.SelectedOption.Value)
+	value := a.Value
+	if value == "" { // the overflow menu of digests sent before the snooze was a button
+		value = a.SelectedOption.Value
+	}
+	rep, t, ok := s.judgeClick(ctx, cb, value)
 	if !ok {
 		return
 	}
 	id := t.Lead
-	_, days, _, _ := parseValue(a.SelectedOption.Value)
+	_, days, _, _ := parseValue(value)
 	if days <= 0 || days > 365 {
 		days = 7
 	}
 	until := localDay(s.now(), s.location(rep)).AddDate(0, 0, days)
 	if err := s.st.Snooze(ctx, rep.ID, id, until); err != nil {
+		s.fail(ctx, cb.User.ID, t, err)
+		return
+	}
+	s.refresh(ctx, cb.User.ID, t)
+}
+
+// onUnsnooze ends the rep's snooze of a lead: it ends yesterday, so the lead is back in their
+// lists and digests today.
+func (s *Service) onUnsnooze(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
+	rep, t, ok := s.judgeClick(ctx, cb, a.Value)
+	if !ok {
+		return
+	}
+	ended := localDay(s.now(), s.location(rep)).AddDate(0, 0, -1)
+	if err := s.st.Snooze(ctx, rep.ID, t.Lead, ended); err != nil {
 		s.fail(ctx, cb.User.ID, t, err)
 		return
 	}
@@ -211,87 +230,9 @@ func (s *Service) onDown(ctx context.Context, cb *slack.InteractionCallback, a *
 	}
 	meta, _ := json.Marshal(t) // the list fits: at most MaxCardsPerMessage ids, far below 3,000 chars
 	if err := s.sl.OpenView(ctx, cb.TriggerID, ReasonModal(lead, codes, string(meta))); err != nil {
-		s.log.Error("could not open the reason modal", "user", cb.User.ID, "lead", id, "err", err)
-		s.tell(ctx, cb.User.ID, t, ":hourglass: Slack took too long to open the reasons form. Please click :-1: again.")
+		s.log.Error("could not open the reason modal", "user", cb.User.ID, "lead", id, "slack_error", errCode(err), "err", err)
+		s.tell(ctx, cb.User.ID, t, openViewFailed(err))
 	}
-}
-
-// ReasonModal is the 👎 form: a reason code (required), a note, and whether it applies to the
-// whole account.
-func ReasonModal(lead leadbot.Lead, codes []leadbot.ReasonCode, metadata string) slack.ModalViewRequest {
-	var opts []*slack.OptionBlockObject
-	var dq []*slack.OptionBlockObject
-	for _, c := range codes {
-		o := slack.NewOptionBlockObject(c.Code, plain(c.Label), nil)
-		if c.DataQuality {
-			dq = append(dq, o)
-		} else {
-			opts = append(opts, o)
-		}
-	}
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick a reason"), actionReason)
-	if len(dq) > 0 {
-		sel.OptionGroups = []*slack.OptionGroupBlockObject{
-			slack.NewOptionGroupBlockElement(plain("About the lead"), opts...),
-			slack.NewOptionGroupBlockElement(plain("About the data (not held against the lead)"), dq...),
-		}
-	} else {
-		sel.Options = opts
-	}
-	note := slack.NewPlainTextInputBlockElement(plain("What should the model know? (optional)"), actionNote)
-	note.Multiline = true
-	note.MaxLength = 3000
-	noteBlock := slack.NewInputBlock(blockNote, plain("Note"), nil, note)
-	noteBlock.Optional = true
-	scope := slack.NewCheckboxGroupsBlockElement(actionScope,
-		slack.NewOptionBlockObject("yes", mrkdwn("Applies to the whole account"),
-			mrkdwn("Every lead at "+Escape(orDefault(lead.Company, "this company"))+" gets this reason")))
-	scopeBlock := slack.NewInputBlock(blockScope, plain("Scope"), nil, scope)
-	scopeBlock.Optional = true
-	return slack.ModalViewRequest{
-		Type:            slack.VTModal,
-		CallbackID:      CallbackReason,
-		Title:           plain("Not a good lead?"),
-		Submit:          plain("Record"),
-		Close:           plain("Cancel"),
-		PrivateMetadata: metadata,
-		NotifyOnClose:   true,
-		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("Why is *%s*%s not a good lead right now?",
-				Escape(truncate(orDefault(lead.Name, lead.ExternalID), 200)), companySuffix(lead))), nil, nil),
-			reasonBlock(sel),
-			noteBlock,
-			scopeBlock,
-		}},
-	}
-}
-
-// reasonBlock is the reason picker. It is marked optional for Slack so that an empty submission
-// reaches us and gets our explanation back through response_action "errors", instead of Slack's
-// generic "this field is required".
-func reasonBlock(sel *slack.SelectBlockElement) *slack.InputBlock {
-	b := slack.NewInputBlock(blockReason, plain("Reason"), plain("Pick one: the reason is what the model learns from."), sel)
-	b.Optional = true
-	return b
-}
-
-func companySuffix(l leadbot.Lead) string {
-	if l.Company == "" {
-		return ""
-	}
-	return " (" + Escape(truncate(l.Company, 200)) + ")"
-}
-
-// validateReason runs before the ack: the modal stays open with an error until a reason is picked.
-func validateReason(cb *slack.InteractionCallback) map[string]string {
-	v := cb.View.State.Values[blockReason][actionReason]
-	if v.SelectedOption.Value == "" {
-		return map[string]string{blockReason: "Pick a reason: it is what the model learns from."}
-	}
-	if n := cb.View.State.Values[blockNote][actionNote].Value; len([]rune(n)) > 3000 {
-		return map[string]string{blockNote: "Keep the note under 3,000 characters."}
-	}
-	return nil
 }
 
 func (s *Service) onReasonSubmit(ctx context.Context, cb *slack.InteractionCallback) {
@@ -307,7 +248,7 @@ func (s *Service) onReasonSubmit(ctx context.Context, cb *slack.InteractionCallb
 	vals := cb.View.State.Values
 	code := vals[blockReason][actionReason].SelectedOption.Value
 	if _, err := s.st.ReasonCode(ctx, code); err != nil {
-		s.tell(ctx, cb.User.ID, t, fmt.Sprintf(":warning: The reason %q is no longer configured, so nothing was recorded. Click :-1: again to pick a current one.", code))
+		s.tell(ctx, cb.User.ID, t, fmt.Sprintf(":warning: The reason “%s” is no longer configured, so nothing was recorded. Click :-1: again to pick a current one.", crm(code, reasonChars)))
 		return
 	}
 	accountWide := len(vals[blockScope][actionScope].SelectedOptions) > 0
@@ -320,81 +261,6 @@ func (s *Service) onReasonSubmit(ctx context.Context, cb *slack.InteractionCallb
 	}
 	s.counted(created, -1)
 	s.refresh(ctx, cb.User.ID, t)
-}
-
-// refresh redraws the message the click came from so that everyone who sees it sees the new
-// state: a digest is rebuilt whole and updated in place; a private answer (a lookup) is replaced
-// through its response_url.
-func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
-	if t.Channel != "" && t.TS != "" {
-		d, err := s.st.DigestByMessage(ctx, t.Channel, t.TS)
-		if err == nil {
-			// Behind the clicks already waiting: those on this digest are folded into this redraw.
-			s.cfg.Redraws.Do(ctx, "digest:"+strconv.FormatInt(d.ID, 10), func(ctx context.Context) {
-				if err := s.redrawDigest(ctx, d, t.ResponseURL); err != nil {
-					s.fail(ctx, userID, t, err)
-				}
-			})
-			return
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			s.fail(ctx, userID, t, err)
-			return
-		}
-	}
-	if t.ResponseURL == "" {
-		return
-	}
-	rep, err := s.st.RepBySlackID(ctx, userID)
-	if err != nil {
-		s.fail(ctx, userID, t, err)
-		return
-	}
-	ids := t.List
-	if len(ids) == 0 {
-		ids = []int64{t.Lead}
-	}
-	leads, err := s.leadsByID(ctx, ids)
-	if err != nil {
-		s.fail(ctx, userID, t, err)
-		return
-	}
-	blocks, text, err := s.listBlocks(ctx, rep, leads, "", len(t.List) > 0)
-	if err != nil {
-		s.fail(ctx, userID, t, err)
-		return
-	}
-	if err := s.sl.Respond(ctx, t.ResponseURL, slack.MsgOptionText(text, false),
-		slack.MsgOptionBlocks(blocks...), slack.MsgOptionReplaceOriginal(t.ResponseURL)); err != nil {
-		s.log.Error("could not update the private answer", "user", userID, "err", err)
-	}
-}
-
-// redrawDigest rebuilds a digest message from the database and replaces it: through the
-// click's response_url when there is one (see Sender.Replace: a burst of clicks would exhaust
-// chat.update's workspace-wide limit), else, or when Slack refuses the URL, with chat.update.
-func (s *Service) redrawDigest(ctx context.Context, d store.Digest, responseURL string) error {
-	rep, err := s.st.RepByID(ctx, d.RepID)
-	if err != nil {
-		return err
-	}
-	leads, err := s.st.DigestLeads(ctx, d.ID)
-	if err != nil {
-		return err
-	}
-	cards, err := s.cards(ctx, rep, leads, d.Day)
-	if err != nil {
-		return err
-	}
-	text, blocks := slack.MsgOptionText(DigestText(cards), false), slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, s.now())...)
-	if responseURL != "" {
-		err := s.sl.Replace(ctx, responseURL, text, blocks)
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-		s.log.Info("response_url refused the redraw; using chat.update", "digest", d.ID, "err", err)
-	}
-	return s.sl.Update(ctx, d.Channel, d.MessageTS, text, blocks)
 }
 
 // counted tells the metrics about a newly recorded verdict.

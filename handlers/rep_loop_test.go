@@ -36,7 +36,7 @@ func TestDigestArrivesAtLocalHourOncePerDay(t *testing.T) {
 	}
 	m := e.dmTo(paris)
 	text := string(m.RawBlocks)
-	for _, want := range []string{"Lena Smith", "81%", "Lead Source: Reference", "Country: missing", "feedback_up", "feedback_down", "snooze", "https://crm.example.com/lead/L1"} {
+	for _, want := range []string{"Lena Smith", "81%", "Lead Source is Reference", "Country is not filled in", "feedback_up", "feedback_down", "snooze", "https://crm.example.com/lead/L1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q", want)
 		}
@@ -224,7 +224,8 @@ func TestThumbsDownModal(t *testing.T) {
 	if _, err := e.sb.CloseView(e.ctx, ann, modal); err != nil {
 		t.Fatal(err)
 	}
-	// 👎 on L2: submit without a reason → errors; then with one → recorded and shown.
+	// 👎 on L2: the reason is required and shown as such (Slack's client refuses the form
+	// without one); then with one → recorded and shown.
 	if _, err := e.sb.ClickButton(e.ctx, ann, m, act(l2, handlers.ActionDown)); err != nil {
 		t.Fatal(err)
 	}
@@ -234,14 +235,14 @@ func TestThumbsDownModal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ack, err := e.sb.SubmitView(e.ctx, ann, modal, map[string]sandbox.Input{"note": sandbox.Text("budget frozen")})
-	if err != nil {
-		t.Fatal(err)
+	if strings.Contains(string(modal.Raw), "(optional)") {
+		t.Errorf("the form says \"(optional)\" itself: %s", modal.Raw)
 	}
-	if ack.ResponseAction != "errors" || ack.Errors["reason_block"] == "" {
-		t.Fatalf("submit without reason: action %q errors %v", ack.ResponseAction, ack.Errors)
+	handlers.CheckViewLimits(t, modal.Raw)
+	if _, err := e.sb.SubmitView(e.ctx, ann, modal, map[string]sandbox.Input{"note": sandbox.Text("budget frozen")}); !errors.Is(err, sandbox.ErrRequired) {
+		t.Fatalf("submit without a reason: %v, want Slack's client to refuse it as required", err)
 	}
-	ack, err = e.sb.SubmitView(e.ctx, ann, modal, map[string]sandbox.Input{
+	ack, err := e.sb.SubmitView(e.ctx, ann, modal, map[string]sandbox.Input{
 		"reason_code": sandbox.Options("no_budget"), "note": sandbox.Text("budget frozen until Q3"), "account_wide": sandbox.Options("yes")})
 	if err != nil || ack.ResponseAction != "" {
 		t.Fatalf("submit: %v action %q errors %v", err, ack.ResponseAction, ack.Errors)
@@ -368,18 +369,34 @@ func TestClickBurstUnderSlackLimits(t *testing.T) {
 
 func TestSnoozeAccessAndStaleButtons(t *testing.T) {
 	e := newEnv(t)
-	ann, _, boss, bossU, l1, l2, m := setupOne(t, e)
+	ann, annRep, boss, bossU, l1, l2, m := setupOne(t, e)
 	stranger, _ := e.rep("Sam", "Europe/Paris", &boss)
 
-	// Snooze L2 for a week.
-	if _, err := e.sb.SelectOverflow(e.ctx, ann, m, act(l2, handlers.ActionSnooze), fmt.Sprintf("%d:7", l2.ID)); err != nil {
+	// Snooze L2 for a week (a labelled button), undo it, and snooze it again.
+	snoozed := func(m sandbox.Message) bool { return strings.Contains(string(m.RawBlocks), "Snoozed until Mon 11 Mar") }
+	if _, err := e.sb.ClickButton(e.ctx, ann, m, act(l2, handlers.ActionSnooze)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.sb.WaitUpdate(e.ctx, m, func(m sandbox.Message) bool { return strings.Contains(string(m.RawBlocks), "Snoozed until Mon 11 Mar") }); err != nil {
+	m, err := e.sb.WaitUpdate(e.ctx, m, snoozed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.ClickButton(e.ctx, ann, m, fmt.Sprintf("snoozed_%d/%s", l2.ID, handlers.ActionUnsnooze)); err != nil {
+		t.Fatal(err)
+	}
+	if m, err = e.sb.WaitUpdate(e.ctx, m, func(m sandbox.Message) bool { return !snoozed(m) }); err != nil {
+		t.Fatal(err)
+	}
+	if leads, err := e.st.TopLeads(e.ctx, annRep.ID, monday0930, 5); err != nil || len(leads) != 2 {
+		t.Fatalf("after Undo snooze, /leads has %d leads (%v), want both", len(leads), err)
+	}
+	if _, err := e.sb.ClickButton(e.ctx, ann, m, act(l2, handlers.ActionSnooze)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.WaitUpdate(e.ctx, m, snoozed); err != nil {
 		t.Fatal(err)
 	}
 	var up sandbox.Message
-	var err error
 	// Ann forwards the digest to a team channel, where others can click it.
 	room := e.sb.AddChannel(sandbox.Channel{Name: "sales", Members: []string{ann.ID, stranger.ID, bossU.ID}, BotMember: true})
 	api := bot.NewClient(bot.Config{BotToken: e.sb.BotToken(), AppToken: e.sb.AppToken(), APIURL: e.sb.APIURL()})
@@ -527,7 +544,7 @@ func TestNextDigestSaysWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if raw := string(second.RawBlocks); !strings.Contains(raw, "Since you last saw it: 42% → 70% (+28 pts): Pricing page views: 4 (top 5 %) now helps") {
+	if raw := string(second.RawBlocks); !strings.Contains(raw, "Since you last saw it: 42% → 70% (+28 pts): Pricing page views is 4, more than 95 % of leads now helps") {
 		t.Fatalf("what changed is missing: %s", raw)
 	}
 }

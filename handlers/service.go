@@ -45,6 +45,9 @@ type Config struct {
 	CRMURLTemplate string         // "https://crm.example.com/leads/{id}"; "" for no link
 	// LookupEvery is how long a failed Slack lookup by email is cached before it is tried again.
 	LookupEvery time.Duration
+	// Bands is the rule of hot, warm and cool (zero: 60 % and 30 %, and hot at most a rep's
+	// daily list of their open leads; leadbot.BandRule).
+	Bands leadbot.BandRule
 	// Teams configures delivery per team, keyed by the manager's email (default: DMs only).
 	Teams map[string]TeamDelivery
 	// Metrics counts recorded feedback (nil: not counted).
@@ -99,6 +102,7 @@ func (s *Service) Register(r *bot.Router) {
 	r.UrgentAction(ActionDown, s.onDown) // opens the reason modal: the trigger expires in 3 s
 	r.Action(ActionUndo, s.onUndo)
 	r.Action(ActionSnooze, s.onSnooze)
+	r.Action(ActionUnsnooze, s.onUnsnooze)
 	r.Action(ActionOpenCRM, func(context.Context, *slack.InteractionCallback, *slack.BlockAction) {}) // a link: nothing to do
 	r.Action(ActionShowLead, s.onShowLead)
 	r.Slash(CommandLeads, s.onLeads)
@@ -106,14 +110,32 @@ func (s *Service) Register(r *bot.Router) {
 	r.Slash(CommandLeadbot, s.onLeadbot)
 	r.Fallback = s.onLeadbot
 	r.UrgentAction(ActionEditSettings, s.onEditSettings)
-	r.ViewSubmission(CallbackSettings, bot.ViewHandler{Validate: validateSettings, Submit: s.onSettingsSubmit})
+	r.ViewSubmission(CallbackSettings, bot.ViewHandler{Validate: checkSettings, Submit: s.onSettingsSubmit})
 	r.Event("app_home_opened", s.onHomeOpened)
 	r.Event("app_mention", s.onMention)
+	r.Event("message", s.onDM)
 	r.Action(ActionShare, s.onShare)
 	r.ViewSubmission(CallbackReason, bot.ViewHandler{Validate: validateReason, Submit: s.onReasonSubmit})
 	r.ViewClosed(CallbackReason, func(ctx context.Context, cb *slack.InteractionCallback) {
 		s.log.Debug("reason modal closed; nothing recorded", "user", cb.User.ID)
 	})
+}
+
+// stateValues are a view submission's values, nil (which reads as empty) when it has no state.
+func stateValues(cb *slack.InteractionCallback) map[string]map[string]slack.BlockAction {
+	if cb.View.State == nil {
+		return nil
+	}
+	return cb.View.State.Values
+}
+
+// checkSettings validates the settings form before the ack: a submission without state is
+// refused with a message (validateSettings and onSettingsSubmit read the state unchecked).
+func checkSettings(cb *slack.InteractionCallback) map[string]string {
+	if cb.View.State == nil {
+		return map[string]string{blockHour: "Slack sent the form without its answers: pick an hour and press Save again."}
+	}
+	return validateSettings(cb)
 }
 
 // crmURL fills the CRM link template for a lead.

@@ -26,7 +26,11 @@ func shareBlock(leadID int64) slack.Block {
 
 // sharedCard renders a lead for everyone in a channel: score and reasons, no buttons, no notes.
 func (s *Service) sharedCard(ctx context.Context, viewer leadbot.Rep, l leadbot.Lead) ([]slack.Block, error) {
-	cards, err := s.cards(ctx, viewer, []leadbot.Lead{l}, localDay(s.now(), s.location(viewer)))
+	day := localDay(s.now(), s.location(viewer))
+	cards, err := s.cards(ctx, viewer, []leadbot.Lead{l}, day)
+	if err == nil {
+		cards, err = s.enrich(ctx, cards, day)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +86,7 @@ func (s *Service) onShare(ctx context.Context, cb *slack.InteractionCallback, a 
 	}
 	intro := fmt.Sprintf("<@%s> shared a lead:", cb.User.ID)
 	blocks = append([]slack.Block{slack.NewContextBlock("shared_by", mrkdwn(intro))}, blocks...)
-	if _, _, err := s.sl.Post(ctx, t.Channel, slack.MsgOptionText(intro+" "+Escape(orDefault(l.Name, l.ExternalID)), false),
+	if _, _, err := s.sl.Post(ctx, t.Channel, slack.MsgOptionText(intro+" "+crm(orDefault(l.Name, l.ExternalID), shortChars), false),
 		slack.MsgOptionBlocks(blocks...)); err != nil {
 		if setupError(err) {
 			s.tell(ctx, cb.User.ID, t, "I can't post in this conversation: invite me with `/invite @leadbot`, then share again.")
@@ -139,24 +143,36 @@ func (s *Service) onMention(ctx context.Context, ev slackevents.EventsAPIEvent) 
 	}
 	switch {
 	case len(found) == 0:
-		say(fmt.Sprintf("No lead matches “%s”. Try part of the name, the company, an email or the CRM id.", Escape(q)))
+		say(fmt.Sprintf("No lead matches “%s”. Try part of the name, the company, an email or the CRM id.", crm(q, labelChars)))
 	case len(visible) == 0:
-		say(fmt.Sprintf(":lock: <@%s>, leads matching “%s” are not yours to share here.", e.User, Escape(q)))
+		say(fmt.Sprintf(":lock: <@%s>, leads matching “%s” are not yours to share here.", e.User, crm(q, labelChars)))
 	case len(visible) == 1:
 		blocks, err := s.sharedCard(ctx, rep, visible[0])
 		if err != nil {
 			s.log.Error("mention: card", "err", err)
 			return
 		}
-		say("Lead "+Escape(orDefault(visible[0].Name, visible[0].ExternalID)), blocks...)
+		say("Lead "+crm(orDefault(visible[0].Name, visible[0].ExternalID), shortChars), blocks...)
 	default:
-		var lines []string
-		for _, l := range visible[:min(10, len(visible))] {
-			lines = append(lines, "• *"+Escape(orDefault(l.Name, l.ExternalID))+"*"+companyOf(l.Company))
-		}
-		text := fmt.Sprintf("%d of your leads match “%s”; mention me with more of the name to see one:\n%s", len(visible), Escape(q), strings.Join(lines, "\n"))
-		say(text, slack.NewSectionBlock(mrkdwn(truncate(text, 3000)), nil, nil))
+		text, block := MentionList(q, visible)
+		say(text, block)
 	}
+}
+
+// MentionList answers a mention that matched several leads: a short notification text, and a
+// section naming the first ten, each name and company cut so that the list fits Slack.
+func MentionList(q string, leads []leadbot.Lead) (string, slack.Block) {
+	var lines []string
+	for _, l := range leads[:min(10, len(leads))] {
+		line := "• *" + crm(orDefault(l.Name, l.ExternalID), nameChars) + "*"
+		if l.Company != "" {
+			line += " (" + crm(l.Company, nameChars) + ")"
+		}
+		lines = append(lines, line)
+	}
+	text := fmt.Sprintf("%d of your leads match “%s”", len(leads), crm(q, shortChars))
+	body := fmt.Sprintf("%d of your leads match “%s”; mention me with more of the name to see one:\n%s", len(leads), crm(q, labelChars), strings.Join(lines, "\n"))
+	return text, slack.NewSectionBlock(mrkdwn(body), nil, nil)
 }
 
 const mentionHelp = "Mention me with a lead's name, company, email or CRM id (`@leadbot acme`) and I'll answer in a thread with its score and reasons. " +

@@ -85,7 +85,11 @@ func (s *Service) leadsByID(ctx context.Context, ids []int64) ([]leadbot.Lead, e
 // listBlocks renders leads as cards for viewer; inList carries the list in the buttons so that
 // a click redraws the whole list.
 func (s *Service) listBlocks(ctx context.Context, viewer leadbot.Rep, leads []leadbot.Lead, title string, inList bool) ([]slack.Block, string, error) {
-	cards, err := s.cards(ctx, viewer, leads, localDay(s.now(), s.location(viewer)))
+	day := localDay(s.now(), s.location(viewer))
+	cards, err := s.cards(ctx, viewer, leads, day)
+	if err == nil {
+		cards, err = s.enrich(ctx, cards, day)
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -95,7 +99,7 @@ func (s *Service) listBlocks(ctx context.Context, viewer leadbot.Rep, leads []le
 	}
 	var blocks []slack.Block
 	if title != "" {
-		blocks = append(blocks, slack.NewHeaderBlock(plain(title)))
+		blocks = append(blocks, header(title))
 	}
 	for i, c := range cards {
 		if inList {
@@ -113,7 +117,7 @@ func (s *Service) listBlocks(ctx context.Context, viewer leadbot.Rep, leads []le
 	}
 	text := fmt.Sprintf("%d leads", len(cards))
 	if len(cards) == 1 {
-		text = "Lead " + Escape(orDefault(cards[0].Lead.Name, cards[0].Lead.ExternalID))
+		text = "Lead " + crm(orDefault(cards[0].Lead.Name, cards[0].Lead.ExternalID), shortChars)
 	}
 	return blocks, text, nil
 }
@@ -178,23 +182,25 @@ func (s *Service) onLead(ctx context.Context, cmd slack.SlashCommand) {
 			s.log.Error("lead detail", "lead", visible[0].ID, "err", err)
 			return
 		}
-		s.reply(ctx, cmd, "Lead "+Escape(orDefault(visible[0].Name, visible[0].ExternalID)), blocks...)
+		s.reply(ctx, cmd, "Lead "+crm(orDefault(visible[0].Name, visible[0].ExternalID), shortChars), blocks...)
 	default:
-		s.reply(ctx, cmd, fmt.Sprintf("%d leads match “%s”", len(visible), Escape(q)), pickList(q, visible)...)
+		s.reply(ctx, cmd, fmt.Sprintf("%d leads match “%s”", len(visible), crm(q, shortChars)), pickList(q, visible)...)
 	}
 }
 
 // pickList shows several matches, one line and a Show button each.
 func pickList(q string, leads []leadbot.Lead) []slack.Block {
 	const most = 10
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%d leads match “%s”:", len(leads), Escape(q))), nil, nil)}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%d leads match “%s”:", len(leads), crm(q, labelChars))), nil, nil)}
 	for _, l := range leads[:min(most, len(leads))] {
-		line := "*" + Escape(orDefault(l.Name, l.ExternalID)) + "*"
+		line := "*" + crm(orDefault(l.Name, l.ExternalID), nameChars) + "*"
 		if l.Company != "" {
-			line += " · " + Escape(l.Company)
+			line += " · " + crm(l.Company, nameChars)
 		}
 		if l.Score != nil {
 			line += " · " + percent(*l.Score)
+		} else {
+			line += " · _" + unscored(l) + "_"
 		}
 		btn := slack.NewButtonBlockElement(ActionShowLead, strconv.FormatInt(l.ID, 10), plain("Show"))
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, slack.NewAccessory(btn),
@@ -204,6 +210,15 @@ func pickList(q string, leads []leadbot.Lead) []slack.Block {
 		blocks = append(blocks, slack.NewContextBlock("more", mrkdwn(fmt.Sprintf("…and %d more: add words to narrow the search.", len(leads)-most))))
 	}
 	return blocks
+}
+
+// unscored says why a lead has no score: only open leads are scored, and a new one waits for
+// the next scoring run.
+func unscored(l leadbot.Lead) string {
+	if st := strings.TrimSpace(l.Status); st != "" && !strings.EqualFold(st, "open") {
+		return "no score: closed (" + crm(st, shortChars) + "), and only open leads are scored"
+	}
+	return "no score yet: it arrived after the last scoring run"
 }
 
 func (s *Service) onShowLead(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
@@ -216,7 +231,7 @@ func (s *Service) onShowLead(ctx context.Context, cb *slack.InteractionCallback,
 		s.fail(ctx, cb.User.ID, t, err)
 		return
 	}
-	if err := s.sl.Respond(ctx, cb.ResponseURL, slack.MsgOptionText("Lead "+Escape(orDefault(l.Name, l.ExternalID)), false),
+	if err := s.sl.Respond(ctx, cb.ResponseURL, slack.MsgOptionText("Lead "+crm(orDefault(l.Name, l.ExternalID), shortChars), false),
 		slack.MsgOptionBlocks(blocks...), slack.MsgOptionReplaceOriginal(cb.ResponseURL)); err != nil {
 		s.log.Error("show lead", "err", err)
 	}
@@ -246,16 +261,18 @@ func (s *Service) leadDetail(ctx context.Context, viewer leadbot.Rep, l leadbot.
 	for _, f := range history[:min(8, len(history))] {
 		who := "someone"
 		if r, err := s.st.RepByID(ctx, f.RepID); err == nil {
-			who = Escape(orDefault(r.Name, r.Email))
+			who = crm(orDefault(r.Name, r.Email), shortChars)
 		}
 		v := ":+1:"
 		if f.Verdict < 0 {
 			v = ":-1:"
 			if rc := f.Reason(); rc != "" {
-				if c, err := s.st.ReasonCode(ctx, rc); err == nil {
+				if c, err := s.st.ReasonCode(ctx, rc); err == nil && c.Label != "" {
 					rc = c.Label
+				} else {
+					rc = humanize(rc) // a code no longer configured: its words, not the code
 				}
-				v += " " + Escape(rc)
+				v += " " + crm(rc, reasonChars)
 			}
 		}
 		line := fmt.Sprintf("%s %s by %s", date(f.CreatedAt), v, who)
@@ -263,7 +280,7 @@ func (s *Service) leadDetail(ctx context.Context, viewer leadbot.Rep, l leadbot.
 			line = "~" + line + "~ (undone)"
 		}
 		if f.Note != "" && f.UndoneAt == nil && (f.RepID == viewer.ID || judge) {
-			line += ": _" + Escape(truncate(f.Note, 200)) + "_"
+			line += ": _" + crm(f.Note, 200) + "_"
 		}
 		lines = append(lines, line)
 	}

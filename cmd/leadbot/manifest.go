@@ -89,7 +89,7 @@ func newManifest(name string) (slackManifest, error) {
 	m.DisplayInformation.BackgroundColor = "#1d4ed8"
 	m.Features.AppHome.HomeTabEnabled = true
 	m.Features.AppHome.MessagesTabEnabled = true
-	m.Features.AppHome.MessagesTabReadOnlyEnabled = true
+	m.Features.AppHome.MessagesTabReadOnlyEnabled = false // a rep may write; onDM points them to /leadbot help
 	m.Features.BotUser.DisplayName = displayName(name)
 	m.Features.BotUser.AlwaysOnline = true
 	m.Features.SlashCommands = []slashCommand{
@@ -104,11 +104,12 @@ func newManifest(name string) (slackManifest, error) {
 		"users:read",        // reps' time zones for the delivery hour
 		"users:read.email",  // match CRM owners to Slack users by email
 		"app_mentions:read", // @leadbot in a channel
+		"im:history",        // message.im: a DM to the bot is answered with the way to /leadbot help
 		"files:write",       // CSV exports
 		"channels:read",     // check the managers' channel
 		"groups:read",       // … when it is private
 	}
-	m.Settings.EventSubscriptions.BotEvents = []string{"app_home_opened", "app_mention"}
+	m.Settings.EventSubscriptions.BotEvents = []string{"app_home_opened", "app_mention", "message.im"}
 	m.Settings.Interactivity.IsEnabled = true
 	m.Settings.SocketModeEnabled = true
 	return m, m.validate()

@@ -88,9 +88,11 @@ func TestManifestContent(t *testing.T) {
 		"settings.interactivity.is_enabled":      true,
 		"features.app_home.home_tab_enabled":     true,
 		"features.app_home.messages_tab_enabled": true,
-		"display_information.name":               "leadbot",
-		"features.bot_user.display_name":         "leadbot",
-		"_metadata.major_version":                1,
+		// A rep may write to the bot (message.im), and is answered with /leadbot help.
+		"features.app_home.messages_tab_read_only_enabled": false,
+		"display_information.name":                         "leadbot",
+		"features.bot_user.display_name":                   "leadbot",
+		"_metadata.major_version":                          1,
 	} {
 		if got := get(path); got != want {
 			t.Errorf("%s = %v, want %v", path, got, want)
@@ -103,10 +105,10 @@ func TestManifestContent(t *testing.T) {
 		}
 		return out
 	}
-	if got := strings.Join(list("settings.event_subscriptions.bot_events"), " "); got != "app_home_opened app_mention" {
+	if got := strings.Join(list("settings.event_subscriptions.bot_events"), " "); got != "app_home_opened app_mention message.im" {
 		t.Errorf("bot events %q", got)
 	}
-	if got := strings.Join(list("oauth_config.scopes.bot"), " "); got != "chat:write commands im:write users:read users:read.email app_mentions:read files:write channels:read groups:read" {
+	if got := strings.Join(list("oauth_config.scopes.bot"), " "); got != "chat:write commands im:write users:read users:read.email app_mentions:read im:history files:write channels:read groups:read" {
 		t.Errorf("bot scopes %q", got)
 	}
 	cmds := map[string]map[string]any{}
