@@ -26,13 +26,13 @@ func HealthText(h report.Health) string {
 		if rest > 0 {
 			s += fmt.Sprintf(" (%.1f×)", hot/rest)
 		}
-		parts = append(parts, s+fmt.Sprintf(": %s and %s had an outcome.", count(h.HotN, "hot lead", "hot leads"), count(h.RestN, "other", "others")))
+		parts = append(parts, s+fmt.Sprintf(": %s and %s had an outcome.", plural(h.HotN, "hot lead", "hot leads"), plural(h.RestN, "other", "others")))
 	case h.HotN > 0:
 		parts = append(parts, fmt.Sprintf("Of the %s leadbot called hot that had an outcome in the last %d days, *%s* converted.",
-			count(h.HotN, "lead", "leads"), report.HealthDays, spaced(h.HotRate())))
+			plural(h.HotN, "lead", "leads"), report.HealthDays, spaced(h.HotRate())))
 	case h.RestN > 0:
 		parts = append(parts, fmt.Sprintf("None of the %s with an outcome in the last %d days had been called hot, so there is nothing yet to say whether hot leads convert more (%s of them converted).",
-			count(h.RestN, "lead", "leads"), report.HealthDays, spaced(h.RestRate())))
+			plural(h.RestN, "lead", "leads"), report.HealthDays, spaced(h.RestRate())))
 	case h.Version == 0:
 		parts = append(parts, "No trained model yet: transparent rules rank the leads until enough outcomes arrive.")
 	default:
@@ -54,8 +54,8 @@ func HealthText(h report.Health) string {
 	return "*Model health*\n" + strings.Join(parts, " ")
 }
 
-// count says "1 lead", "2 leads".
-func count(n int, one, many string) string {
+// plural says "1 lead", "2 leads".
+func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

@@ -61,8 +61,12 @@ func (s *Service) homeView(ctx context.Context, userID string) (slack.HomeTabVie
 	if len(leads) == 0 {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("No open leads right now."), nil, nil))
 	} else {
-		cards, err := s.cards(ctx, rep, leads, localDay(s.now(), s.location(rep)))
+		day := localDay(s.now(), s.location(rep))
+		cards, err := s.cards(ctx, rep, leads, day)
 		if err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+		if cards, err = s.enrich(ctx, cards, day); err != nil {
 			return slack.HomeTabViewRequest{}, err
 		}
 		for i, c := range cards {

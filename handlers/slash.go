@@ -127,6 +127,9 @@ func (s *Service) onLeads(ctx context.Context, cmd slack.SlashCommand) {
 	if !ok {
 		return
 	}
+	if s.ManagerLeads(ctx, cmd, rep) { // a manager's /leads is the team's top leads by rep
+		return
+	}
 	n := s.leadsPerDayOf(rep)
 	if arg := strings.TrimSpace(cmd.Text); arg != "" {
 		v, err := strconv.Atoi(arg)
@@ -243,6 +246,11 @@ func (s *Service) leadDetail(ctx context.Context, viewer leadbot.Rep, l leadbot.
 	blocks, _, err := s.listBlocks(ctx, viewer, []leadbot.Lead{l}, "", false)
 	if err != nil {
 		return nil, err
+	}
+	// A held-out lead looked up by name is shown (the rep asked for it), and the contact is kept
+	// for the holdout's report; a no-op for every other lead.
+	if err := s.st.RecordLookup(ctx, l.ID, &viewer.ID); err != nil {
+		s.log.Warn("record holdout lookup", "lead", l.ID, "err", err)
 	}
 	if scores, err := s.st.LatestScores(ctx, l.ID, 2); err == nil && len(scores) == 2 && l.Score != nil {
 		if ch := Changed(scores[1], *l.Score, scores[0].Factors()); ch != "" {
