@@ -19,7 +19,7 @@ func (s *Store) AccountLeads(ctx context.Context, leadID int64) ([]AccountLead, 
 	var out []AccountLead
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT l.id, l.account, l.email, l.source, l.status, l.created_at, l.attributes, o.outcome, o.occurred_at,
-		       LEAST(o.occurred_at, o.recorded_at) AS known_at, l.score IS NOT NULL AS scored, l.name, l.score
+		       o.occurred_at AS known_at, l.score IS NOT NULL AS scored, l.name, l.score
 		FROM leads l LEFT JOIN outcomes o ON o.lead_id = l.id
 		WHERE l.id = $1
 		   OR l.account <> '' AND l.account = (SELECT account FROM leads WHERE id = $1)

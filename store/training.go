@@ -22,9 +22,10 @@ type TrainingLead struct {
 	Attributes json.RawMessage `db:"attributes"`
 	Outcome    *string         `db:"outcome"`
 	OccurredAt *time.Time      `db:"occurred_at"`
-	// KnownAt is when the outcome could first be known: when it happened or when leadbot recorded
-	// it, whichever is earlier. Feedback given from then on may echo the outcome, so it is never a
-	// feature or a label of this lead.
+	// KnownAt is when the outcome could first be known: when it happened (the CRM's date; leadbot
+	// may record it much later, but the rep knew). Feedback given from then on may echo the
+	// outcome, so it is never a feature or a label of this lead. Simulations set it to the moment
+	// they score a lead at.
 	KnownAt *time.Time `db:"known_at"`
 	Scored  bool       `db:"scored"` // has a current score
 }
@@ -34,7 +35,7 @@ func (s *Store) TrainingLeads(ctx context.Context) ([]TrainingLead, error) {
 	var out []TrainingLead
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT l.id, l.account, l.email, l.source, l.status, l.created_at, l.attributes, o.outcome, o.occurred_at,
-		       LEAST(o.occurred_at, o.recorded_at) AS known_at, l.score IS NOT NULL AS scored
+		       o.occurred_at AS known_at, l.score IS NOT NULL AS scored
 		FROM leads l LEFT JOIN outcomes o ON o.lead_id = l.id ORDER BY l.id`)
 	return out, translate("TrainingLeads", err)
 }
