@@ -12,7 +12,7 @@
 // scoring.Train that Retrain uses in production, without the database and without the champion
 // gate (every retrain is used).
 //
-//	go run ./bench/floor [-seed 1] [-kind auto|logreg|gbdt] [-v]
+//	go run ./bench/floor [-seed 1] [-kind auto|logreg|gbdt] [-no-recency] [-v]
 package main
 
 import (
@@ -70,10 +70,14 @@ func main() {
 	seed := flag.Uint64("seed", 1, "simulation and training seed")
 	kind := flag.String("kind", "auto", "model family: auto, logreg or gbdt")
 	verbose := flag.Bool("v", false, "print each retrain")
+	noRecency := flag.Bool("no-recency", false, "never weight by recency (what the choice on validation adds)")
 	flag.Parse()
 	t0 := time.Now()
 	w := newWorld(*seed)
 	cfg := training.Config{Kind: scoring.Kind(*kind), Seed: *seed}
+	if *noRecency {
+		cfg.Recency = &training.Recency{}
+	}
 	out, err := run(context.Background(), w, cfg, *verbose)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
