@@ -109,4 +109,3 @@ func RescoreAccount(ctx context.Context, st AccountStore, leadID int64, cfg Conf
 	})
 	return out, nil
 }
-

@@ -8,24 +8,24 @@ import (
 
 // Result is what a retrain did: recorded in job_runs and announced to managers.
 type Result struct {
-	Version         int                `json:"version"`
-	Kind            scoring.Kind       `json:"kind"`
-	UsingPrior      bool               `json:"using_prior"`
-	Promoted        bool               `json:"promoted"`
-	Decision        string             `json:"decision"`
-	ChampionVersion int                `json:"champion_version,omitempty"` // the champion before
-	Challenger      scoring.Metrics    `json:"challenger"`                 // on the hold-out
-	Champion        *scoring.Metrics   `json:"champion,omitempty"`         // on the same hold-out
-	Leads           int                `json:"leads"`
-	Outcomes        int                `json:"outcomes"`
-	Holdout         int                `json:"holdout"`
-	FeedbackLabels  int                `json:"feedback_labels"`
-	ReasonCodes     int                `json:"reason_codes"` // reason-code features the model saw
-	FeedbackWeight  float64            `json:"feedback_weight"`
-	Recency         Recency            `json:"recency"` // the weighting the stored model was fitted with
-	Refit           *Refit             `json:"refit,omitempty"`
-	Moves           []Move             `json:"moves,omitempty"` // factors whose weight moved most
-	Scored          int                `json:"scored"`
+	Version         int              `json:"version"`
+	Kind            scoring.Kind     `json:"kind"`
+	UsingPrior      bool             `json:"using_prior"`
+	Promoted        bool             `json:"promoted"`
+	Decision        string           `json:"decision"`
+	ChampionVersion int              `json:"champion_version,omitempty"` // the champion before
+	Challenger      scoring.Metrics  `json:"challenger"`                 // on the hold-out
+	Champion        *scoring.Metrics `json:"champion,omitempty"`         // on the same hold-out
+	Leads           int              `json:"leads"`
+	Outcomes        int              `json:"outcomes"`
+	Holdout         int              `json:"holdout"`
+	FeedbackLabels  int              `json:"feedback_labels"`
+	ReasonCodes     int              `json:"reason_codes"` // reason-code features the model saw
+	FeedbackWeight  float64          `json:"feedback_weight"`
+	Recency         Recency          `json:"recency"` // the weighting the stored model was fitted with
+	Refit           *Refit           `json:"refit,omitempty"`
+	Moves           []Move           `json:"moves,omitempty"` // factors whose weight moved most
+	Scored          int              `json:"scored"`
 	// ScoreError is why the open leads could not be rescored after the decision (they keep their
 	// previous scores until `leadbot score`); the retrain itself stands and is announced.
 	ScoreError string             `json:"score_error,omitempty"`
