@@ -23,7 +23,7 @@ type Recency struct {
 
 // recencyGrid is what Fit tries beyond no decay; a choice must beat no decay on validation by
 // recencyMargin ROC AUC, or the simpler model is kept.
-var recencyGrid = []Recency{{OutcomeHalfLife: 180}, {VoteHalfLife: 30}, {OutcomeHalfLife: 180, VoteHalfLife: 30}}
+var recencyGrid = []Recency{{OutcomeHalfLife: 180}, {OutcomeHalfLife: 90}, {VoteHalfLife: 30}, {OutcomeHalfLife: 180, VoteHalfLife: 30}}
 
 const recencyMargin = 0.002
 
@@ -153,7 +153,10 @@ func outcomeSpan(ds dataset, labels []float64) (n int, newest time.Time) {
 
 // recencyWeights are the training weights for r (nil when r decays nothing): 1 for outcomes in
 // the validation window (the newest validFraction, by when they happened) and for votes given
-// since it began, halving every half-life before it.
+// since it began, halving every half-life before it. An older outcome's age runs from when its
+// lead arrived (when it has a date), not from when the outcome came: a market moves the leads
+// that arrive in it, and a lead that took 120 days to close says as much about that moment as one
+// that took 30.
 func recencyWeights(in fitInput, r Recency) []float64 {
 	if r.OutcomeHalfLife <= 0 && r.VoteHalfLife <= 0 {
 		return nil
@@ -185,8 +188,10 @@ func recencyWeights(in fitInput, r Recency) []float64 {
 	w := make([]float64, len(leads))
 	for i, y := range in.labels {
 		switch {
+		case !math.IsNaN(y) && leads[i].OccurredAt != nil && !leads[i].OccurredAt.Before(ref):
+			w[i] = 1 // validation
 		case !math.IsNaN(y) && leads[i].OccurredAt != nil:
-			w[i] = decay(*leads[i].OccurredAt, r.OutcomeHalfLife)
+			w[i] = decay(cmp.Or(leads[i].CreatedAt, leads[i].OccurredAt).UTC(), r.OutcomeHalfLife)
 		case math.IsNaN(y) && !voted[i].IsZero():
 			w[i] = decay(voted[i], r.VoteHalfLife)
 		default:

@@ -10,7 +10,8 @@ import (
 )
 
 // TestRecencyWeights: outcomes in the validation window (the newest fifth) and votes given since
-// it began weigh 1; older ones halve every half-life; a data-quality report is never a vote.
+// it began weigh 1; older ones halve every half-life, an outcome's age counted from its lead's
+// arrival; a data-quality report is never a vote.
 func TestRecencyWeights(t *testing.T) {
 	// Ten outcomes on days 0, 10, …, 90: validation holds the newest two, from day 80.
 	var leads []store.TrainingLead
@@ -20,6 +21,7 @@ func TestRecencyWeights(t *testing.T) {
 		leads = append(leads, store.TrainingLead{ID: int64(i + 1), OccurredAt: &at})
 		labels = append(labels, float64(i%2))
 	}
+	leads[1].CreatedAt = ptr(day(0)) // closed on day 10: its age runs from its arrival
 	for i := range 3 { // open leads with votes (or none)
 		leads = append(leads, store.TrainingLead{ID: int64(11 + i)})
 		labels = append(labels, math.NaN())
@@ -32,7 +34,7 @@ func TestRecencyWeights(t *testing.T) {
 		want map[int]float64
 	}{
 		{Recency{}, nil},
-		{Recency{OutcomeHalfLife: 40}, map[int]float64{0: 0.25, 4: 0.5, 8: 1, 9: 1, 10: 1, 11: 1, 12: 1}},
+		{Recency{OutcomeHalfLife: 40}, map[int]float64{0: 0.25, 1: 0.25, 4: 0.5, 8: 1, 9: 1, 10: 1, 11: 1, 12: 1}},
 		{Recency{VoteHalfLife: 30}, map[int]float64{0: 1, 10: 0.25, 11: 1, 12: 1}},
 	} {
 		w := recencyWeights(in, c.r)
