@@ -22,7 +22,7 @@ func TestRecencyWeights(t *testing.T) {
 		labels = append(labels, float64(i%2))
 	}
 	leads[1].CreatedAt = ptr(day(0)) // closed on day 10: its age runs from its arrival
-	for i := range 3 { // open leads with votes (or none)
+	for i := range 3 {               // open leads with votes (or none)
 		leads = append(leads, store.TrainingLead{ID: int64(11 + i)})
 		labels = append(labels, math.NaN())
 	}
