@@ -141,3 +141,33 @@ func TestRetrainFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestReasonsAfterTheOutcomeAreNotFeatures: reps tag lost leads "competitor" the day after the CRM
+// marks them lost. Echoing the outcome, the tag would rank the hold-out perfectly; given after
+// the outcome was known it must not be a feature of those labelled rows at all.
+func TestReasonsAfterTheOutcomeAreNotFeatures(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(pgtest.NewDB(t))
+	leads := world(t, st, 600, 500, true, 13)
+	rep, _ := st.RepByEmail(ctx, "ann@example.com")
+	for _, l := range leads[:500] {
+		o, err := st.OutcomeOf(ctx, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Outcome != "lost" {
+			continue
+		}
+		if _, _, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: l.ID, RepID: rep.ID, Verdict: leadbot.Down,
+			ReasonCode: "competitor", CreatedAt: o.OccurredAt.Add(24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := training.Retrain(ctx, st, training.Config{Kind: scoring.KindLogReg, Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ReasonCodes != 0 || r.Challenger.AUC > 0.95 {
+		t.Fatalf("a reason given after the outcome reached labelled rows: %d reason features, hold-out AUC %.3f", r.ReasonCodes, r.Challenger.AUC)
+	}
+}
