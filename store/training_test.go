@@ -14,7 +14,9 @@ import (
 func TestInsertModelPromotedOverKeepsAHandPromotion(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	nm := func(notes string) store.NewModel { return store.NewModel{Kind: "logreg", Artifact: []byte(`{}`), Notes: notes} }
+	nm := func(notes string) store.NewModel {
+		return store.NewModel{Kind: "logreg", Artifact: []byte(`{}`), Notes: notes}
+	}
 	for _, c := range []struct {
 		name     string
 		promoted bool
