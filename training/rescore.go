@@ -57,6 +57,13 @@ const MinMove = 0.005
 //
 // A lead without an account is rescored alone. Without a champion it does nothing and says so
 // with an error wrapping store.ErrNotFound.
+//
+// The feedback handler calls it after the reason is recorded (after the ack, in the goroutine
+// that answers the rep), with the lead the reason was given on:
+//
+//	r, err := training.RescoreAccount(ctx, st, leadID, cfg)
+//	// len(r.Others) other leads at the lead's company moved; for each, Name, *Before → After,
+//	// e.g. "2 other leads at Summit Nimbus moved down: Sam Tanaka 93 % → 61 %".
 func RescoreAccount(ctx context.Context, st AccountStore, leadID int64, cfg Config) (AccountRescore, error) {
 	champ, err := st.Champion(ctx)
 	if err != nil {
