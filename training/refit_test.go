@@ -89,7 +89,7 @@ type promotingStore struct {
 }
 
 func (s *promotingStore) InsertModelPromotedOver(ctx context.Context, m store.NewModel, previous int) (store.Model, bool, error) {
-	v, err := s.InsertModel(ctx, store.NewModel{Kind: "logreg", Artifact: []byte(`{}`), Notes: "by hand"})
+	v, err := s.InsertModel(ctx, store.NewModel{Kind: m.Kind, Artifact: m.Artifact, Notes: "by hand"})
 	if err != nil {
 		return store.Model{}, false, err
 	}
@@ -124,6 +124,10 @@ func TestRetrainFaults(t *testing.T) {
 		}
 		if m, _ := st.ModelByVersion(ctx, r.Version); m.Status != "retired" {
 			t.Fatalf("the retrain's version is %s, want retired", m.Status)
+		}
+		open, _ := st.OpenLeads(ctx)
+		if r.Scored != 100 || r.ScoreError != "" || open[0].ScoreModel == nil || *open[0].ScoreModel != ps.manual {
+			t.Fatalf("rescored %d leads (%s), scores from v%v; want 100 from the hand-promoted v%d", r.Scored, r.ScoreError, open[0].ScoreModel, ps.manual)
 		}
 	})
 	t.Run("a rescoring failure after promotion is reported, not fatal", func(t *testing.T) {

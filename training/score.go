@@ -37,8 +37,7 @@ func (r *retrain) store(ctx context.Context) error {
 		if !promoted {
 			r.res.Promoted = false
 			r.res.Decision = "not promoted: another version was promoted while this one trained (" + r.decision.Reason + ")"
-			r.decision.Promote = false
-			r.champ = nil // the champion is now the one promoted by hand; rescoring leaves its scores
+			r.decision.Promote = false // rescore scores with the version promoted by hand
 		} else {
 			if r.champ != nil {
 				r.res.Moves = moves(r.champ, r.model, r.ds.frame)
@@ -60,15 +59,19 @@ func (r *retrain) store(ctx context.Context) error {
 }
 
 // rescore scores every open lead with the champion after the decision (the new version if it was
-// promoted, the old one otherwise), so that the digests rank by the model the announcement names.
-// A failure here does not undo the decision, which is stored: it is reported in the Result
-// (ScoreError) and the run returns normally, so that the managers still hear of the new model.
+// promoted; otherwise the champion as it is now, which a hand promotion during the retrain may
+// have changed), so that the digests rank by the model the announcement names. A failure here
+// does not undo the decision, which is stored: it is reported in the Result (ScoreError) and the
+// run returns normally, so that the managers still hear of the new model.
 func (r *retrain) rescore(ctx context.Context) error {
-	version := r.res.Version
+	version, m, err := r.res.Version, r.champ, error(nil)
 	if !r.decision.Promote {
-		version = r.res.ChampionVersion
+		version, m, err = r.currentChampion(ctx)
 	}
-	n, err := scoreOpen(ctx, r.st, r.champ, version, r.ds, false)
+	n := 0
+	if err == nil {
+		n, err = scoreOpen(ctx, r.st, m, version, r.ds, false)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return err
@@ -79,6 +82,22 @@ func (r *retrain) rescore(ctx context.Context) error {
 	}
 	r.res.Scored = n
 	return nil
+}
+
+// currentChampion is the champion now: the one the retrain compared with, unless another was
+// promoted meanwhile (then it is loaded). Without one, there is nothing to score with.
+func (r *retrain) currentChampion(ctx context.Context) (int, *scoring.Model, error) {
+	current, err := r.st.Champion(ctx)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return 0, nil, nil
+	case err != nil:
+		return 0, nil, err
+	case current.Version == r.res.ChampionVersion && r.champ != nil:
+		return current.Version, r.champ, nil
+	}
+	m, err := loadModel(ctx, r.st, current.Version)
+	return current.Version, m, err
 }
 
 // loadModel loads a stored version's model; one that does not decode (written by an older or
