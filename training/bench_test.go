@@ -59,7 +59,7 @@ func BenchmarkRetrain200k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, s := range []string{"load", "train", "validate", "score"} {
+		for _, s := range []string{"load", "train", "validate", "refit", "score"} {
 			b.ReportMetric(r.Stages[s], s+"-s")
 		}
 		b.ReportMetric(float64(r.Scored), "scored")

@@ -1,7 +1,8 @@
 // Package training is the glue between the database and the pure scoring engine: it builds the
 // engine's frames from stored leads, outcomes and feedback, trains challengers, decides promotion
-// on a recent hold-out, and writes scores with their reasons. It knows the store's types and the
-// scoring package; it knows nothing of Slack.
+// on a recent hold-out, refits the promoted configuration on every outcome, and writes scores
+// with their reasons. It knows the store's types and the scoring package; it knows nothing of
+// Slack.
 package training
 
 import (
@@ -16,7 +17,8 @@ import (
 	"github.com/leadbot/leadbot/store"
 )
 
-// Columns leadbot derives from a lead's standard fields; every CRM attribute is a column too.
+// Columns leadbot derives from a lead's standard fields; every CRM attribute common enough (see
+// ColumnLimits) is a column too.
 const (
 	ColSource    = "Lead Source"
 	ColEmailType = "Email"
@@ -43,22 +45,30 @@ func emailType(email string) string {
 	}
 }
 
-// record flattens a lead into the engine's raw values.
-func record(id int64, account, email, source string, attrs json.RawMessage) map[string]string {
+// attrColumn is the column an attribute key becomes: never one of the derived columns.
+func attrColumn(k string) string {
+	if k == colAccount || k == colOccurred || k == ColSource || k == ColEmailType {
+		return "CRM " + k
+	}
+	return k
+}
+
+// record flattens a lead into the engine's raw values, keeping only the attributes keep allows
+// (nil keeps all).
+func record(account, email, source string, attrs json.RawMessage, keep map[string]bool) map[string]string {
 	rec := map[string]string{colOccurred: "", colAccount: account, ColSource: source, ColEmailType: emailType(email)}
 	var raw map[string]any
 	_ = json.Unmarshal(attrs, &raw)
 	for k, v := range raw {
-		if k == colAccount || k == colOccurred || k == ColSource || k == ColEmailType {
-			k = "CRM " + k // never let an attribute shadow a derived column
+		k = attrColumn(k)
+		if keep != nil && !keep[k] {
+			continue
 		}
 		switch v := v.(type) {
 		case nil:
 			rec[k] = ""
 		case string:
 			rec[k] = v
-		case float64:
-			rec[k] = fmt.Sprint(v)
 		default:
 			rec[k] = fmt.Sprint(v)
 		}
@@ -82,17 +92,30 @@ func label(outcome *string) float64 {
 
 // dataset is every lead as a frame, with labels, the rows of open leads and feedback by row.
 type dataset struct {
-	frame  *scoring.Frame
-	leads  []store.TrainingLead
-	labels []float64
-	row    map[int64]int
-	fb     []scoring.Feedback
+	frame   *scoring.Frame
+	leads   []store.TrainingLead
+	labels  []float64
+	row     map[int64]int
+	fb      []scoring.Feedback // per row: account-wide reasons already spread (see visibleFeedback)
+	fbAt    []time.Time        // when each of fb was given
+	dropped int                // attributes left out by the column limits
 }
 
-func buildDataset(leads []store.TrainingLead, fb []store.TrainingFeedback, missing []string) dataset {
-	d := dataset{frame: scoring.NewFrame(nil, missing...), leads: leads, labels: make([]float64, len(leads)), row: make(map[int64]int, len(leads))}
+// frameOptions say how to build a dataset: the missing tokens, and either the columns a model
+// reads (scoring) or the limits that choose them from the data (training).
+type frameOptions struct {
+	missing []string
+	columns []string // scoring: only these columns are built; nil: chosen by limits
+	limits  ColumnLimits
+	extra   []string // training: columns kept whatever the limits say (the champion's, to compare it fairly)
+}
+
+func buildDataset(leads []store.TrainingLead, fb []store.TrainingFeedback, opt frameOptions) dataset {
+	keep, dropped := keptColumns(leads, opt)
+	d := dataset{frame: scoring.NewFrame(nil, opt.missing...), leads: leads, labels: make([]float64, len(leads)),
+		row: make(map[int64]int, len(leads)), dropped: dropped}
 	for i, l := range leads {
-		rec := record(l.ID, l.Account, l.Email, l.Source, l.Attributes)
+		rec := record(l.Account, l.Email, l.Source, l.Attributes, keep)
 		if l.OccurredAt != nil {
 			rec[colOccurred] = l.OccurredAt.UTC().Format(time.RFC3339)
 		}
@@ -100,18 +123,7 @@ func buildDataset(leads []store.TrainingLead, fb []store.TrainingFeedback, missi
 		d.labels[i] = label(l.Outcome)
 		d.row[l.ID] = i
 	}
-	for _, f := range fb {
-		i, ok := d.row[f.LeadID]
-		if !ok {
-			continue
-		}
-		reason := ""
-		if f.ReasonCode != nil {
-			reason = *f.ReasonCode
-		}
-		d.fb = append(d.fb, scoring.Feedback{Lead: i, Vote: f.Verdict, Reason: reason, DataQuality: f.DataQuality,
-			Account: leads[i].Account, AccountWide: f.AccountWide})
-	}
+	d.fb, d.fbAt = visibleFeedback(leads, d.row, fb)
 	d.frame = scoring.WithFeedback(d.frame, d.fb, colAccount)
 	return d
 }

@@ -37,7 +37,7 @@ func TestTrainingIsReproducible(t *testing.T) {
 	}
 	var first []byte
 	for i := range 3 {
-		ds := buildDataset(leads, fb, nil)
+		ds := buildDataset(leads, fb, frameOptions{})
 		m, _, err := scoring.Train(ctx, ds.frame, ds.labels, nil, scoring.TrainConfig{Kind: scoring.KindAuto, Seed: 1,
 			Drop: []string{colAccount}, TimeColumn: colOccurred, Feedback: ds.fb})
 		if err != nil {
