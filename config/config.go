@@ -109,6 +109,17 @@ type DigestConfig struct {
 	// Holdout is the share of eligible leads kept out of every digest, alert and list to
 	// measure what sending the list changes (0, the default: off; 0.10 is a sound start).
 	Holdout float64 `yaml:"holdout"`
+	// Bands sets what hot, warm and cool mean (zero values: 60 %, 30 %, and hot at most a
+	// rep's daily list of their open leads).
+	Bands BandsConfig `yaml:"bands"`
+}
+
+// BandsConfig is leadbot.BandRule in the configuration file.
+type BandsConfig struct {
+	HotMin   float64 `yaml:"hot_min"`   // a hot lead is at least this likely
+	WarmMin  float64 `yaml:"warm_min"`  // a warm lead is at least this likely
+	HotMost  int     `yaml:"hot_most"`  // at most this many of a rep's open leads are hot (0: the daily list)
+	HotShare float64 `yaml:"hot_share"` // and at most this share of them (0: no share bound)
 }
 
 // Schedules holds cron expressions for the scheduled jobs.
@@ -223,6 +234,12 @@ func (c Config) validate() error {
 	}
 	if d.LeadsPerDay < 1 || d.LeadsPerDay > 20 {
 		errs = append(errs, fmt.Errorf("digest.leads_per_day %d: use 1–20", d.LeadsPerDay))
+	}
+	if b := d.Bands; b.HotMin < 0 || b.HotMin > 1 || b.WarmMin < 0 || b.WarmMin > 1 || (b.HotMin > 0 && b.WarmMin > b.HotMin) {
+		errs = append(errs, fmt.Errorf("digest.bands: hot_min %v and warm_min %v must be probabilities (0–1) with warm_min below hot_min", b.HotMin, b.WarmMin))
+	}
+	if b := d.Bands; b.HotMost < 0 || b.HotShare < 0 || b.HotShare > 1 {
+		errs = append(errs, fmt.Errorf("digest.bands: hot_most %d must be 0 (the daily list) or more, hot_share %v a share between 0 (none) and 1", b.HotMost, b.HotShare))
 	}
 	if err := experiment.CheckShare(d.Holdout); err != nil {
 		errs = append(errs, err)

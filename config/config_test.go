@@ -57,6 +57,8 @@ func TestValidationSaysWhatToDo(t *testing.T) {
 		{yaml: "teams:\n  - manager: m@x.com\n    delivery: pigeon\n", want: "dm, channel or both"},
 		{yaml: "digest:\n  leads_per_dya: 3\n", want: "leads_per_dya"},
 		{yaml: "digest:\n  holdout: 10\n", want: "between 0 (off) and 0.5, such as 0.10"},
+		{yaml: "digest:\n  bands: {hot_min: 0.5, warm_min: 0.7}\n", want: "warm_min below hot_min"},
+		{yaml: "digest:\n  bands: {hot_share: 2}\n", want: "hot_share"},
 	}
 	for _, tc := range cases {
 		e := map[string]string{}

@@ -28,6 +28,26 @@ type Announcement struct {
 	ReasonCodes     int
 	UsingPrior      bool
 	Moves           []FactorMove
+	Refit           string // what the promoted model was refitted on, in one sentence ("" when not)
+}
+
+// moveWords says how a factor's average weight changed, in a lead's favour or against it, not
+// as log-odds: weights of one sign that grew count "more", that shrank "less".
+func moveWords(before, after float64) string {
+	switch {
+	case before >= 0 && after >= 0 && after > before:
+		return "now counts more in a lead's favour"
+	case before >= 0 && after >= 0:
+		return "now counts less in a lead's favour"
+	case before <= 0 && after <= 0 && after < before:
+		return "now counts more against a lead"
+	case before <= 0 && after <= 0:
+		return "now counts less against a lead"
+	case after > 0:
+		return "now counts in a lead's favour (it counted against)"
+	default:
+		return "now counts against a lead (it counted in its favour)"
+	}
 }
 
 // FactorMove is a factor whose average weight changed.
@@ -52,10 +72,17 @@ func AnnouncementBlocks(a Announcement) ([]slack.Block, string) {
 	}
 	var lines []string
 	if !a.Rollback {
+		// Ranking quality is the AUC, in words a manager reads: the chance that a lead that
+		// converted was ranked above one that did not (50 % is a coin toss).
 		if !math.IsNaN(a.AUCBefore) && !math.IsNaN(a.AUCAfter) {
-			lines = append(lines, fmt.Sprintf("Ranking quality (ROC AUC) on the %d latest outcomes: v%d *%.3f* → v%d *%.3f*", a.Holdout, a.ChampionVersion, a.AUCBefore, a.Version, a.AUCAfter))
+			lines = append(lines, fmt.Sprintf("On the %d latest outcomes, a lead that converted was ranked above one that did not %s of the time with v%d, %s with v%d (a coin toss: 50 %%).",
+				a.Holdout, spacedPercent(a.AUCBefore), a.ChampionVersion, spacedPercent(a.AUCAfter), a.Version))
 		} else if !math.IsNaN(a.AUCAfter) {
-			lines = append(lines, fmt.Sprintf("Ranking quality (ROC AUC) on the %d latest outcomes: *%.3f*", a.Holdout, a.AUCAfter))
+			lines = append(lines, fmt.Sprintf("On the %d latest outcomes, a lead that converted was ranked above one that did not %s of the time (a coin toss: 50 %%).",
+				a.Holdout, spacedPercent(a.AUCAfter)))
+		}
+		if a.Refit != "" && a.Promoted {
+			lines = append(lines, Escape(a.Refit))
 		}
 		if a.UsingPrior {
 			lines = append(lines, fmt.Sprintf("Only %d outcomes so far: leads are ranked by transparent rules plus your team's feedback until there are enough to learn from.", a.Outcomes))
@@ -64,11 +91,7 @@ func AnnouncementBlocks(a Announcement) ([]slack.Block, string) {
 		if len(a.Moves) > 0 && a.Promoted {
 			var ms []string
 			for _, m := range a.Moves {
-				dir := "more"
-				if m.After < m.Before {
-					dir = "less"
-				}
-				ms = append(ms, fmt.Sprintf("%s counts %s (%.2f → %.2f)", columnWords(m.Column), dir, m.Before, m.After))
+				ms = append(ms, columnWords(m.Column)+" "+moveWords(m.Before, m.After))
 			}
 			lines = append(lines, "What moved most: "+strings.Join(ms, "; "))
 		}

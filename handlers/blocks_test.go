@@ -762,28 +762,28 @@ func TestAnnouncementBlocks(t *testing.T) {
 		blocksCase
 	}{
 		{"New model v4 is live", promoted, blocksCase{name: "promoted", kinds: "header section section",
-			want: []string{"v4 ranks the hold-out better.", "Ranking quality (ROC AUC) on the 200 latest outcomes: v3 *0.781* → v4 *0.802*",
+			want: []string{"v4 ranks the hold-out better.", "On the 200 latest outcomes, a lead that converted was ranked above one that did not 78 % of the time with v3, 80 % with v4 (a coin toss: 50 %).",
 				"From the team: *120* :+1:/:-1: used as labels, *30* reason codes used as lead features, next to 500 CRM outcomes.",
-				"What moved most: lead_source counts more (0.10 → 0.40); title counts less (0.50 → 0.20); the reason “No budget” counts less (-0.20 → -0.60)"},
-			wantNot: []string{"Only 500 outcomes"}}},
+				"What moved most: lead_source now counts more in a lead's favour; title now counts less in a lead's favour; the reason “No budget” now counts more against a lead"},
+			wantNot: []string{"Only 500 outcomes", "ROC AUC"}}},
 		{"Model v5 was trained but not promoted", with(func(a *Announcement) { a.Version, a.Promoted = 5, false }),
-			blocksCase{name: "not promoted", kinds: "header section section", want: []string{"v3 *0.781* → v5 *0.802*"}, wantNot: []string{"What moved most"}}},
+			blocksCase{name: "not promoted", kinds: "header section section", want: []string{"78 % of the time with v3, 80 % with v5"}, wantNot: []string{"What moved most"}}},
 		{"New model v1 is live", with(func(a *Announcement) { a.Version, a.ChampionVersion, a.AUCBefore, a.Moves = 1, 0, math.NaN(), nil }),
-			blocksCase{name: "first model", kinds: "header section section", want: []string{"on the 200 latest outcomes: *0.802*"}, wantNot: []string{"v0", "What moved most"}}},
+			blocksCase{name: "first model", kinds: "header section section", want: []string{"On the 200 latest outcomes, a lead that converted was ranked above one that did not 80 % of the time"}, wantNot: []string{"v0", "What moved most"}}},
 		{"Model v1 was trained but not promoted", with(func(a *Announcement) {
 			a.Version, a.Promoted, a.AUCBefore, a.AUCAfter, a.UsingPrior, a.Outcomes = 1, false, math.NaN(), math.NaN(), true, 12
 		}), blocksCase{name: "using the prior", kinds: "header section section",
 			want:    []string{"Only 12 outcomes so far: leads are ranked by transparent rules plus your team's feedback until there are enough to learn from."},
-			wantNot: []string{"Ranking quality"}}},
+			wantNot: []string{"ranked above"}}},
 		{"Model rolled back to v3", with(func(a *Announcement) {
 			a.Rollback, a.Version, a.ChampionVersion, a.Decision = true, 3, 4, "v4 misranked the week."
 		}),
 			blocksCase{name: "rollback", kinds: "header section", want: []string{"Leads are scored by *v3* again (it replaced v4). v4 misranked the week."},
-				wantNot: []string{"From the team", "Ranking quality", "What moved most"}}},
+				wantNot: []string{"From the team", "ranked above", "What moved most"}}},
 		{"New model v4 is live", with(func(a *Announcement) {
 			a.Decision, a.Moves = "<!channel> look & see", []FactorMove{{Column: "<@U1>", Before: 0.1, After: 0.2}}
 		}),
-			blocksCase{name: "escaped", kinds: "header section section", want: []string{"&lt;!channel&gt; look &amp; see", "&lt;@U1&gt; counts more (0.10 → 0.20)"},
+			blocksCase{name: "escaped", kinds: "header section section", want: []string{"&lt;!channel&gt; look &amp; see", "&lt;@U1&gt; now counts more in a lead's favour"},
 				wantNot: []string{"<!channel>", "<@U1>"}}},
 		{"New model v4 is live", with(func(a *Announcement) { a.Decision = "" }),
 			blocksCase{name: "no decision", kinds: "header section section", want: []string{"Leads are scored by v4 from now on."}}},

@@ -260,7 +260,18 @@ func (s *Service) onReasonSubmit(ctx context.Context, cb *slack.InteractionCallb
 		return
 	}
 	s.counted(created, -1)
+	moved := s.rescoreAfterReason(ctx, t.Lead, s.companyOf(ctx, t.Lead))
 	s.refresh(ctx, cb.User.ID, t)
+	s.tellMoved(ctx, cb.User.ID, t, moved)
+}
+
+// companyOf is the lead's company, for the words of what a reason moved ("" when unknown).
+func (s *Service) companyOf(ctx context.Context, leadID int64) string {
+	l, err := s.st.LeadByID(ctx, leadID)
+	if err != nil {
+		return ""
+	}
+	return l.Company
 }
 
 // counted tells the metrics about a newly recorded verdict.

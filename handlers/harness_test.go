@@ -22,6 +22,7 @@ import (
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/sandbox/sandboxtest"
 	"github.com/leadbot/leadbot/store"
+	"github.com/leadbot/leadbot/training"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -62,7 +63,12 @@ type envConfig struct {
 	// botBinary, when set, is a built leadbot: the bot runs as `leadbot serve` in a process of
 	// its own, as in production, instead of in the test's process.
 	botBinary string
+	// rescore wires training.RescoreAccount, as production does.
+	rescore bool
 }
+
+// withRescore makes a recorded reason rescore the lead's account at once, as in production.
+func withRescore() envOption { return func(c *envConfig) { c.rescore = true } }
 
 // envOption adjusts a test world.
 type envOption func(*envConfig)
@@ -155,6 +161,11 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	tb.Cleanup(cancel)
 	sb := sandboxtest.Start(tb, cfg.sandbox)
 	st := store.New(pgtest.NewDB(tb))
+	if cfg.rescore {
+		cfg.handlers.Rescore = func(ctx context.Context, leadID int64) (training.AccountRescore, error) {
+			return training.RescoreAccount(ctx, st, leadID, training.Config{})
+		}
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	clk := &clock{t: monday0930}
 	cfg.sender.Log = log

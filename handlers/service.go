@@ -48,6 +48,9 @@ type Config struct {
 	// Bands is the rule of hot, warm and cool (zero: 60 % and 30 %, and hot at most a rep's
 	// daily list of their open leads; leadbot.BandRule).
 	Bands leadbot.BandRule
+	// Rescore rescores a lead's account right after a reason is recorded, so the reason moves
+	// scores in seconds (nil: only at the next retrain).
+	Rescore Rescorer
 	// Teams configures delivery per team, keyed by the manager's email (default: DMs only).
 	Teams map[string]TeamDelivery
 	// Metrics counts recorded feedback (nil: not counted).

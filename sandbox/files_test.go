@@ -2,10 +2,10 @@ package sandbox_test
 
 import (
 	"bytes"
-	"image"
-	"image/png"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/png"
 	"net/http"
 	"net/url"
 	"strings"

@@ -48,6 +48,9 @@ func announcement(r training.Result) handlers.Announcement {
 			a.AUCBefore = r.Champion.AUC
 		}
 	}
+	if r.Refit != nil {
+		a.Refit = r.Refit.Summary
+	}
 	for _, m := range r.Moves {
 		a.Moves = append(a.Moves, handlers.FactorMove{Column: m.Column, Before: m.Before, After: m.After})
 	}
@@ -68,8 +71,14 @@ func printResult(a *app, r training.Result) {
 		}
 	}
 	fmt.Fprintln(a.stdout, r.Decision)
-	fmt.Fprintf(a.stdout, "scored %d open leads; stages: load %.2fs, train %.2fs, validate %.2fs, score %.2fs\n",
-		r.Scored, r.Stages["load"], r.Stages["train"], r.Stages["validate"], r.Stages["score"])
+	if r.Refit != nil && r.Refit.Summary != "" {
+		fmt.Fprintln(a.stdout, r.Refit.Summary)
+	}
+	if r.ScoreError != "" {
+		fmt.Fprintf(a.stdout, "the open leads could not be rescored (they keep their scores; run leadbot score to retry): %s\n", r.ScoreError)
+	}
+	fmt.Fprintf(a.stdout, "scored %d open leads; stages: load %.2fs, train %.2fs, validate %.2fs, refit %.2fs, score %.2fs\n",
+		r.Scored, r.Stages["load"], r.Stages["train"], r.Stages["validate"], r.Stages["refit"], r.Stages["score"])
 }
 
 func runTrain(ctx context.Context, a *app, args []string) error {

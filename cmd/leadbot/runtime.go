@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/handlers"
@@ -73,6 +74,11 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 		CRMURLTemplate: f.CRMURLTemplate,
 		Metrics:        feedbackMetrics(m),
 		Teams:          teams,
+		Bands: leadbot.BandRule{HotMin: f.Digest.Bands.HotMin, WarmMin: f.Digest.Bands.WarmMin,
+			HotMost: f.Digest.Bands.HotMost, HotShare: f.Digest.Bands.HotShare},
+		Rescore: func(ctx context.Context, leadID int64) (training.AccountRescore, error) {
+			return training.RescoreAccount(ctx, st, leadID, a.trainingConfig())
+		},
 	}, Log: a.log.With("component", "handlers"), Now: time.Now})
 	return &runtime{botCfg: w.Bot, sender: w.Sender, service: w.Service, router: w.Router, metrics: m}, nil
 }
