@@ -22,6 +22,9 @@ type Options struct {
 	DateOrder DateOrder      // how to read 03/05/2024
 	Location  *time.Location // for dates without a zone; nil means UTC
 	Formats   []string       // extra Go date layouts
+	// Now is when the file is read: a date more than a year after it is refused (zero: after
+	// 2100), as is one before 1970 (see CheckDate).
+	Now time.Time
 }
 
 // File is an open CRM export: dialect detected, header read, columns resolved. Its rows are
@@ -33,6 +36,7 @@ type File struct {
 	cr      *csv.Reader
 	missing missingSet
 	dates   DateParser
+	now     time.Time
 	rows    atomic.Int64
 }
 
@@ -60,6 +64,7 @@ func Open(r io.Reader, kind Kind, opt Options) (*File, error) {
 		Dialect: d, Columns: cols, cr: cr,
 		missing: newMissingSet(missing),
 		dates:   DateParser{Order: opt.DateOrder, Location: opt.Location, Extra: opt.Formats},
+		now:     opt.Now,
 	}, nil
 }
 
@@ -199,6 +204,9 @@ func (f *File) date(rec []string, field string) (time.Time, string) {
 	t, err := f.dates.Parse(v)
 	if err != nil {
 		return t, field + ": " + err.Error()
+	}
+	if why := CheckDate(t, f.now); why != "" {
+		return t, field + ": " + why
 	}
 	return t, ""
 }

@@ -73,11 +73,12 @@ type item struct {
 	index   int
 	fields  map[string]json.RawMessage
 	details *[]Detail
+	now     time.Time // when the request came: dates far past it are refused
 }
 
 // newItem checks that raw is an object with only the allowed fields.
-func newItem(index int, raw json.RawMessage, allowed []string, details *[]Detail) (item, bool) {
-	it := item{index: index, details: details}
+func newItem(index int, raw json.RawMessage, allowed []string, details *[]Detail, now time.Time) (item, bool) {
+	it := item{index: index, details: details, now: now}
 	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &it.fields) != nil {
 		it.bad("", "must be a JSON object")
 		return it, false
@@ -114,7 +115,19 @@ func (it item) str(field string) *string {
 		return nil
 	}
 	s = strings.TrimSpace(s)
+	if !it.fits(field, s) {
+		return nil
+	}
 	return &s
+}
+
+// fits reports whether v can be stored as field, saying why not when it cannot.
+func (it item) fits(field, v string) bool {
+	if why := crm.CheckValue(v); why != "" {
+		it.bad(field, why)
+		return false
+	}
+	return true
 }
 
 // id returns a required identifier: a string, or a number as written (CRMs send both).
@@ -136,6 +149,8 @@ func (it item) id(field string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		it.bad(field, "missing "+field)
+	} else if !it.fits(field, s) {
+		return ""
 	}
 	return s
 }
@@ -158,10 +173,14 @@ func (it item) date(field string) (t *time.Time, present bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339, time.DateOnly} {
 		if d, err := time.Parse(layout, s); err == nil {
+			if why := crm.CheckDate(d, it.now); why != "" {
+				it.bad(field, why)
+				return nil, true
+			}
 			return &d, true
 		}
 	}
-	it.bad(field, fmt.Sprintf("cannot read date %q: use RFC 3339 (2024-03-05T14:30:00Z) or YYYY-MM-DD", s))
+	it.bad(field, fmt.Sprintf("cannot read date %s: use RFC 3339 (2024-03-05T14:30:00Z) or YYYY-MM-DD", crm.Quote(s)))
 	return nil, true
 }
 
@@ -178,12 +197,21 @@ func (it item) attributes(field string) map[string]*string {
 		it.bad(field, "must be an object of strings, numbers or booleans")
 		return nil
 	}
+	if len(raw) > crm.MaxAttributes {
+		it.bad(field, fmt.Sprintf("%d attributes; a lead may have at most %d: send only the fields leadbot should score on",
+			len(raw), crm.MaxAttributes))
+		return nil
+	}
 	out := make(map[string]*string, len(raw))
 	for _, k := range slices.Sorted(maps.Keys(raw)) { // sorted: the same batch, the same answer
 		v := raw[k]
 		name := strings.TrimSpace(k)
 		if name == "" {
 			it.bad(field, "an attribute has an empty name")
+			continue
+		}
+		if why := crm.CheckName(name); why != "" {
+			it.bad(field, "the name of attribute "+crm.Quote(name)+" "+why)
 			continue
 		}
 		var s string
@@ -202,7 +230,7 @@ func (it item) attributes(field string) map[string]*string {
 		}
 		if s == "" {
 			out[name] = nil
-		} else {
+		} else if it.fits(field+"."+name, s) {
 			out[name] = &s
 		}
 	}

@@ -24,7 +24,7 @@ func (a *api) leads(w http.ResponseWriter, r *http.Request) response {
 	patches := make([]store.LeadPatch, len(items))
 	keys := make([]string, len(items))
 	for i, raw := range items {
-		it, ok := newItem(i, raw, leadFields, &details)
+		it, ok := newItem(i, raw, leadFields, &details, a.Now())
 		if !ok {
 			continue
 		}
@@ -61,7 +61,7 @@ func (a *api) outcomes(w http.ResponseWriter, r *http.Request) response {
 	patches := make([]store.OutcomePatch, len(items))
 	keys := make([]string, len(items))
 	for i, raw := range items {
-		it, ok := newItem(i, raw, outcomeFields, &details)
+		it, ok := newItem(i, raw, outcomeFields, &details, a.Now())
 		if !ok {
 			continue
 		}
