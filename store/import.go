@@ -41,6 +41,11 @@ type ImportResult struct {
 	Rejects []leadbot.RowError
 	// Written is true when the transaction was committed.
 	Written bool
+	// Good is how many rows are fine: those imported, or, when bad rows stopped the import,
+	// those --skip-bad would import.
+	Good int
+
+	loaded int // the rows that reached the database, before its checks
 }
 
 // Imported is the number of good rows.
@@ -63,6 +68,7 @@ func (s *Store) importTx(ctx context.Context, opt ImportOptions, res *ImportResu
 			return err
 		}
 		res.Rejects = append(res.Rejects, bad...)
+		res.Good = res.loaded - len(bad)
 		slices.SortFunc(res.Rejects, func(a, b leadbot.RowError) int { return a.Line - b.Line })
 		if len(res.Rejects) > 0 && !opt.SkipBad {
 			return errHold
@@ -92,11 +98,11 @@ type item[T any] struct {
 }
 
 // copyRows streams rows into table through COPY. Bad rows (*leadbot.RowError) are collected into
-// rejects; any other error stops the import. The rows are read and parsed on a second
+// res.Rejects and the others counted; any other error stops the import. The rows are read and parsed on a second
 // goroutine, so that parsing the CSV and encoding COPY data overlap (the two halves cost about
 // the same).
 func copyRows[T any](ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows iter.Seq2[T, error],
-	rejects *[]leadbot.RowError, values func(T, []any)) error {
+	res *ImportResult, values func(T, []any)) error {
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
 	if err != nil {
 		return err
@@ -139,9 +145,10 @@ func copyRows[T any](ctx context.Context, tx *sqlx.Tx, table string, cols []stri
 				if !errors.As(it.err, &re) {
 					return it.err
 				}
-				*rejects = append(*rejects, *re)
+				res.Rejects = append(res.Rejects, *re)
 				continue
 			}
+			res.loaded++
 			values(it.row, args)
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
 				return fmt.Errorf("copy into %s: %w", table, err)
@@ -249,7 +256,7 @@ func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[leadbot.LeadReco
 			}
 			return copyRows(ctx, tx, "import_leads",
 				[]string{"line", "external_id", "name", "company", "email", "owner_email", "source", "status", "created_at", "attributes"},
-				rows, &res.Rejects, func(l leadbot.LeadRecord, a []any) {
+				rows, &res, func(l leadbot.LeadRecord, a []any) {
 					a[0], a[1], a[2], a[3], a[4], a[5] = l.Line, l.ExternalID, l.Name, l.Company, l.Email, l.OwnerEmail
 					a[6], a[7], a[8], a[9] = l.Source, l.Status, nullTime(l.CreatedAt), l.Attributes
 				})
@@ -331,7 +338,7 @@ func (s *Store) ImportOutcomes(ctx context.Context, rows iter.Seq2[leadbot.Outco
 				return err
 			}
 			return copyRows(ctx, tx, "import_outcomes", []string{"line", "lead_id", "outcome", "occurred_at", "amount"},
-				rows, &res.Rejects, func(o leadbot.OutcomeRecord, a []any) {
+				rows, &res, func(o leadbot.OutcomeRecord, a []any) {
 					a[0], a[1], a[2], a[3], a[4] = o.Line, o.LeadID, o.Outcome, o.OccurredAt, nullStr(o.Amount)
 				})
 		},
