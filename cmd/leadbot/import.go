@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -120,7 +121,7 @@ func parseImport(a *app, args []string) (importJob, error) {
 // readOptions turns the flags into how the file is read. Column renames merge three sources,
 // later ones winning: import.columns in LEADBOT_CONFIG, the -mapping file, then -map.
 func (a *app) readOptions(kind crm.Kind, flags importFlags) (crm.Options, error) {
-	opt := crm.Options{Missing: a.cfg.File.Import.Missing, Formats: a.cfg.File.Import.DateFormats}
+	opt := crm.Options{Missing: a.cfg.File.Import.Missing, Formats: a.cfg.File.Import.DateFormats, Now: time.Now()}
 	var err error
 	if opt.DateOrder, err = crm.ParseDateOrder(*flags.dateOrder); err != nil {
 		return opt, err
@@ -184,7 +185,7 @@ func (a *app) report(path string, kind crm.Kind, d crm.Dialect, res store.Import
 	}
 	if len(res.Rejects) > 0 && !opt.SkipBad {
 		return fmt.Errorf("%s bad rows in %s, nothing was written: fix these rows, or rerun with --skip-bad to import the %s good ones and write the bad ones to %s",
-			thousands(len(res.Rejects)), path, thousands(res.Imported()), rejectsPath(path))
+			thousands(len(res.Rejects)), path, thousands(res.Good), rejectsPath(path))
 	}
 	if len(res.Rejects) > 0 && !opt.DryRun {
 		rp := rejectsPath(path)
@@ -281,7 +282,8 @@ func thousands(n int) string {
 
 // writeRejects reads the file again and copies the records on the rejected lines to rp, in the
 // file's own dialect, with two more columns: line and reason. Reading twice keeps memory flat:
-// only the bad rows' lines are held, never the file.
+// only the bad rows' lines are held, never the file. A record the CSV parser could not read
+// comes as its first line, split as well as it can be, so the row is there to fix.
 func writeRejects(path, rp string, d crm.Dialect, rejects []leadbot.RowError) error {
 	why := make(map[int]string, len(rejects))
 	for _, e := range rejects {
@@ -306,30 +308,24 @@ func writeRejects(path, rp string, d crm.Dialect, rejects []leadbot.RowError) er
 	if _, err := crm.Sniff(br); err != nil {
 		return err
 	}
-	cr := crm.NewCSVReader(br, d)
-	header, err := cr.Read()
+	cr := crm.NewReader(br, d)
+	header, _, err := cr.Read()
 	if err != nil {
 		return err
 	}
-	width := len(header)
+	header = slices.Clone(header)
 	w.Write(append(header, "line", "reason"))
 	for {
-		rec, err := cr.Read()
+		rec, line, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
-		var line int
-		var pe *csv.ParseError
-		switch {
-		case errors.As(err, &pe):
-			line, rec = pe.StartLine, make([]string, width) // nothing usable was read
-		case err != nil:
+		var re *leadbot.RowError
+		if err != nil && !errors.As(err, &re) {
 			return err
-		default:
-			line, _ = cr.FieldPos(0)
 		}
 		if reason, ok := why[line]; ok {
-			w.Write(append(rec, fmt.Sprint(line), reason))
+			w.Write(append(fit(rec, len(header), d.Comma), fmt.Sprint(line), reason))
 		}
 	}
 	w.Flush()
@@ -337,6 +333,17 @@ func writeRejects(path, rp string, d crm.Dialect, rejects []leadbot.RowError) er
 		return err
 	}
 	return out.Close()
+}
+
+// fit pads rec to width columns, or joins what is past them into the last, so that line and
+// reason stay in their columns.
+func fit(rec []string, width int, comma rune) []string {
+	out := make([]string, width)
+	copy(out, rec)
+	if len(rec) > width && width > 0 {
+		out[width-1] = strings.Join(rec[width-1:], string(comma))
+	}
+	return out
 }
 
 // progress shows how the import goes until stop is called: a line redrawn on stderr when it is
