@@ -120,3 +120,19 @@ func TestRequireToken(t *testing.T) {
 		}
 	}
 }
+
+// Requests that are each within the bound cannot add up past it on one lead.
+func TestAttributesStoredStayBounded(t *testing.T) {
+	e := newEnv(t)
+	wantCounts(t, post(t, e.h, "/api/v1/leads", attrs("M1", crm.MaxAttributes)), 1, 0, 0)
+	more := strings.Replace(attrs("M1", 1), `"a0"`, `"extra"`, 1)
+	a := post(t, e.h, "/api/v1/leads", `[{"id": "M2"}, `+more+`]`)
+	if a.code != 422 || len(a.Details) != 1 || a.Details[0].Index != 1 || !strings.Contains(a.Details[0].Message, "would have 1001") {
+		t.Fatalf("got %d %q %+v", a.code, a.Error, a.Details)
+	}
+	if _, err := e.st.LeadByExternalID(t.Context(), "M2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("M2 written from a refused batch (%v)", err)
+	}
+	// Replacing one (null removes it) stays within the bound.
+	wantCounts(t, post(t, e.h, "/api/v1/leads", `{"id": "M1", "attributes": {"a0": null, "extra": "1"}}`), 0, 1, 0)
+}

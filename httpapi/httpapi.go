@@ -179,7 +179,7 @@ func written(res store.BatchResult, err error) response {
 		for i, r := range res.Rejects {
 			details[i] = Detail{Index: r.Index, Field: r.Field, Message: r.Message}
 		}
-		return fail(http.StatusUnprocessableEntity, "nothing was written: some items refer to what leadbot does not know", details...)
+		return fail(http.StatusUnprocessableEntity, "nothing was written: some items refer to what leadbot does not know, or would grow a lead past its bounds; fix them and send the batch again", details...)
 	}
 	return response{status: http.StatusOK, body: Counts{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged}}
 }
