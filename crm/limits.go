@@ -20,7 +20,11 @@ import (
 //     header that is a whole question still fits in 1 KiB.
 //   - MaxColumns: the attributes and leadbot's own fields with room to spare.
 //   - MaxRecordBytes: one CSV record (a row, with quoted line breaks): 1,000 attributes of 4 KB.
+//   - MaxKeyBytes: what PostgreSQL indexes (an id, an email, a company, a Slack user id) must
+//     stay under its B-tree entry limit (2,704 bytes) or the write fails as a server error;
+//     CRM ids are 18 characters (Salesforce), emails at most 254 (RFC 5321).
 const (
+	MaxKeyBytes    = 1 << 10
 	MaxAttributes  = 1000
 	MaxFieldBytes  = 256 << 10
 	MaxNameBytes   = 1 << 10
@@ -42,6 +46,14 @@ func CheckValue(v string) string {
 	return ""
 }
 
+// CheckKey is CheckValue for what PostgreSQL indexes: at most MaxKeyBytes.
+func CheckKey(v string) string {
+	if len(v) > MaxKeyBytes && strings.IndexByte(v, 0) < 0 && utf8.ValidString(v) {
+		return fmt.Sprintf("is %s long; an id, an email or a company may have at most %s", Size(len(v)), Size(MaxKeyBytes))
+	}
+	return CheckValue(v)
+}
+
 // CheckName says what is wrong with an attribute's name (a column header), "" when nothing.
 func CheckName(name string) string {
 	switch {
@@ -59,18 +71,24 @@ func CheckName(name string) string {
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
-// Size writes a byte count for a person: 512 bytes, 64 KiB, 4.5 MiB.
+// Size writes a byte count for a person: 512 bytes, 64 KiB, 4.5 MiB; a count just past a
+// bound in bytes (262,145 bytes), so that it never reads as the bound itself.
 func Size(n int) string {
+	unit, name := 1<<20, "MiB"
 	switch {
 	case n < 1<<10:
 		return fmt.Sprintf("%d bytes", n)
 	case n < 1<<20:
-		return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<10))) + " KiB"
+		unit, name = 1<<10, "KiB"
 	}
-	return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<20))) + " MiB"
+	if n%unit == 0 {
+		return fmt.Sprintf("%d %s", n/unit, name)
+	}
+	if s := fmt.Sprintf("%.1f", float64(n)/float64(unit)); !strings.HasSuffix(s, ".0") {
+		return s + " " + name
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
-
-func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
 
 // Quote writes text from a file for a message: quoted, with control bytes and invalid UTF-8
 // escaped (a binary file's header must not put raw bytes on a terminal), cut to 40 characters.

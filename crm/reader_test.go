@@ -46,8 +46,10 @@ func TestFileRecovers(t *testing.T) {
 		{"year 9999", "id,name,created_at\nL1,Ann,9999-12-31\nL2,Bob,2024-03-05\n",
 			[]string{"line 2: created_at: date 9999-12-31 is not plausible (before 1970 or more than a year from now): check the column, or leave it empty when the date is unknown", "L2@3 Bob"}},
 		{"a NUL", "id,name\nL1,A\x00n\nL2,Bob\n", []string{`line 2: column "name" contains a NUL character (\u0000), which leadbot cannot store: remove it`, "L2@3 Bob"}},
+		{"an id past what PostgreSQL indexes", "id,name\n" + strings.Repeat("7", MaxKeyBytes+1) + ",Ann\nL2,Bob\n",
+			[]string{"line 2: id is 1025 bytes long; an id, an email or a company may have at most 1 KiB", "L2@3 Bob"}},
 		{"a value past the bound", "id,name\nL1," + strings.Repeat("a", MaxFieldBytes+1) + "\nL2,Bob\n",
-			[]string{`line 2: column "name" is 256 KiB long; leadbot takes at most 256 KiB in one field: shorten it or leave it out`, "L2@3 Bob"}},
+			[]string{`line 2: column "name" is 262145 bytes long; leadbot takes at most 256 KiB in one field: shorten it or leave it out`, "L2@3 Bob"}},
 		{"a quote never closed in a long file", "id,name\nL1,\"Ann\n" + strings.Repeat("L0,filler line of some length\n", MaxRecordBytes/30+10000) + "L9,End\n",
 			nil}, // checked below: bounded, and reading goes on
 	} {
@@ -81,7 +83,7 @@ func TestFileRefusesHeaders(t *testing.T) {
 		{"binary", "PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\nxl/workbook.xml\n", `line 1, column 1: the header "PK\x03\x04\x14\x00\x06\x00\b\x00\x00\x00!\x00" holds control bytes: this is not a CSV file`},
 		{"too many columns", many + "\n", "line 1: the header has 1025 columns; leadbot reads at most 1024"},
 		{"too many attributes", attrs + "\n", "line 1: the file has 1001 attribute columns; a lead may have at most 1000"},
-		{"a name past the bound", "id," + strings.Repeat("n", MaxNameBytes+1) + "\n", "is 1 KiB long; an attribute's name may have at most 1 KiB"},
+		{"a name past the bound", "id," + strings.Repeat("n", MaxNameBytes+1) + "\n", "is 1025 bytes long; an attribute's name may have at most 1 KiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Open(strings.NewReader(tc.text), Leads, Options{})
@@ -97,8 +99,8 @@ func TestFileRefusesHeaders(t *testing.T) {
 
 func TestSniffCR(t *testing.T) {
 	for in, want := range map[string]Dialect{
-		"a,b\rc,d\r":   {Comma: ',', CR: true},
-		"a,b\r\nc,d":   {Comma: ',', CRLF: true},
+		"a,b\rc,d\r":    {Comma: ',', CR: true},
+		"a,b\r\nc,d":    {Comma: ',', CRLF: true},
 		"a;\"b\rc\"\nx": {Comma: ';'},
 	} {
 		d, err := Sniff(bufio.NewReader(strings.NewReader(in)))

@@ -33,6 +33,9 @@ func (f *File) Leads() iter.Seq2[leadbot.LeadRecord, error] {
 		if l.ExternalID == "" {
 			return l, "missing id"
 		}
+		if bad := checkKeys("id", l.ExternalID, "company", l.Company, "email", l.Email, "owner_email", l.OwnerEmail); bad != "" {
+			return l, bad
+		}
 		var bad string
 		if l.CreatedAt, bad = f.date(rec, "created_at"); bad != "" {
 			return l, bad
@@ -61,6 +64,9 @@ func (f *File) Outcomes() iter.Seq2[leadbot.OutcomeRecord, error] {
 		o := leadbot.OutcomeRecord{Line: line, LeadID: f.get(rec, "lead_id")}
 		if o.LeadID == "" {
 			return o, "missing lead_id"
+		}
+		if bad := checkKeys("lead_id", o.LeadID); bad != "" {
+			return o, bad
 		}
 		raw := f.get(rec, "outcome")
 		var ok bool
@@ -100,6 +106,9 @@ func (f *File) Reps() iter.Seq2[leadbot.RepRecord, error] {
 			SlackUserID:  f.get(rec, "slack_user_id"),
 			Timezone:     f.get(rec, "timezone"),
 		}
+		if bad := checkKeys("email", r.Email, "manager_email", r.ManagerEmail, "slack_user_id", r.SlackUserID); bad != "" {
+			return r, bad
+		}
 		switch {
 		case r.Email == "":
 			return r, "missing email"
@@ -132,6 +141,16 @@ func (f *File) Reps() iter.Seq2[leadbot.RepRecord, error] {
 		}
 		return r, ""
 	})
+}
+
+// checkKeys checks (field, value) pairs that PostgreSQL indexes against MaxKeyBytes.
+func checkKeys(kv ...string) string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if why := CheckKey(kv[i+1]); why != "" {
+			return kv[i] + " " + why
+		}
+	}
+	return ""
 }
 
 // The bounds of a rep's digest size, as the reps table allows.

@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +17,17 @@ import (
 	"github.com/leadbot/leadbot/httpapi"
 	"github.com/leadbot/leadbot/store"
 )
+
+// noise is n hex digits that do not compress (PostgreSQL compresses a long index entry first).
+func noise(n int) string {
+	var b strings.Builder
+	sum := sha256.Sum256([]byte("seed"))
+	for b.Len() < n {
+		b.WriteString(hex.EncodeToString(sum[:]))
+		sum = sha256.Sum256(sum[:])
+	}
+	return b.String()[:n]
+}
 
 // attrs is a lead whose attributes object has n attributes.
 func attrs(id string, n int) string {
@@ -49,6 +62,8 @@ func TestBoundsAreClientErrors(t *testing.T) {
 		{"a field past the bound", "/api/v1/leads", `{"id": "B1", "company": "` + long + `"}`, "company", "at most 256 KiB"},
 		{"an attribute past the bound", "/api/v1/leads", `{"id": "B1", "attributes": {"notes": "` + long + `"}}`, "attributes.notes", "at most 256 KiB"},
 		{"an attribute's name past the bound", "/api/v1/leads", `{"id": "B1", "attributes": {"` + strings.Repeat("n", 2000) + `": "x"}}`, "attributes", "at most 1 KiB"},
+		{"an id past what PostgreSQL indexes", "/api/v1/leads", `{"id": "` + noise(3000) + `"}`, "id", "at most 1 KiB"},
+		{"a company past what PostgreSQL indexes", "/api/v1/leads", `{"id": "B1", "company": "` + noise(3000) + `"}`, "company", "at most 1 KiB"},
 		{"year 9999", "/api/v1/leads", `{"id": "B1", "created_at": "9999-12-31"}`, "created_at", "not plausible"},
 		{"a spreadsheet's day zero", "/api/v1/leads", `{"id": "B1", "created_at": "1899-12-30"}`, "created_at", "not plausible"},
 		{"an outcome in 9999", "/api/v1/outcomes", `{"lead_id": "B1", "outcome": "won", "occurred_at": "9999-01-01T00:00:00Z"}`, "occurred_at", "not plausible"},

@@ -149,8 +149,22 @@ func (it item) id(field string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		it.bad(field, "missing "+field)
-	} else if !it.fits(field, s) {
+	} else if why := crm.CheckKey(s); why != "" {
+		it.bad(field, why)
 		return ""
+	}
+	return s
+}
+
+// key returns a string field that PostgreSQL indexes (an email, a company), bounded at
+// crm.MaxKeyBytes; as str otherwise.
+func (it item) key(field string) *string {
+	s := it.str(field)
+	if s != nil {
+		if why := crm.CheckKey(*s); why != "" {
+			it.bad(field, why)
+			return nil
+		}
 	}
 	return s
 }

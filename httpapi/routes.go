@@ -31,9 +31,9 @@ func (a *api) leads(w http.ResponseWriter, r *http.Request) response {
 		p := store.LeadPatch{
 			ExternalID: it.id("id"),
 			Name:       it.str("name"),
-			Company:    it.str("company"),
-			Email:      lower(it.str("email")),
-			OwnerEmail: lower(it.str("owner_email")),
+			Company:    it.key("company"),
+			Email:      lower(it.key("email")),
+			OwnerEmail: lower(it.key("owner_email")),
 			Source:     it.str("source"),
 			Attributes: it.attributes("attributes"),
 		}
