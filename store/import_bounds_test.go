@@ -62,4 +62,3 @@ func TestImportCountsGoodRowsOfARefusedFile(t *testing.T) {
 		t.Fatalf("written %v, good %d, rejects %+v; want 2000 good and 2 rejects", res.Written, res.Good, res.Rejects)
 	}
 }
-
