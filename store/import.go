@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/crm"
 	"github.com/lib/pq"
 )
 
@@ -262,11 +263,16 @@ func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[leadbot.LeadReco
 				})
 		},
 		func(tx *sqlx.Tx) ([]leadbot.RowError, error) {
-			return rejectWhere(ctx, tx, opt.SkipBad, "import_leads", `
+			bad, err := rejectWhere(ctx, tx, opt.SkipBad, "import_leads", `
 				SELECT line, 'unknown owner ' || to_json(owner_email)::text || ' (not among the reps: import reps first, or leave it empty for unassigned)'
 				FROM import_leads i
 				WHERE owner_email <> '' AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.email = i.owner_email)
 				ORDER BY line`)
+			if err != nil || len(attrs) == 0 {
+				return bad, err // without attribute columns, no stored lead gains any
+			}
+			grown, err := rejectWhere(ctx, tx, opt.SkipBad, "import_leads", leadsGrownSQL, pq.Array(attrs), crm.MaxAttributes)
+			return append(bad, grown...), err
 		},
 		func(tx *sqlx.Tx) error {
 			set, changed := setList(opt, "l", [][3]string{
@@ -316,6 +322,19 @@ func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[leadbot.LeadReco
 		})
 	return res, err
 }
+
+// leadsGrownSQL finds the rows whose lead, with the attributes already stored that the file has
+// no column for, would have more than $2 attributes: each file is bounded (crm.MaxAttributes
+// columns), and so is what files with different columns add up to. $1 is the file's attribute
+// names. Its rows are (line, reason).
+const leadsGrownSQL = `
+	SELECT i.line, 'with the attributes already stored the lead would have ' || c.n || '; a lead may have at most '
+		|| $2::int || ': include the columns it no longer has, empty, to remove them'
+	FROM import_leads i JOIN leads l ON l.external_id = i.external_id
+	CROSS JOIN LATERAL (SELECT (SELECT count(*) FROM jsonb_object_keys(l.attributes) k WHERE k <> ALL ($1::text[]))
+		+ (SELECT count(*) FROM jsonb_object_keys(i.attributes)) AS n) c
+	WHERE c.n > $2::int
+	ORDER BY i.line`
 
 // count reads (new, updated, total) from q into res.
 func (res *ImportResult) count(ctx context.Context, tx *sqlx.Tx, q string, args ...any) error {

@@ -62,3 +62,29 @@ func TestImportCountsGoodRowsOfARefusedFile(t *testing.T) {
 		t.Fatalf("written %v, good %d, rejects %+v; want 2000 good and 2 rejects", res.Written, res.Good, res.Rejects)
 	}
 }
+
+// Files that are each within the bound cannot add up past it on one lead: the attributes a
+// file has no column for are kept, so two files of 600 different attributes would make 1,200
+// (and the 2 L1 had).
+func TestImportLeadsAttributesStayBounded(t *testing.T) {
+	st := seed(t)
+	file := func(prefix string, n int) string {
+		var h, v strings.Builder
+		h.WriteString("id")
+		v.WriteString("L1")
+		for i := range n {
+			h.WriteString("," + prefix + strconv.Itoa(i))
+			v.WriteString(",x")
+		}
+		return h.String() + "\n" + v.String() + "\nL2" + strings.Repeat(",", n) + "\n"
+	}
+	wantCounts(t, importCSV(t, st, crm.Leads, file("a", 600), store.ImportOptions{}), 0, 1, 1, 0)
+	before := snapshot(t, st)
+	res := importCSV(t, st, crm.Leads, file("b", 600), store.ImportOptions{})
+	if res.Written || len(res.Rejects) != 1 || res.Rejects[0].Line != 2 || !strings.Contains(res.Rejects[0].Reason, "would have 1202; a lead may have at most 1000") {
+		t.Fatalf("written %v, rejects %+v", res.Written, res.Rejects)
+	}
+	if after := snapshot(t, st); after != before {
+		t.Fatal("a refused file changed the database")
+	}
+}
