@@ -5,6 +5,7 @@
 //
 //   - the webhook: 1,000 ordinary leads in one batch, then one 1.5 MB lead of 100,000
 //     attributes (answered 200 before, and the next score_new took serve past 6 GB);
+//   - HTTP: 50 clients that send a body a byte every 5 s (held for ever before);
 //   - Socket Mode: an ordinary event, then a 64 MB one (read whole before: 386 MB of RSS),
 //     and whether the bot still acks the next envelope.
 //
@@ -144,6 +145,9 @@ func cases() []fault {
 			b.WriteString("}}")
 			return post(ctx, base, b.String())
 		}},
+		{"HTTP: 50 clients sending a byte every 5 s", false, func(ctx context.Context, e *env, base string) (string, error) {
+			return slowClients(ctx, strings.TrimPrefix(base, "http://"), 50, 75*time.Second)
+		}},
 		{"Socket Mode: an ordinary event (1 KB)", true, func(ctx context.Context, e *env, _ string) (string, error) {
 			return event(ctx, e.ws, strings.Repeat("x", 1<<10))
 		}},
@@ -178,6 +182,45 @@ func post(ctx context.Context, base, body string) (string, error) {
 		s += " " + msg[:min(len(msg), 50)]
 	}
 	return s, nil
+}
+
+// slowClients opens n connections that send a webhook's headers, then its body a byte every 5 s,
+// and says how many the server closed within limit, and when the last of them was.
+func slowClients(ctx context.Context, addr string, n int, limit time.Duration) (string, error) {
+	start := time.Now()
+	closed := make(chan time.Duration, n)
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		fmt.Fprint(c, "POST /api/v1/leads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[")
+		go func() { // the slow body
+			for ctx.Err() == nil && time.Since(start) < limit {
+				time.Sleep(5 * time.Second)
+				if _, err := c.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}()
+		go func() { // until the server lets go
+			c.SetReadDeadline(start.Add(limit))
+			_, err := io.Copy(io.Discard, c)
+			if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+				closed <- time.Since(start)
+				return
+			}
+			closed <- -1
+		}()
+	}
+	cut, last := 0, time.Duration(0)
+	for range n {
+		if d := <-closed; d >= 0 {
+			cut, last = cut+1, max(last, d)
+		}
+	}
+	return fmt.Sprintf("%d of %d cut by the server, the last after %.0f s (waited %.0f s)", cut, n, last.Seconds(), limit.Seconds()), nil
 }
 
 // event delivers a message event carrying text and says how it was acked.
