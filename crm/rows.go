@@ -16,7 +16,7 @@ import (
 func (f *File) Leads() iter.Seq2[leadbot.LeadRecord, error] {
 	keys := make([]string, len(f.Columns.Attributes))
 	for i, a := range f.Columns.Attributes {
-		keys[i] = string(appendJSONString(nil, a.Name)) + ":"
+		keys[i] = string(AppendJSONString(nil, a.Name)) + ":"
 	}
 	var buf []byte
 	return rowsOf(f, "id", func(l leadbot.LeadRecord) string { return l.ExternalID }, func(rec []string, line int) (leadbot.LeadRecord, string) {
@@ -50,7 +50,7 @@ func (f *File) Leads() iter.Seq2[leadbot.LeadRecord, error] {
 				buf = append(buf, ',')
 			}
 			buf = append(buf, keys[i]...)
-			buf = appendJSONString(buf, v)
+			buf = AppendJSONString(buf, v)
 		}
 		buf = append(buf, '}')
 		l.Attributes = string(buf)
@@ -184,13 +184,13 @@ func parseHour(v string) (int, string) {
 	return h, ""
 }
 
-func quote(s string) string { return string(appendJSONString(nil, s)) }
+func quote(s string) string { return string(AppendJSONString(nil, s)) }
 
 const hex = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json
-// does. Hand-written because it runs for every attribute of every row.
-func appendJSONString(b []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json
+// does. Hand-written because it runs for every attribute of every row (and of every webhook).
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

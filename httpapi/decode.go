@@ -24,7 +24,7 @@ func readItems(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, *resp
 		resp := fail(http.StatusUnsupportedMediaType, "the body must be JSON: send \"Content-Type: application/json\"")
 		return nil, &resp
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	data, err := readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -65,6 +65,18 @@ func readItems(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, *resp
 		return nil, &resp
 	}
 	return items, nil
+}
+
+// readBody reads the body, at most MaxBodyBytes, into a buffer of the size it announces when it
+// does: io.ReadAll's doublings would hold up to twice the body, and their garbage besides.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if n := r.ContentLength; n > 0 && n <= MaxBodyBytes { // the server reads no more than n
+		buf := make([]byte, n)
+		_, err := io.ReadFull(body, buf)
+		return buf, err
+	}
+	return io.ReadAll(body)
 }
 
 // item is one object of a batch being decoded; problems are added to details, and decoding goes
@@ -198,25 +210,27 @@ func (it item) date(field string) (t *time.Time, present bool) {
 	return nil, true
 }
 
-// attributes returns the attributes object as strings, the way a CSV holds them (the scoring
-// engine types columns itself over the whole data set): numbers as written, booleans as
-// true/false, null and "" as nil (missing).
-func (it item) attributes(field string) map[string]*string {
+// attributes returns the attributes object the way a CSV holds it (the scoring engine types
+// columns itself over the whole data set): set is a JSON object of the values as strings
+// (numbers as written, booleans as true/false), named every name the object has, null and ""
+// included (missing: the stored attribute goes). Built as JSON at once rather than as a map,
+// so a batch at the body's bound holds a few bytes an attribute, not a map entry.
+func (it item) attributes(field string) (set []byte, named []string) {
 	v, ok := it.fields[field]
 	if !ok || isNull(v) {
-		return nil
+		return nil, nil
 	}
 	var raw map[string]json.RawMessage
 	if v[0] != '{' || json.Unmarshal(v, &raw) != nil {
 		it.bad(field, "must be an object of strings, numbers or booleans")
-		return nil
+		return nil, nil
 	}
 	if len(raw) > crm.MaxAttributes {
 		it.bad(field, fmt.Sprintf("%d attributes; a lead may have at most %d: send only the fields leadbot should score on",
 			len(raw), crm.MaxAttributes))
-		return nil
+		return nil, nil
 	}
-	out := make(map[string]*string, len(raw))
+	values := map[string]string{} // by trimmed name: the last of " a" and "a" wins
 	for _, k := range slices.Sorted(maps.Keys(raw)) { // sorted: the same batch, the same answer
 		v := raw[k]
 		name := strings.TrimSpace(k)
@@ -231,8 +245,6 @@ func (it item) attributes(field string) map[string]*string {
 		var s string
 		switch {
 		case isNull(v):
-			out[name] = nil
-			continue
 		case v[0] == '"':
 			json.Unmarshal(v, &s)
 			s = strings.TrimSpace(s)
@@ -242,13 +254,24 @@ func (it item) attributes(field string) map[string]*string {
 			it.bad(field+"."+name, "must be a string, number, boolean or null")
 			continue
 		}
-		if s == "" {
-			out[name] = nil
-		} else if it.fits(field+"."+name, s) {
-			out[name] = &s
+		if s != "" && !it.fits(field+"."+name, s) {
+			continue
 		}
+		values[name] = s
 	}
-	return out
+	named = slices.Sorted(maps.Keys(values))
+	set = append(make([]byte, 0, len(v)), '{')
+	for _, name := range named {
+		if values[name] == "" {
+			continue
+		}
+		if len(set) > 1 {
+			set = append(set, ',')
+		}
+		set = append(crm.AppendJSONString(set, name), ':')
+		set = crm.AppendJSONString(set, values[name])
+	}
+	return append(set, '}'), named
 }
 
 // amount returns an amount: a number, or a string as CRMs format it ("$1,234.50"); present is

@@ -24,6 +24,7 @@ func (a *api) leads(w http.ResponseWriter, r *http.Request) response {
 	patches := make([]store.LeadPatch, len(items))
 	keys := make([]string, len(items))
 	for i, raw := range items {
+		items[i] = nil // decoded once: let it go as the batch is read
 		it, ok := newItem(i, raw, leadFields, &details, a.Now())
 		if !ok {
 			continue
@@ -35,8 +36,8 @@ func (a *api) leads(w http.ResponseWriter, r *http.Request) response {
 			Email:      lower(it.key("email")),
 			OwnerEmail: lower(it.key("owner_email")),
 			Source:     it.str("source"),
-			Attributes: it.attributes("attributes"),
 		}
+		p.Attributes, p.Named = it.attributes("attributes")
 		if s := it.str("status"); s != nil {
 			st := crm.LeadStatus(*s) // the CRM's many statuses, as a CSV import reads them
 			p.Status = &st

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -28,9 +27,12 @@ type LeadPatch struct {
 	// CreatedAt is written when SetCreatedAt is true; nil then clears it.
 	CreatedAt    *time.Time
 	SetCreatedAt bool
-	// Attributes replace the stored attributes of the same names; a nil value removes one
-	// (missing is information, kept as absence); attributes not named are kept.
-	Attributes map[string]*string
+	// Attributes is a JSON object of string values that replace the stored attributes of the
+	// same names (nil: none); Named lists every name the patch has, those without a value too:
+	// a stored attribute named but not set is removed (missing is information, kept as
+	// absence). Attributes not named are kept.
+	Attributes []byte
+	Named      []string
 }
 
 // OutcomePatch is one outcome as a CRM webhook sends it, for the lead with that external id.
@@ -132,17 +134,13 @@ const leadPatchSQL = `
 // upsertLeadPatch writes patch i. A lead whose attributes, merged with those stored, pass
 // crm.MaxAttributes is a reject: each request is bounded, and so is what requests add up to.
 func upsertLeadPatch(ctx context.Context, tx *sqlx.Tx, i int, l LeadPatch, owners map[string]int64, res *BatchResult) error {
-	set := map[string]string{}
-	named := make([]string, 0, len(l.Attributes))
-	for k, v := range l.Attributes {
-		named = append(named, k)
-		if v != nil {
-			set[k] = *v
-		}
+	attrs := l.Attributes
+	if attrs == nil {
+		attrs = []byte("{}")
 	}
-	attrs, err := json.Marshal(set)
-	if err != nil {
-		return err
+	named := l.Named
+	if named == nil {
+		named = []string{}
 	}
 	var owner *int64
 	if l.OwnerEmail != nil && *l.OwnerEmail != "" {
@@ -151,7 +149,7 @@ func upsertLeadPatch(ctx context.Context, tx *sqlx.Tx, i int, l LeadPatch, owner
 	}
 	var inserted bool
 	var n int
-	err = tx.QueryRowxContext(ctx, leadPatchSQL, l.ExternalID, l.Name, l.Company, l.Email, l.Source, l.Status,
+	err := tx.QueryRowxContext(ctx, leadPatchSQL, l.ExternalID, l.Name, l.Company, l.Email, l.Source, l.Status,
 		owner, l.OwnerEmail != nil, l.CreatedAt, l.SetCreatedAt, attrs, pq.Array(named)).Scan(&inserted, &n)
 	if err == nil && n > crm.MaxAttributes {
 		res.Rejects = append(res.Rejects, BatchReject{Index: i, Field: "attributes", Message: fmt.Sprintf(

@@ -9,7 +9,7 @@
 //   - Socket Mode: an ordinary event, then a 64 MB one (read whole before: 386 MB of RSS),
 //     and whether the bot still acks the next envelope.
 //
-// Usage: go run ./bench/faults/input [-bin path/to/leadbot]   (Linux: it reads /proc)
+// Usage: go run ./bench/faults/input [-bin path/to/leadbot] [-run webhook]   (Linux: it reads /proc)
 package main
 
 import (
@@ -36,8 +36,9 @@ const apiToken = "fault-suite-token"
 
 func main() {
 	bin := flag.String("bin", "", "the leadbot binary to run (default: built from this tree)")
+	only := flag.String("run", "", "run only the cases whose name contains this")
 	flag.Parse()
-	if err := run(*bin); err != nil {
+	if err := run(*bin, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "faults/input:", err)
 		os.Exit(1)
 	}
@@ -49,7 +50,7 @@ type env struct {
 	ws            *sandbox.Workspace
 }
 
-func run(bin string) error {
+func run(bin, only string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "leadbot-faults-input-")
 	if err != nil {
@@ -82,6 +83,9 @@ func run(bin string) error {
 	fmt.Printf("%-44s %-62s %9s %6s\n", "case", "answered", "peak RSS", "vs ordinary")
 	var base int64
 	for _, c := range cases() {
+		if !strings.Contains(c.name, only) {
+			continue
+		}
 		answer, rss, err := e.measure(ctx, c)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
