@@ -230,7 +230,7 @@ func (it item) attributes(field string) (set []byte, named []string) {
 			len(raw), crm.MaxAttributes))
 		return nil, nil
 	}
-	values := map[string]string{} // by trimmed name: the last of " a" and "a" wins
+	values := map[string]string{}                     // by trimmed name: the last of " a" and "a" wins
 	for _, k := range slices.Sorted(maps.Keys(raw)) { // sorted: the same batch, the same answer
 		v := raw[k]
 		name := strings.TrimSpace(k)
