@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -52,6 +51,8 @@ type Config struct {
 	Log   *slog.Logger
 	// Metrics, when set, is told about envelopes and acks.
 	Metrics Metrics
+	// MaxFrameBytes bounds one Socket Mode frame (0: MaxFrameBytes; negative: no bound).
+	MaxFrameBytes int64
 }
 
 // DefaultConnections is how many Socket Mode connections a bot holds unless told otherwise.
@@ -89,7 +90,11 @@ func New(cfg Config, api *slack.Client, routes *Router) *Bot {
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = max(1, runtime.GOMAXPROCS(0)-1)
 	}
-	opts := []socketmode.Option{socketmode.OptionLog(slogAdapter{cfg.Log.With("component", "socketmode")})}
+	if cfg.MaxFrameBytes == 0 {
+		cfg.MaxFrameBytes = MaxFrameBytes
+	}
+	opts := []socketmode.Option{socketmode.OptionLog(slogAdapter{cfg.Log.With("component", "socketmode")}),
+		socketmode.OptionReadLimit(cfg.MaxFrameBytes)}
 	if cfg.PingInterval > 0 {
 		opts = append(opts, socketmode.OptionPingInterval(cfg.PingInterval))
 	}
@@ -192,7 +197,15 @@ func (b *Bot) dispatch(ctx context.Context, sock *socketmode.Client, evt socketm
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("Slack rejected the app token (invalid_auth): check SLACK_APP_TOKEN")
 		return
-	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+	case socketmode.EventTypeErrorBadMessage:
+		b.badMessage(ctx, sock, evt.Data)
+		return
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		if e, ok := evt.Data.(*slack.IncomingEventError); ok && isReadLimit(e.ErrorObj) {
+			b.log.Error("a Socket Mode frame was larger than the read limit: the connection was closed before it was read (the envelope is lost; Slack may send it again)",
+				"limit_bytes", b.cfg.MaxFrameBytes)
+			return
+		}
 		b.log.Warn("Socket Mode error", "type", evt.Type, "detail", fmt.Sprint(evt.Data))
 		return
 	}
@@ -204,21 +217,19 @@ func (b *Bot) dispatch(ctx context.Context, sock *socketmode.Client, evt socketm
 		b.cfg.Metrics.Envelope(kind)
 	}
 	req := Request{Kind: kind, EnvelopeID: evt.Request.EnvelopeID, RetryAttempt: evt.Request.RetryAttempt}
-	var payload any
-	var work func(context.Context)
-	urgent := false
-	switch data := evt.Data.(type) {
-	case slack.SlashCommand:
-		req.UserID = data.UserID
-		work = b.routes.slash(data)
-	case slack.InteractionCallback:
-		req.UserID = data.User.ID
-		payload, work, urgent = b.routes.interaction(&data)
-	case slackevents.EventsAPIEvent:
-		work = b.routes.event(data)
-	default:
-		b.log.Debug("envelope of an unhandled type", "type", evt.Type)
+	out := b.routes.route(evt.Data)
+	req.UserID = out.userID
+	switch {
+	case out.panicked != nil:
+		b.log.Error("checking an envelope panicked; answered with a generic error and the bot goes on",
+			"type", kind, "envelope", req.EnvelopeID, "user", req.UserID, "panic", fmt.Sprint(out.panicked), "stack", string(out.stack))
+		if b.cfg.Metrics != nil {
+			b.cfg.Metrics.HandlerPanic(kind)
+		}
+	case out.refused != "":
+		b.log.Warn("malformed envelope refused", "type", kind, "envelope", req.EnvelopeID, "user", req.UserID, "why", out.refused)
 	}
+	payload, work, urgent := out.payload, out.work, out.urgent
 	start := time.Now()
 	ackCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	err := sock.AckCtx(ackCtx, evt.Request.EnvelopeID, payload)

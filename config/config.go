@@ -29,6 +29,8 @@ type Config struct {
 	LogFormat string // text | json | "" (text on a terminal, JSON otherwise)
 	LogLevel  string // debug | info | warn | error
 
+	HTTP HTTPConfig // /metrics and the webhook API's client limits (http.go)
+
 	File File // from LEADBOT_CONFIG
 }
 
@@ -195,10 +197,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if t := secret(getenv, "LEADBOT_API_TOKEN"); t != "" {
 		c.File.APIToken = t
 	}
+	var httpErrs []error
+	c.HTTP, httpErrs = readHTTP(getenv)
 	if len(fileErrs) > 0 {
 		return c, errors.Join(fileErrs...)
 	}
-	return c, c.validate()
+	return c, errors.Join(append(httpErrs, c.validate())...)
 }
 
 // Sandbox reports whether leadbot should run against its local sandbox workspace instead of Slack.
@@ -218,6 +222,7 @@ func (c Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("LEADBOT_HTTP_ADDR %q must be host:port, e.g. 127.0.0.1:8080", c.HTTPAddr))
 	}
+	errs = append(errs, c.validateHTTP())
 	switch c.LogFormat {
 	case "", "text", "json":
 	default:

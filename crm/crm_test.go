@@ -197,8 +197,8 @@ func TestAppendJSONString(t *testing.T) {
 		"plain": `"plain"`, `a"b\c`: `"a\"b\\c"`, "tab\there\n": `"tab\there\n"`, "\x01": `"\u0001"`,
 		"héllo ✓": `"héllo ✓"`, "bad\xffbyte": `"bad\ufffdbyte"`,
 	} {
-		if got := string(appendJSONString(nil, in)); got != want {
-			t.Errorf("appendJSONString(%q) = %s, want %s", in, got, want)
+		if got := string(AppendJSONString(nil, in)); got != want {
+			t.Errorf("AppendJSONString(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -19,6 +19,7 @@ type Dialect struct {
 	Comma rune // ',', ';' or '\t'
 	BOM   bool // the file started with a UTF-8 byte-order mark
 	CRLF  bool // the header line ended with \r\n
+	CR    bool // lines end with a lone \r (classic Mac OS; Excel for Mac's plain "CSV")
 }
 
 // String names the dialect for logs, e.g. "semicolon-separated, BOM, CRLF".
@@ -29,6 +30,9 @@ func (d Dialect) String() string {
 	}
 	if d.CRLF {
 		s += ", CRLF"
+	}
+	if d.CR {
+		s += ", CR line ends"
 	}
 	return s
 }
@@ -52,12 +56,14 @@ func Sniff(br *bufio.Reader) (Dialect, error) {
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return d, err
 	}
-	d.Comma, d.CRLF = sniffHeader(head)
+	d.Comma, d.CRLF, d.CR = sniffHeader(head)
 	return d, nil
 }
 
-// sniffHeader counts candidate delimiters outside quotes up to the end of the first record.
-func sniffHeader(head []byte) (comma rune, crlf bool) {
+// sniffHeader counts candidate delimiters outside quotes up to the end of the first record, and
+// tells how that record ends: \r\n, or a lone \r (a file with no \n at all would otherwise be
+// one long header and import nothing).
+func sniffHeader(head []byte) (comma rune, crlf, cr bool) {
 	var counts [3]int // , ; \t
 	quoted := false
 	for i, c := range head {
@@ -73,10 +79,12 @@ func sniffHeader(head []byte) (comma rune, crlf bool) {
 			counts[2]++
 		case c == '\n':
 			crlf = i > 0 && head[i-1] == '\r'
-			return pick(counts), crlf
+			return pick(counts), crlf, false
+		case c == '\r' && i+1 < len(head) && head[i+1] != '\n':
+			return pick(counts), false, true
 		}
 	}
-	return pick(counts), false
+	return pick(counts), false, false
 }
 
 func pick(counts [3]int) rune {

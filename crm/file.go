@@ -22,6 +22,9 @@ type Options struct {
 	DateOrder DateOrder      // how to read 03/05/2024
 	Location  *time.Location // for dates without a zone; nil means UTC
 	Formats   []string       // extra Go date layouts
+	// Now is when the file is read: a date more than a year after it is refused (zero: after
+	// 2100), as is one before 1970 (see CheckDate).
+	Now time.Time
 }
 
 // File is an open CRM export: dialect detected, header read, columns resolved. Its rows are
@@ -30,9 +33,10 @@ type File struct {
 	Dialect Dialect
 	Columns *Columns
 
-	cr      *csv.Reader
+	cr      *Reader
 	missing missingSet
 	dates   DateParser
+	now     time.Time
 	rows    atomic.Int64
 }
 
@@ -43,23 +47,31 @@ func Open(r io.Reader, kind Kind, opt Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	cr := NewCSVReader(br, d)
-	header, err := cr.Read()
+	cr := NewReader(br, d)
+	header, _, err := cr.Read()
 	if err == io.EOF {
 		return nil, errors.New("the file is empty: it needs a header line and rows")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the header: %w", err)
 	}
+	if err := checkHeader(header); err != nil {
+		return nil, err
+	}
 	cols, err := Resolve(kind, header, opt.Mapping)
 	if err != nil {
 		return nil, err
 	}
+	if n := len(cols.Attributes); n > MaxAttributes {
+		return nil, fmt.Errorf("line 1: the file has %d attribute columns; a lead may have at most %d: export only the columns leadbot should score on", n, MaxAttributes)
+	}
+	cr.SetWidth(len(cols.Header))
 	missing := opt.Missing
 	return &File{
 		Dialect: d, Columns: cols, cr: cr,
 		missing: newMissingSet(missing),
 		dates:   DateParser{Order: opt.DateOrder, Location: opt.Location, Extra: opt.Formats},
+		now:     opt.Now,
 	}, nil
 }
 
@@ -82,40 +94,31 @@ type record struct {
 	line   int
 }
 
-// records yields each data record. A record of the wrong width, one that is not UTF-8, or one
-// the CSV parser rejects comes as a *RowError; an I/O error ends the sequence.
+// records yields each data record. A record of the wrong width, one with a value that cannot be
+// stored, or one the CSV parser rejects comes as a *RowError; an I/O error ends the sequence.
 func (f *File) records(yield func(record, error) bool) {
 	width := len(f.Columns.Header)
 	for {
-		rec, err := f.cr.Read()
+		rec, line, err := f.cr.Read()
 		if err == io.EOF {
 			return
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				yield(record{}, err)
-				return
-			}
-			f.rows.Add(1)
-			if !yield(record{line: pe.StartLine}, &leadbot.RowError{Line: pe.StartLine, Reason: "malformed CSV: " + pe.Err.Error()}) {
-				return
-			}
-			continue
+		var re *leadbot.RowError
+		if err != nil && !errors.As(err, &re) {
+			yield(record{}, err)
+			return
 		}
-		line, _ := f.cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" && width > 1 {
 			continue // a line of spaces
 		}
 		f.rows.Add(1)
-		reason := ""
-		if len(rec) != width {
-			reason = fmt.Sprintf("has %d columns, the header has %d", len(rec), width)
-		} else if i := invalid(rec); i >= 0 {
-			reason = fmt.Sprintf("column %q is not valid UTF-8 (save the export as UTF-8)", f.Columns.Header[i])
+		if re == nil {
+			if i, why := f.invalid(rec); why != "" {
+				re = &leadbot.RowError{Line: line, Reason: fmt.Sprintf("column %s %s", Quote(f.Columns.Header[i]), why)}
+			}
 		}
-		if reason != "" {
-			if !yield(record{line: line}, &leadbot.RowError{Line: line, Reason: reason}) {
+		if re != nil {
+			if !yield(record{line: line}, re) {
 				return
 			}
 			continue
@@ -126,15 +129,38 @@ func (f *File) records(yield func(record, error) bool) {
 	}
 }
 
-// invalid returns the index of the first field that is not valid UTF-8 or holds a NUL byte
-// (PostgreSQL text takes neither), or -1.
-func invalid(rec []string) int {
+// invalid returns the first field that cannot be stored (a NUL, invalid UTF-8, past
+// MaxFieldBytes) and why.
+func (f *File) invalid(rec []string) (int, string) {
 	for i, v := range rec {
-		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-			return i
+		if why := CheckValue(v); why != "" {
+			return i, why
 		}
 	}
-	return -1
+	return -1, ""
+}
+
+// checkHeader refuses a header leadbot cannot keep as names: too many columns, or a name that is
+// not UTF-8, holds control bytes (a binary file: an .xlsx, a .zip) or is too long. The message
+// names the column and quotes the name with its bytes escaped.
+func checkHeader(header []string) error {
+	if len(header) > MaxColumns {
+		return fmt.Errorf("line 1: the header has %d columns; leadbot reads at most %d: export only the columns you need", len(header), MaxColumns)
+	}
+	for i, h := range header {
+		h = strings.TrimPrefix(h, "\uFEFF")
+		why := CheckName(h)
+		switch {
+		case why == "":
+			continue
+		case !utf8.ValidString(h):
+			why = "is not UTF-8: the file is probably Latin-1 or Windows-1252; save it as UTF-8 (in Excel: Save As → CSV UTF-8) and import it again"
+		case strings.ContainsFunc(h, isControl):
+			why = "holds control bytes: this is not a CSV file (a spreadsheet? export it as CSV)"
+		}
+		return fmt.Errorf("line 1, column %d: the header %s %s", i+1, Quote(h), why)
+	}
+	return nil
 }
 
 // get returns field's cleaned value in rec ("" when missing or when the file has no such column).
@@ -199,6 +225,9 @@ func (f *File) date(rec []string, field string) (time.Time, string) {
 	t, err := f.dates.Parse(v)
 	if err != nil {
 		return t, field + ": " + err.Error()
+	}
+	if why := CheckDate(t, f.now); why != "" {
+		return t, field + ": " + why
 	}
 	return t, ""
 }

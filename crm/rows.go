@@ -16,7 +16,7 @@ import (
 func (f *File) Leads() iter.Seq2[leadbot.LeadRecord, error] {
 	keys := make([]string, len(f.Columns.Attributes))
 	for i, a := range f.Columns.Attributes {
-		keys[i] = string(appendJSONString(nil, a.Name)) + ":"
+		keys[i] = string(AppendJSONString(nil, a.Name)) + ":"
 	}
 	var buf []byte
 	return rowsOf(f, "id", func(l leadbot.LeadRecord) string { return l.ExternalID }, func(rec []string, line int) (leadbot.LeadRecord, string) {
@@ -33,6 +33,9 @@ func (f *File) Leads() iter.Seq2[leadbot.LeadRecord, error] {
 		if l.ExternalID == "" {
 			return l, "missing id"
 		}
+		if bad := checkKeys("id", l.ExternalID, "company", l.Company, "email", l.Email, "owner_email", l.OwnerEmail); bad != "" {
+			return l, bad
+		}
 		var bad string
 		if l.CreatedAt, bad = f.date(rec, "created_at"); bad != "" {
 			return l, bad
@@ -47,7 +50,7 @@ func (f *File) Leads() iter.Seq2[leadbot.LeadRecord, error] {
 				buf = append(buf, ',')
 			}
 			buf = append(buf, keys[i]...)
-			buf = appendJSONString(buf, v)
+			buf = AppendJSONString(buf, v)
 		}
 		buf = append(buf, '}')
 		l.Attributes = string(buf)
@@ -61,6 +64,9 @@ func (f *File) Outcomes() iter.Seq2[leadbot.OutcomeRecord, error] {
 		o := leadbot.OutcomeRecord{Line: line, LeadID: f.get(rec, "lead_id")}
 		if o.LeadID == "" {
 			return o, "missing lead_id"
+		}
+		if bad := checkKeys("lead_id", o.LeadID); bad != "" {
+			return o, bad
 		}
 		raw := f.get(rec, "outcome")
 		var ok bool
@@ -100,6 +106,9 @@ func (f *File) Reps() iter.Seq2[leadbot.RepRecord, error] {
 			SlackUserID:  f.get(rec, "slack_user_id"),
 			Timezone:     f.get(rec, "timezone"),
 		}
+		if bad := checkKeys("email", r.Email, "manager_email", r.ManagerEmail, "slack_user_id", r.SlackUserID); bad != "" {
+			return r, bad
+		}
 		switch {
 		case r.Email == "":
 			return r, "missing email"
@@ -134,6 +143,16 @@ func (f *File) Reps() iter.Seq2[leadbot.RepRecord, error] {
 	})
 }
 
+// checkKeys checks (field, value) pairs that PostgreSQL indexes against MaxKeyBytes.
+func checkKeys(kv ...string) string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if why := CheckKey(kv[i+1]); why != "" {
+			return kv[i] + " " + why
+		}
+	}
+	return ""
+}
+
 // The bounds of a rep's digest size, as the reps table allows.
 const (
 	MinLeadsPerDay = 1
@@ -165,13 +184,13 @@ func parseHour(v string) (int, string) {
 	return h, ""
 }
 
-func quote(s string) string { return string(appendJSONString(nil, s)) }
+func quote(s string) string { return string(AppendJSONString(nil, s)) }
 
 const hex = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json
-// does. Hand-written because it runs for every attribute of every row.
-func appendJSONString(b []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json
+// does. Hand-written because it runs for every attribute of every row (and of every webhook).
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

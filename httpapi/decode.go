@@ -24,7 +24,7 @@ func readItems(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, *resp
 		resp := fail(http.StatusUnsupportedMediaType, "the body must be JSON: send \"Content-Type: application/json\"")
 		return nil, &resp
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	data, err := readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -67,17 +67,30 @@ func readItems(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, *resp
 	return items, nil
 }
 
+// readBody reads the body, at most MaxBodyBytes, into a buffer of the size it announces when it
+// does: io.ReadAll's doublings would hold up to twice the body, and their garbage besides.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if n := r.ContentLength; n > 0 && n <= MaxBodyBytes { // the server reads no more than n
+		buf := make([]byte, n)
+		_, err := io.ReadFull(body, buf)
+		return buf, err
+	}
+	return io.ReadAll(body)
+}
+
 // item is one object of a batch being decoded; problems are added to details, and decoding goes
 // on so that one answer lists everything wrong with the batch.
 type item struct {
 	index   int
 	fields  map[string]json.RawMessage
 	details *[]Detail
+	now     time.Time // when the request came: dates far past it are refused
 }
 
 // newItem checks that raw is an object with only the allowed fields.
-func newItem(index int, raw json.RawMessage, allowed []string, details *[]Detail) (item, bool) {
-	it := item{index: index, details: details}
+func newItem(index int, raw json.RawMessage, allowed []string, details *[]Detail, now time.Time) (item, bool) {
+	it := item{index: index, details: details, now: now}
 	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &it.fields) != nil {
 		it.bad("", "must be a JSON object")
 		return it, false
@@ -114,7 +127,19 @@ func (it item) str(field string) *string {
 		return nil
 	}
 	s = strings.TrimSpace(s)
+	if !it.fits(field, s) {
+		return nil
+	}
 	return &s
+}
+
+// fits reports whether v can be stored as field, saying why not when it cannot.
+func (it item) fits(field, v string) bool {
+	if why := crm.CheckValue(v); why != "" {
+		it.bad(field, why)
+		return false
+	}
+	return true
 }
 
 // id returns a required identifier: a string, or a number as written (CRMs send both).
@@ -136,6 +161,22 @@ func (it item) id(field string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		it.bad(field, "missing "+field)
+	} else if why := crm.CheckKey(s); why != "" {
+		it.bad(field, why)
+		return ""
+	}
+	return s
+}
+
+// key returns a string field that PostgreSQL indexes (an email, a company), bounded at
+// crm.MaxKeyBytes; as str otherwise.
+func (it item) key(field string) *string {
+	s := it.str(field)
+	if s != nil {
+		if why := crm.CheckKey(*s); why != "" {
+			it.bad(field, why)
+			return nil
+		}
 	}
 	return s
 }
@@ -158,27 +199,38 @@ func (it item) date(field string) (t *time.Time, present bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339, time.DateOnly} {
 		if d, err := time.Parse(layout, s); err == nil {
+			if why := crm.CheckDate(d, it.now); why != "" {
+				it.bad(field, why)
+				return nil, true
+			}
 			return &d, true
 		}
 	}
-	it.bad(field, fmt.Sprintf("cannot read date %q: use RFC 3339 (2024-03-05T14:30:00Z) or YYYY-MM-DD", s))
+	it.bad(field, fmt.Sprintf("cannot read date %s: use RFC 3339 (2024-03-05T14:30:00Z) or YYYY-MM-DD", crm.Quote(s)))
 	return nil, true
 }
 
-// attributes returns the attributes object as strings, the way a CSV holds them (the scoring
-// engine types columns itself over the whole data set): numbers as written, booleans as
-// true/false, null and "" as nil (missing).
-func (it item) attributes(field string) map[string]*string {
+// attributes returns the attributes object the way a CSV holds it (the scoring engine types
+// columns itself over the whole data set): set is a JSON object of the values as strings
+// (numbers as written, booleans as true/false), named every name the object has, null and ""
+// included (missing: the stored attribute goes). Built as JSON at once rather than as a map,
+// so a batch at the body's bound holds a few bytes an attribute, not a map entry.
+func (it item) attributes(field string) (set []byte, named []string) {
 	v, ok := it.fields[field]
 	if !ok || isNull(v) {
-		return nil
+		return nil, nil
 	}
 	var raw map[string]json.RawMessage
 	if v[0] != '{' || json.Unmarshal(v, &raw) != nil {
 		it.bad(field, "must be an object of strings, numbers or booleans")
-		return nil
+		return nil, nil
 	}
-	out := make(map[string]*string, len(raw))
+	if len(raw) > crm.MaxAttributes {
+		it.bad(field, fmt.Sprintf("%d attributes; a lead may have at most %d: send only the fields leadbot should score on",
+			len(raw), crm.MaxAttributes))
+		return nil, nil
+	}
+	values := map[string]string{}                     // by trimmed name: the last of " a" and "a" wins
 	for _, k := range slices.Sorted(maps.Keys(raw)) { // sorted: the same batch, the same answer
 		v := raw[k]
 		name := strings.TrimSpace(k)
@@ -186,11 +238,13 @@ func (it item) attributes(field string) map[string]*string {
 			it.bad(field, "an attribute has an empty name")
 			continue
 		}
+		if why := crm.CheckName(name); why != "" {
+			it.bad(field, "the name of attribute "+crm.Quote(name)+" "+why)
+			continue
+		}
 		var s string
 		switch {
 		case isNull(v):
-			out[name] = nil
-			continue
 		case v[0] == '"':
 			json.Unmarshal(v, &s)
 			s = strings.TrimSpace(s)
@@ -200,13 +254,24 @@ func (it item) attributes(field string) map[string]*string {
 			it.bad(field+"."+name, "must be a string, number, boolean or null")
 			continue
 		}
-		if s == "" {
-			out[name] = nil
-		} else {
-			out[name] = &s
+		if s != "" && !it.fits(field+"."+name, s) {
+			continue
 		}
+		values[name] = s
 	}
-	return out
+	named = slices.Sorted(maps.Keys(values))
+	set = append(make([]byte, 0, len(v)), '{')
+	for _, name := range named {
+		if values[name] == "" {
+			continue
+		}
+		if len(set) > 1 {
+			set = append(set, ',')
+		}
+		set = append(crm.AppendJSONString(set, name), ':')
+		set = crm.AppendJSONString(set, values[name])
+	}
+	return append(set, '}'), named
 }
 
 // amount returns an amount: a number, or a string as CRMs format it ("$1,234.50"); present is

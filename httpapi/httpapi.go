@@ -11,10 +11,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/leadbot/leadbot/store"
 )
@@ -43,12 +43,17 @@ type Deps struct {
 	Token   string
 	Log     *slog.Logger
 	Metrics Metrics
+	// RateLimit bounds each client's requests (zero: DefaultRateLimit).
+	RateLimit RateLimit
+	// Now is the clock (nil: time.Now): rate limits, and dates too far ahead to be true.
+	Now func() time.Time
 }
 
 // api serves the routes of one Deps.
 type api struct {
 	Deps
 	tokenSum [sha256.Size]byte
+	limit    *limiter
 }
 
 // New returns the handler of everything under /api/v1/, for mux.Handle("/api/v1/", h).
@@ -56,7 +61,10 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{Deps: d, tokenSum: sha256.Sum256([]byte(d.Token))}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	a := &api{Deps: d, tokenSum: sha256.Sum256([]byte(d.Token)), limit: newLimiter(d.RateLimit, d.Now)}
 	mux := http.NewServeMux()
 	mux.Handle("POST /api/v1/leads", a.route("leads", a.leads))
 	mux.Handle("POST /api/v1/outcomes", a.route("outcomes", a.outcomes))
@@ -99,19 +107,13 @@ func fail(status int, msg string, details ...Detail) response {
 // route wraps a handler with authentication, the JSON answer, the log line and the metric.
 func (a *api) route(name string, h func(http.ResponseWriter, *http.Request) response) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, ok := a.authorize(r)
-		if ok {
+		resp, ok := response{}, false
+		if allowed, wait := a.limit.allow(r); !allowed {
+			resp = a.limit.tooMany(wait)
+		} else if resp, ok = a.authorize(r); ok {
 			resp = h(w, r)
 		}
-		for k, v := range resp.header {
-			w.Header().Set(k, v)
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(resp.status)
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false) // "<LEADBOT_API_TOKEN>" stays readable
-		enc.Encode(resp.body)
+		writeJSON(w, resp)
 		if a.Metrics != nil {
 			a.Metrics.Webhook(name, resp.status)
 		}
@@ -177,7 +179,7 @@ func written(res store.BatchResult, err error) response {
 		for i, r := range res.Rejects {
 			details[i] = Detail{Index: r.Index, Field: r.Field, Message: r.Message}
 		}
-		return fail(http.StatusUnprocessableEntity, "nothing was written: some items refer to what leadbot does not know", details...)
+		return fail(http.StatusUnprocessableEntity, "nothing was written: some items refer to what leadbot does not know, or would grow a lead past its bounds; fix them and send the batch again", details...)
 	}
 	return response{status: http.StatusOK, body: Counts{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged}}
 }

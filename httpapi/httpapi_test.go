@@ -46,7 +46,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	m := &recorder{}
-	return &env{st: st, metrics: m, h: httpapi.New(httpapi.Deps{Store: st, Token: token, Metrics: m,
+	return &env{st: st, metrics: m, h: httpapi.New(httpapi.Deps{Store: st, Token: token, Metrics: m, RateLimit: httpapi.RateLimit{PerSecond: -1},
 		Log: slog.New(slog.DiscardHandler)})}
 }
 

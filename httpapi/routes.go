@@ -24,19 +24,20 @@ func (a *api) leads(w http.ResponseWriter, r *http.Request) response {
 	patches := make([]store.LeadPatch, len(items))
 	keys := make([]string, len(items))
 	for i, raw := range items {
-		it, ok := newItem(i, raw, leadFields, &details)
+		items[i] = nil // decoded once: let it go as the batch is read
+		it, ok := newItem(i, raw, leadFields, &details, a.Now())
 		if !ok {
 			continue
 		}
 		p := store.LeadPatch{
 			ExternalID: it.id("id"),
 			Name:       it.str("name"),
-			Company:    it.str("company"),
-			Email:      lower(it.str("email")),
-			OwnerEmail: lower(it.str("owner_email")),
+			Company:    it.key("company"),
+			Email:      lower(it.key("email")),
+			OwnerEmail: lower(it.key("owner_email")),
 			Source:     it.str("source"),
-			Attributes: it.attributes("attributes"),
 		}
+		p.Attributes, p.Named = it.attributes("attributes")
 		if s := it.str("status"); s != nil {
 			st := crm.LeadStatus(*s) // the CRM's many statuses, as a CSV import reads them
 			p.Status = &st
@@ -61,7 +62,7 @@ func (a *api) outcomes(w http.ResponseWriter, r *http.Request) response {
 	patches := make([]store.OutcomePatch, len(items))
 	keys := make([]string, len(items))
 	for i, raw := range items {
-		it, ok := newItem(i, raw, outcomeFields, &details)
+		it, ok := newItem(i, raw, outcomeFields, &details, a.Now())
 		if !ok {
 			continue
 		}

@@ -41,6 +41,11 @@ type ImportResult struct {
 	Rejects []leadbot.RowError
 	// Written is true when the transaction was committed.
 	Written bool
+	// Good is how many rows are fine: those imported, or, when bad rows stopped the import,
+	// those --skip-bad would import.
+	Good int
+
+	loaded int // the rows that reached the database, before its checks
 }
 
 // Imported is the number of good rows.
@@ -63,6 +68,7 @@ func (s *Store) importTx(ctx context.Context, opt ImportOptions, res *ImportResu
 			return err
 		}
 		res.Rejects = append(res.Rejects, bad...)
+		res.Good = res.loaded - len(bad)
 		slices.SortFunc(res.Rejects, func(a, b leadbot.RowError) int { return a.Line - b.Line })
 		if len(res.Rejects) > 0 && !opt.SkipBad {
 			return errHold
@@ -92,11 +98,11 @@ type item[T any] struct {
 }
 
 // copyRows streams rows into table through COPY. Bad rows (*leadbot.RowError) are collected into
-// rejects; any other error stops the import. The rows are read and parsed on a second
+// res.Rejects and the others counted; any other error stops the import. The rows are read and parsed on a second
 // goroutine, so that parsing the CSV and encoding COPY data overlap (the two halves cost about
 // the same).
 func copyRows[T any](ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows iter.Seq2[T, error],
-	rejects *[]leadbot.RowError, values func(T, []any)) error {
+	res *ImportResult, values func(T, []any)) error {
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
 	if err != nil {
 		return err
@@ -139,9 +145,10 @@ func copyRows[T any](ctx context.Context, tx *sqlx.Tx, table string, cols []stri
 				if !errors.As(it.err, &re) {
 					return it.err
 				}
-				*rejects = append(*rejects, *re)
+				res.Rejects = append(res.Rejects, *re)
 				continue
 			}
+			res.loaded++
 			values(it.row, args)
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
 				return fmt.Errorf("copy into %s: %w", table, err)
@@ -230,86 +237,6 @@ func setList(opt ImportOptions, target string, cols [][3]string) (set, changed s
 	return strings.Join(sets, ", "), "(" + strings.Join(old, ", ") + ",true) IS DISTINCT FROM (" + strings.Join(neu, ", ") + ",true)"
 }
 
-// ImportLeads upserts leads by external id. Owners are resolved by email among the reps
-// (import reps first); a lead whose owner is not a rep is a bad row, an empty owner is
-// unassigned. A lead that is already stored and has not changed is not written at all, so
-// importing the same file twice changes nothing, not even updated_at.
-func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[leadbot.LeadRecord, error], opt ImportOptions) (ImportResult, error) {
-	var res ImportResult
-	var attrs []string
-	if opt.Columns != nil {
-		attrs = opt.Columns.AttributeNames()
-	}
-	err := s.importTx(ctx, opt, &res,
-		func(tx *sqlx.Tx) error {
-			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_leads (
-				line int, external_id text, name text, company text, email text, owner_email text,
-				source text, status text, created_at timestamptz, attributes jsonb) ON COMMIT DROP`); err != nil {
-				return err
-			}
-			return copyRows(ctx, tx, "import_leads",
-				[]string{"line", "external_id", "name", "company", "email", "owner_email", "source", "status", "created_at", "attributes"},
-				rows, &res.Rejects, func(l leadbot.LeadRecord, a []any) {
-					a[0], a[1], a[2], a[3], a[4], a[5] = l.Line, l.ExternalID, l.Name, l.Company, l.Email, l.OwnerEmail
-					a[6], a[7], a[8], a[9] = l.Source, l.Status, nullTime(l.CreatedAt), l.Attributes
-				})
-		},
-		func(tx *sqlx.Tx) ([]leadbot.RowError, error) {
-			return rejectWhere(ctx, tx, opt.SkipBad, "import_leads", `
-				SELECT line, 'unknown owner ' || to_json(owner_email)::text || ' (not among the reps: import reps first, or leave it empty for unassigned)'
-				FROM import_leads i
-				WHERE owner_email <> '' AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.email = i.owner_email)
-				ORDER BY line`)
-		},
-		func(tx *sqlx.Tx) error {
-			set, changed := setList(opt, "l", [][3]string{
-				{"name", "name", "i.name"},
-				{"company", "company", "i.company"},
-				{"email", "email", "i.email"},
-				{"owner_email", "owner_id", "r.id"},
-				{"source", "source", "i.source"},
-				{"status", "status", "i.status"},
-				{"created_at", "created_at", "i.created_at"},
-			})
-			if set != "" {
-				set += ", "
-			}
-			// The attributes this file has a column for are replaced (a value that became
-			// missing goes away); the others are kept.
-			const newAttrs = `(l.attributes - $1::text[]) || i.attributes`
-			// Two statements rather than one INSERT … ON CONFLICT: the first import of a CRM is
-			// all new rows, and a plain INSERT skips the speculative insertion ON CONFLICT pays
-			// on every row. A lead inserted by someone else between the two (a webhook) makes
-			// this import fail whole, with nothing written; rerunning it then updates that lead.
-			upd := `WITH up AS (
-				UPDATE leads l SET ` + set + `attributes = ` + newAttrs + `, imported_at = now(), updated_at = now()
-				FROM import_leads i LEFT JOIN reps r ON r.email = i.owner_email AND i.owner_email <> ''
-				WHERE l.external_id = i.external_id AND (` + changed + ` OR ` + newAttrs + ` IS DISTINCT FROM l.attributes)
-				RETURNING 1)
-			SELECT count(*) FROM up`
-			if err := tx.QueryRowxContext(ctx, upd, pq.Array(attrs)).Scan(&res.Updated); err != nil {
-				return err
-			}
-			ins, err := tx.ExecContext(ctx, `
-				INSERT INTO leads (external_id, name, company, email, owner_id, source, status, created_at, attributes)
-				SELECT i.external_id, i.name, i.company, i.email, r.id, i.source, i.status, i.created_at, i.attributes
-				FROM import_leads i LEFT JOIN reps r ON r.email = i.owner_email AND i.owner_email <> ''
-				WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.external_id = i.external_id)`)
-			if err != nil {
-				return err
-			}
-			n, _ := ins.RowsAffected()
-			res.New = int(n)
-			var total int
-			if err := tx.GetContext(ctx, &total, `SELECT count(*) FROM import_leads`); err != nil {
-				return err
-			}
-			res.Unchanged = total - res.New - res.Updated
-			return nil
-		})
-	return res, err
-}
-
 // count reads (new, updated, total) from q into res.
 func (res *ImportResult) count(ctx context.Context, tx *sqlx.Tx, q string, args ...any) error {
 	var total int
@@ -331,7 +258,7 @@ func (s *Store) ImportOutcomes(ctx context.Context, rows iter.Seq2[leadbot.Outco
 				return err
 			}
 			return copyRows(ctx, tx, "import_outcomes", []string{"line", "lead_id", "outcome", "occurred_at", "amount"},
-				rows, &res.Rejects, func(o leadbot.OutcomeRecord, a []any) {
+				rows, &res, func(o leadbot.OutcomeRecord, a []any) {
 					a[0], a[1], a[2], a[3], a[4] = o.Line, o.LeadID, o.Outcome, o.OccurredAt, nullStr(o.Amount)
 				})
 		},

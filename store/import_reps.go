@@ -24,19 +24,21 @@ func (s *Store) ImportReps(ctx context.Context, rows iter.Seq2[leadbot.RepRecord
 			}
 			return copyRows(ctx, tx, "import_reps", []string{"line", "email", "name", "manager_email", "slack_user_id", "timezone",
 				"delivery_hour", "leads_per_day"},
-				rows, &res.Rejects, func(r leadbot.RepRecord, a []any) {
+				rows, &res, func(r leadbot.RepRecord, a []any) {
 					a[0], a[1], a[2], a[3], a[4], a[5] = r.Line, r.Email, r.Name, r.ManagerEmail, r.SlackUserID, r.Timezone
 					a[6], a[7] = nullInt(r.DeliveryHour, r.DeliveryHour >= 0), nullInt(r.LeadsPerDay, r.LeadsPerDay > 0)
 				})
 		},
-		func(tx *sqlx.Tx) ([]leadbot.RowError, error) { return checkReps(ctx, tx, opt.SkipBad) },
+		func(tx *sqlx.Tx) ([]leadbot.RowError, error) { return checkReps(ctx, tx, opt) },
 		func(tx *sqlx.Tx) error { return upsertReps(ctx, tx, opt, &res) })
 	return res, err
 }
 
-// checkReps finds unknown managers and Slack user ids that belong to someone else. With skip
-// it repeats until nothing more is dropped: a rep whose manager's row was bad is bad too.
-func checkReps(ctx context.Context, tx *sqlx.Tx, skip bool) ([]leadbot.RowError, error) {
+// checkReps finds Slack user ids that belong to someone else, managers who would manage
+// themselves through others (a cycle), and unknown managers. With SkipBad it repeats the last
+// until nothing more is dropped: a rep whose manager's row was bad is bad too.
+func checkReps(ctx context.Context, tx *sqlx.Tx, opt ImportOptions) ([]leadbot.RowError, error) {
+	skip := opt.SkipBad
 	var all []leadbot.RowError
 	bad, err := rejectWhere(ctx, tx, skip, "import_reps", `
 		SELECT line, reason FROM (
@@ -51,6 +53,13 @@ func checkReps(ctx context.Context, tx *sqlx.Tx, skip bool) ([]leadbot.RowError,
 		return nil, err
 	}
 	all = append(all, bad...)
+	if opt.has("manager_email") {
+		cycles, err := rejectWhere(ctx, tx, skip, "import_reps", managerCyclesSQL)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, cycles...)
+	}
 	for {
 		bad, err := rejectWhere(ctx, tx, skip, "import_reps", `
 			SELECT line, 'unknown manager ' || to_json(manager_email)::text || ' (neither a rep already nor in this file)'
@@ -68,6 +77,30 @@ func checkReps(ctx context.Context, tx *sqlx.Tx, skip bool) ([]leadbot.RowError,
 		}
 	}
 }
+
+// managerCyclesSQL finds the reps of the file who would be their own manager through others once
+// it is imported (A manages B, B manages A), naming the cycle. The chain is the file's manager
+// for the reps it has and the stored one for the others; a walk stops at a rep it has seen, so
+// it ends on any chain. Its rows are (line, reason).
+const managerCyclesSQL = `
+	WITH RECURSIVE edges AS (
+		SELECT email, NULLIF(manager_email, '') AS manager FROM import_reps
+		UNION ALL
+		SELECT r.email, m.email FROM reps r JOIN reps m ON m.id = r.manager_id
+		WHERE NOT EXISTS (SELECT 1 FROM import_reps i WHERE i.email = r.email)
+	), walk AS (
+		SELECT e.email AS start, e.manager AS at, ARRAY[e.email] AS path
+		FROM edges e WHERE e.manager IS NOT NULL
+		UNION ALL
+		SELECT w.start, e.manager, w.path || e.email
+		FROM walk w JOIN edges e ON e.email = w.at
+		WHERE e.manager IS NOT NULL AND w.at <> w.start AND NOT e.email = ANY(w.path)
+	)
+	SELECT i.line, 'manager cycle ' || array_to_string(w.path || w.at, ' → ')
+		|| ': nobody can manage, directly or through others, their own manager; fix manager_email on one of these rows'
+	FROM walk w JOIN import_reps i ON i.email = w.start
+	WHERE w.at = w.start
+	ORDER BY i.line`
 
 func upsertReps(ctx context.Context, tx *sqlx.Tx, opt ImportOptions, res *ImportResult) error {
 	set, changed := setList(opt, "r", [][3]string{

@@ -3,13 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/leadbot/leadbot/crm"
 )
 
 // LeadPatch is one lead as a CRM webhook sends it. A nil field was not in the payload: on update
@@ -26,9 +27,12 @@ type LeadPatch struct {
 	// CreatedAt is written when SetCreatedAt is true; nil then clears it.
 	CreatedAt    *time.Time
 	SetCreatedAt bool
-	// Attributes replace the stored attributes of the same names; a nil value removes one
-	// (missing is information, kept as absence); attributes not named are kept.
-	Attributes map[string]*string
+	// Attributes is a JSON object of string values that replace the stored attributes of the
+	// same names (nil: none); Named lists every name the patch has, those without a value too:
+	// a stored attribute named but not set is removed (missing is information, kept as
+	// absence). Attributes not named are kept.
+	Attributes []byte
+	Named      []string
 }
 
 // OutcomePatch is one outcome as a CRM webhook sends it, for the lead with that external id.
@@ -80,10 +84,13 @@ func (s *Store) UpsertLeadBatch(ctx context.Context, leads []LeadPatch) (BatchRe
 		if len(res.Rejects) > 0 {
 			return errHold
 		}
-		for _, l := range leads {
-			if err := upsertLeadPatch(ctx, tx, l, owners, &res); err != nil {
+		for i, l := range leads {
+			if err := upsertLeadPatch(ctx, tx, i, l, owners, &res); err != nil {
 				return fmt.Errorf("lead %q: %w", l.ExternalID, err)
 			}
+		}
+		if len(res.Rejects) > 0 {
+			return errHold // a lead grew past the bound: nothing of the batch is written
 		}
 		return nil
 	})
@@ -122,20 +129,18 @@ const leadPatchSQL = `
 	       CASE WHEN $8 THEN $7::bigint ELSE l.owner_id END,
 	       CASE WHEN $10 THEN $9::timestamptz ELSE l.created_at END,
 	       (l.attributes - $12::text[]) || $11::jsonb)
-	RETURNING xmax = 0`
+	RETURNING xmax = 0, (SELECT count(*) FROM jsonb_object_keys(l.attributes))`
 
-func upsertLeadPatch(ctx context.Context, tx *sqlx.Tx, l LeadPatch, owners map[string]int64, res *BatchResult) error {
-	set := map[string]string{}
-	named := make([]string, 0, len(l.Attributes))
-	for k, v := range l.Attributes {
-		named = append(named, k)
-		if v != nil {
-			set[k] = *v
-		}
+// upsertLeadPatch writes patch i. A lead whose attributes, merged with those stored, pass
+// crm.MaxAttributes is a reject: each request is bounded, and so is what requests add up to.
+func upsertLeadPatch(ctx context.Context, tx *sqlx.Tx, i int, l LeadPatch, owners map[string]int64, res *BatchResult) error {
+	attrs := l.Attributes
+	if attrs == nil {
+		attrs = []byte("{}")
 	}
-	attrs, err := json.Marshal(set)
-	if err != nil {
-		return err
+	named := l.Named
+	if named == nil {
+		named = []string{}
 	}
 	var owner *int64
 	if l.OwnerEmail != nil && *l.OwnerEmail != "" {
@@ -143,8 +148,15 @@ func upsertLeadPatch(ctx context.Context, tx *sqlx.Tx, l LeadPatch, owners map[s
 		owner = &id
 	}
 	var inserted bool
-	err = tx.QueryRowxContext(ctx, leadPatchSQL, l.ExternalID, l.Name, l.Company, l.Email, l.Source, l.Status,
-		owner, l.OwnerEmail != nil, l.CreatedAt, l.SetCreatedAt, attrs, pq.Array(named)).Scan(&inserted)
+	var n int
+	err := tx.QueryRowxContext(ctx, leadPatchSQL, l.ExternalID, l.Name, l.Company, l.Email, l.Source, l.Status,
+		owner, l.OwnerEmail != nil, l.CreatedAt, l.SetCreatedAt, attrs, pq.Array(named)).Scan(&inserted, &n)
+	if err == nil && n > crm.MaxAttributes {
+		res.Rejects = append(res.Rejects, BatchReject{Index: i, Field: "attributes", Message: fmt.Sprintf(
+			"with the attributes already stored the lead would have %d; a lead may have at most %d: send null for those it no longer has",
+			n, crm.MaxAttributes)})
+		return nil
+	}
 	return countUpsert(err, inserted, res)
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/leadbot/leadbot"
 	"github.com/leadbot/leadbot/crm"
 	"github.com/leadbot/leadbot/store"
 )
@@ -120,7 +118,7 @@ func parseImport(a *app, args []string) (importJob, error) {
 // readOptions turns the flags into how the file is read. Column renames merge three sources,
 // later ones winning: import.columns in LEADBOT_CONFIG, the -mapping file, then -map.
 func (a *app) readOptions(kind crm.Kind, flags importFlags) (crm.Options, error) {
-	opt := crm.Options{Missing: a.cfg.File.Import.Missing, Formats: a.cfg.File.Import.DateFormats}
+	opt := crm.Options{Missing: a.cfg.File.Import.Missing, Formats: a.cfg.File.Import.DateFormats, Now: time.Now()}
 	var err error
 	if opt.DateOrder, err = crm.ParseDateOrder(*flags.dateOrder); err != nil {
 		return opt, err
@@ -184,7 +182,7 @@ func (a *app) report(path string, kind crm.Kind, d crm.Dialect, res store.Import
 	}
 	if len(res.Rejects) > 0 && !opt.SkipBad {
 		return fmt.Errorf("%s bad rows in %s, nothing was written: fix these rows, or rerun with --skip-bad to import the %s good ones and write the bad ones to %s",
-			thousands(len(res.Rejects)), path, thousands(res.Imported()), rejectsPath(path))
+			thousands(len(res.Rejects)), path, thousands(res.Good), rejectsPath(path))
 	}
 	if len(res.Rejects) > 0 && !opt.DryRun {
 		rp := rejectsPath(path)
@@ -277,66 +275,6 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-// writeRejects reads the file again and copies the records on the rejected lines to rp, in the
-// file's own dialect, with two more columns: line and reason. Reading twice keeps memory flat:
-// only the bad rows' lines are held, never the file.
-func writeRejects(path, rp string, d crm.Dialect, rejects []leadbot.RowError) error {
-	why := make(map[int]string, len(rejects))
-	for _, e := range rejects {
-		why[e.Line] = e.Reason
-	}
-	in, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(rp)
-	if err != nil {
-		return err
-	}
-	defer out.Close()
-	if d.BOM {
-		out.WriteString("\uFEFF")
-	}
-	w := csv.NewWriter(out)
-	w.Comma, w.UseCRLF = d.Comma, d.CRLF
-	br := newBufReader(in)
-	if _, err := crm.Sniff(br); err != nil {
-		return err
-	}
-	cr := crm.NewCSVReader(br, d)
-	header, err := cr.Read()
-	if err != nil {
-		return err
-	}
-	width := len(header)
-	w.Write(append(header, "line", "reason"))
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		var line int
-		var pe *csv.ParseError
-		switch {
-		case errors.As(err, &pe):
-			line, rec = pe.StartLine, make([]string, width) // nothing usable was read
-		case err != nil:
-			return err
-		default:
-			line, _ = cr.FieldPos(0)
-		}
-		if reason, ok := why[line]; ok {
-			w.Write(append(rec, fmt.Sprint(line), reason))
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	return out.Close()
 }
 
 // progress shows how the import goes until stop is called: a line redrawn on stderr when it is

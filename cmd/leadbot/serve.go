@@ -8,12 +8,10 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/handlers"
-	"github.com/leadbot/leadbot/httpapi"
 	"github.com/leadbot/leadbot/internal/metrics"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/store"
@@ -81,15 +79,17 @@ type server struct {
 	closeErr  error
 
 	// Set by start's steps, in this order.
-	ln      net.Listener
-	base    string // http://host:port of ln
-	mux     *http.ServeMux
-	metrics *metrics.Metrics
-	target  slackTarget
-	sb      *sandbox.Workspace // nil with Slack tokens
-	rt      *runtime
-	sched   *bot.Scheduler
-	ready   chan struct{} // closed once rt and sched are set: the sandbox's buttons wait for it
+	ln         net.Listener
+	base       string       // http://host:port of ln
+	metricsLn  net.Listener // LEADBOT_METRICS_ADDR's, or nil
+	mux        *http.ServeMux
+	metricsMux *http.ServeMux // mux, or metricsLn's own
+	metrics    *metrics.Metrics
+	target     slackTarget
+	sb         *sandbox.Workspace // nil with Slack tokens
+	rt         *runtime
+	sched      *bot.Scheduler
+	ready      chan struct{} // closed once rt and sched are set: the sandbox's buttons wait for it
 }
 
 // component is a running part of the server and how to stop it.
@@ -191,57 +191,6 @@ func (s *server) spawn(fn func() error) (join func() error) {
 	return func() error { return <-done }
 }
 
-// listen takes LEADBOT_HTTP_ADDR first: the sandbox's URLs and, in sandbox mode, the bot's Web API
-// base are the listener's address (port 0 picks one), so it must exist before they do. Until
-// serveHTTP, connections wait in the backlog: a browser opened while the demo is seeded gets the
-// page once the workspace matches the database.
-func (s *server) listen() error {
-	ln, err := net.Listen("tcp", s.a.cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on LEADBOT_HTTP_ADDR %s: %w (is another leadbot running? set LEADBOT_HTTP_ADDR to a free port)", s.a.cfg.HTTPAddr, err)
-	}
-	s.ln, s.base = ln, "http://"+ln.Addr().String()
-	s.started("listener", func() error {
-		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) { // Shutdown closed it
-			return err
-		}
-		return nil
-	}, "addr", ln.Addr().String())
-	return nil
-}
-
-// routes mounts the health, metrics and webhook handlers; nothing runs yet. The metrics start
-// with the champion's version, so /metrics names the model before the first retrain.
-func (s *server) routes() error {
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.metrics = metrics.New()
-	if c, err := s.st.Champion(s.ctx); err == nil {
-		s.metrics.ModelVersion(c.Version)
-	}
-	s.mux.Handle("GET /metrics", s.metrics.Handler())
-	s.mux.Handle("/api/v1/", httpapi.New(httpapi.Deps{Store: s.st, Token: s.a.cfg.File.APIToken,
-		Log: s.a.log.With("component", "webhooks"), Metrics: s.metrics}))
-	if s.a.cfg.File.APIToken == "" {
-		s.a.log.Info("the CRM webhook API (/api/v1/) is off: set LEADBOT_API_TOKEN to turn it on")
-	}
-	s.target = s.a.slackFor()
-	return nil
-}
-
-// readyz answers 200 while the database answers: a replica that lost it should get no traffic.
-func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
-	pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.st.Ping(pctx); err != nil {
-		s.a.log.Warn("readiness check failed", "err", err)
-		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-		return
-	}
-	w.Write([]byte("ok\n"))
-}
-
 // startSandbox, when no Slack tokens are set, mounts a sandbox workspace on the HTTP server and
 // makes it match the database (seeding the demo into an empty one) before anything is served, so
 // the page never shows a workspace the database disagrees with. The bot's Slack becomes this
@@ -262,29 +211,6 @@ func (s *server) startSandbox() error {
 	s.mux.Handle("/{$}", h)      // the sandbox page
 	s.target.apiURL = s.base + "/api/"
 	return s.a.prepareSandbox(s.ctx, s.st, sb)
-}
-
-// serveHTTP starts answering on the listener. Requests run under a context that ends when the
-// HTTP server stops: Shutdown lets them finish for up to 10 s, then the stragglers are cancelled,
-// before the database closes under them.
-func (s *server) serveHTTP() error {
-	reqCtx, cancelRequests := context.WithCancel(context.WithoutCancel(s.ctx))
-	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return reqCtx }}
-	join := s.spawn(func() error {
-		if err := srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("HTTP server: %w", err)
-		}
-		return nil
-	})
-	s.started("http", func() error {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
-		defer cancel()
-		err := srv.Shutdown(sctx)
-		cancelRequests()
-		return errors.Join(err, join())
-	})
-	return nil
 }
 
 // wire builds the rep loop (Slack client, sender, handlers, router) that the scheduler's jobs and
