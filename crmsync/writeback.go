@@ -184,7 +184,7 @@ func (s *Salesforce) writeBack(ctx context.Context, opt Options, st *Stats) erro
 	if opt.DryRun || len(unchanged) == 0 {
 		return nil
 	}
-	return s.Store.RecordWriteback(ctx, sfSystem, s.Now(), unchanged)
+	return s.Store.RecordWriteback(ctx, sfSystem, unchanged)
 }
 
 func (s *Salesforce) flushWrites(ctx context.Context, batch []salesforce.Record, pending []store.Written, opt Options, st *Stats) error {
@@ -208,5 +208,5 @@ func (s *Salesforce) flushWrites(ctx context.Context, batch []salesforce.Record,
 		}
 		st.Written++
 	}
-	return s.Store.RecordWriteback(ctx, sfSystem, s.Now(), pending)
+	return s.Store.RecordWriteback(ctx, sfSystem, pending)
 }

@@ -178,7 +178,9 @@ type Written struct {
 
 // RecordWriteback stores a batch's results in one statement: a success replaces the fields
 // written; a failure keeps them and records the error, so the next run sends the lead again.
-func (s *Store) RecordWriteback(ctx context.Context, system string, at time.Time, rs []Written) error {
+// The time written is the database's, as the scores' scored_at is, so that "scored since" compares
+// one clock.
+func (s *Store) RecordWriteback(ctx context.Context, system string, rs []Written) error {
 	ids, fields, errs := make([]int64, len(rs)), make([]string, len(rs)), make([]string, len(rs))
 	for i, r := range rs {
 		ids[i], errs[i] = r.LeadID, r.Error
@@ -190,15 +192,15 @@ func (s *Store) RecordWriteback(ctx context.Context, system string, at time.Time
 	return translate("RecordWriteback", s.Tx(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO crm_writeback AS w (system, lead_id, fields, written_at, attempts, last_error)
-			SELECT $1, u.id, CASE WHEN u.err = '' THEN u.fields::jsonb ELSE '{}' END, CASE WHEN u.err = '' THEN $2::timestamptz END,
+			SELECT $1, u.id, CASE WHEN u.err = '' THEN u.fields::jsonb ELSE '{}' END, CASE WHEN u.err = '' THEN now() END,
 				CASE WHEN u.err = '' THEN 0 ELSE 1 END, u.err
-			FROM unnest($3::bigint[], $4::text[], $5::text[]) AS u (id, fields, err)
+			FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u (id, fields, err)
 			ON CONFLICT (system, lead_id) DO UPDATE SET
 				fields = CASE WHEN EXCLUDED.last_error = '' THEN EXCLUDED.fields ELSE w.fields END,
 				written_at = CASE WHEN EXCLUDED.last_error = '' THEN EXCLUDED.written_at ELSE w.written_at END,
 				attempts = CASE WHEN EXCLUDED.last_error = '' THEN 0 ELSE w.attempts + 1 END,
 				last_error = EXCLUDED.last_error`,
-			system, at, pq.Array(ids), pq.Array(fields), pq.Array(errs))
+			system, pq.Array(ids), pq.Array(fields), pq.Array(errs))
 		return err
 	}))
 }

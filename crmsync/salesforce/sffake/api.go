@@ -181,6 +181,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.updates += len(body.Records)
+	s.lastUpdate = body.Records
 	results := make([]map[string]any, len(body.Records))
 	for i, rec := range body.Records {
 		results[i] = s.updateOne(rec)
@@ -232,4 +233,11 @@ func (s *Server) Updated() int {
 	s.org.mu.Lock()
 	defer s.org.mu.Unlock()
 	return s.updates
+}
+
+// LastUpdate returns the records of the last composite update as sent (attributes, id, fields).
+func (s *Server) LastUpdate() []map[string]any {
+	s.org.mu.Lock()
+	defer s.org.mu.Unlock()
+	return s.lastUpdate
 }

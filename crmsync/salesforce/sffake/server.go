@@ -31,15 +31,16 @@ type Server struct {
 	opt Options
 	org *org
 
-	calls    atomic.Int64 // API calls answered (token requests excluded)
-	tokens   atomic.Int64 // tokens issued
-	used     int          // against DailyMax; guarded by org.mu
-	session  string       // the current access token; guarded by org.mu
-	faults   []fault
-	recFails map[string]string // record id → "CODE: message" for the next update
-	locators map[string]*locator
-	seqLoc   int
-	updates  int
+	calls      atomic.Int64 // API calls answered (token requests excluded)
+	tokens     atomic.Int64 // tokens issued
+	used       int          // against DailyMax; guarded by org.mu
+	session    string       // the current access token; guarded by org.mu
+	faults     []fault
+	recFails   map[string]string // record id → "CODE: message" for the next update
+	locators   map[string]*locator
+	seqLoc     int
+	updates    int
+	lastUpdate []map[string]any
 }
 
 type fault struct {
