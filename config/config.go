@@ -50,6 +50,7 @@ type File struct {
 	// Teams sets where each team's daily digest goes; a team is a manager and the reps who
 	// report to them. Teams not listed get DMs.
 	Teams []TeamConfig `yaml:"teams"`
+	CRM   CRMConfig    `yaml:"crm"` // CRM sync (config/crm.go)
 }
 
 // TeamConfig is one team's digest delivery.
@@ -178,6 +179,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if t := secret(getenv, "LEADBOT_API_TOKEN"); t != "" {
 		c.File.APIToken = t
 	}
+	fileErrs = append(fileErrs, c.File.CRM.readCRM(getenv)...)
 	if len(fileErrs) > 0 {
 		return c, errors.Join(fileErrs...)
 	}
