@@ -204,3 +204,49 @@ func (s *Store) RecordWriteback(ctx context.Context, system string, rs []Written
 		return err
 	}))
 }
+
+// HotCandidates returns the open leads, owned by a rep, that arrived or changed within window
+// and were scored at least hot since: those a "hot now" DM is for. Leads already alerted,
+// judged, or with an outcome are left out.
+func (s *Store) HotCandidates(ctx context.Context, window time.Duration, hot float64) ([]leadbot.Lead, error) {
+	var ls []leadbot.Lead
+	err := s.db.SelectContext(ctx, &ls, `
+		SELECT l.id, l.external_id, l.name, l.company, l.account, l.email, l.owner_id, l.source, l.status,
+			l.created_at, l.attributes, l.score, l.score_model, l.scored_at, l.imported_at, l.updated_at FROM leads l
+		WHERE l.owner_id IS NOT NULL AND l.status = 'open' AND l.score >= $2
+		  AND l.updated_at >= now() - make_interval(secs => $1::float8) AND l.scored_at >= l.updated_at
+		  AND NOT EXISTS (SELECT 1 FROM hot_alerts h WHERE h.lead_id = l.id AND h.status <> 'failed')
+		  AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)
+		  AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id AND f.undone_at IS NULL)
+		ORDER BY l.score DESC, l.id`, window.Seconds(), hot)
+	return ls, translate("HotCandidates", err)
+}
+
+// ReserveHotAlert records that lead is to be sent hot to rep on the rep's local day, before it
+// is sent; it refuses (false) a lead already reserved and a rep who has had perDay today. An alert
+// that failed to send is reserved again.
+func (s *Store) ReserveHotAlert(ctx context.Context, leadID, repID int64, day time.Time, perDay int) (bool, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `
+		WITH ins AS (
+			INSERT INTO hot_alerts (lead_id, rep_id, day)
+			SELECT $1, $2, $3 WHERE (SELECT count(*) FROM hot_alerts WHERE rep_id = $2 AND day = $3 AND status <> 'failed') < $4
+			ON CONFLICT (lead_id) DO UPDATE SET status = 'pending', last_error = '', day = EXCLUDED.day
+			WHERE hot_alerts.status = 'failed'
+			RETURNING 1)
+		SELECT count(*) FROM ins`, leadID, repID, day, perDay)
+	return n == 1, translate("ReserveHotAlert", err)
+}
+
+// MarkHotAlert records how a reserved alert went: sent (with its message) or failed.
+func (s *Store) MarkHotAlert(ctx context.Context, leadID int64, channel, ts, errText string) error {
+	status := "sent"
+	if errText != "" {
+		status = "failed"
+	}
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE hot_alerts SET status = $2, channel = $3, message_ts = $4, last_error = $5,
+			sent_at = CASE WHEN $2 = 'sent' THEN now() END
+		WHERE lead_id = $1`, leadID, status, channel, ts, errText)
+	return translate("MarkHotAlert", err)
+}
