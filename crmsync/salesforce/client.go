@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,6 +60,8 @@ type Client struct {
 	now     func() time.Time
 	retries int
 
+	calls atomic.Int64
+
 	mu   sync.Mutex
 	tok  token
 	used int
@@ -100,6 +103,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// Calls is how many API calls the client has sent (token requests excluded).
+func (c *Client) Calls() int64 { return c.calls.Load() }
 
 // Usage is the org's API usage as the last answer's Sforce-Limit-Info stated it (0, 0 before any).
 func (c *Client) Usage() (used, max int) {
@@ -223,6 +229,7 @@ func (c *Client) send(ctx context.Context, t token, method, path string, payload
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	c.calls.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("salesforce %s %s: %w", method, path, err)
