@@ -13,7 +13,7 @@ import (
 func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	s.org.mu.Lock()
 	defer s.org.mu.Unlock()
-	if r.Header.Get("Authorization") != "Bearer "+s.session || s.session == "" || s.session == "expired" {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); !ok || !s.sessions[tok] {
 		apiError(w, http.StatusUnauthorized, "INVALID_SESSION_ID", "Session expired or invalid")
 		return
 	}

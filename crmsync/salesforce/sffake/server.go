@@ -31,10 +31,10 @@ type Server struct {
 	opt Options
 	org *org
 
-	calls      atomic.Int64 // API calls answered (token requests excluded)
-	tokens     atomic.Int64 // tokens issued
-	used       int          // against DailyMax; guarded by org.mu
-	session    string       // the current access token; guarded by org.mu
+	calls      atomic.Int64    // API calls answered (token requests excluded)
+	tokens     atomic.Int64    // tokens issued
+	used       int             // against DailyMax; guarded by org.mu
+	sessions   map[string]bool // the valid access tokens; guarded by org.mu
 	faults     []fault
 	recFails   map[string]string // record id → "CODE: message" for the next update
 	locators   map[string]*locator
@@ -65,7 +65,7 @@ func Start(opt Options) *Server {
 	if opt.Start.IsZero() {
 		opt.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	s := &Server{opt: opt, org: newOrg(opt.Start), recFails: map[string]string{}, locators: map[string]*locator{}}
+	s := &Server{opt: opt, org: newOrg(opt.Start), recFails: map[string]string{}, locators: map[string]*locator{}, sessions: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /services/oauth2/token", s.token)
 	mux.HandleFunc("/services/data/{version}/{rest...}", s.api)
@@ -132,11 +132,12 @@ func (s *Server) FailRecord(id, statusCode string) {
 	s.recFails[id] = statusCode
 }
 
-// ExpireSession invalidates the access token issued: the next call answers 401 INVALID_SESSION_ID.
+// ExpireSession invalidates every access token issued: the next call answers 401
+// INVALID_SESSION_ID, as after a session timeout or a revoked token.
 func (s *Server) ExpireSession() {
 	s.org.mu.Lock()
 	defer s.org.mu.Unlock()
-	s.session = "expired"
+	clear(s.sessions)
 }
 
 // SetUsage sets the org's API usage today (other integrations' calls count too).
@@ -179,7 +180,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	n := s.tokens.Add(1)
 	tok := fmt.Sprintf("00Dfake!token%d", n)
 	s.org.mu.Lock()
-	s.session = tok
+	s.sessions[tok] = true
 	s.org.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]string{
 		"access_token": tok, "instance_url": s.URL, "id": s.URL + "/id/00Dfake/005fake", "token_type": "Bearer",
