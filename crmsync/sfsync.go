@@ -129,44 +129,69 @@ func (s *Salesforce) soql(ctx context.Context, object string, fields []string, f
 }
 
 // pull runs the query and hands the records to flush in chunks, advancing the cursor after each
-// one; on a budget stop what arrived is flushed first.
+// one; on a budget stop what arrived is flushed first. The next pages are fetched while a chunk
+// is imported (a goroutine of the call's own, stopped and waited for before pull returns), so
+// the CRM's answers and PostgreSQL's writes overlap instead of taking turns.
 func (s *Salesforce) pull(ctx context.Context, object string, fields []string, opt Options, st *Stats,
 	flush func([]salesforce.Record) error) error {
 	q, err := s.soql(ctx, object, fields, opt.Full)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	pages := make(chan []salesforce.Record, 4)
+	done := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		done <- s.Client.Query(ctx, q, salesforce.QueryOptions{All: true, BatchSize: s.Config.BatchSize}, func(rs []salesforce.Record) error {
+			select {
+			case pages <- rs:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	defer func() {
+		cancel()
+		for range pages { // let the fetcher see the cancellation and end
+		}
+	}()
 	var buf []salesforce.Record
-	doFlush := func() error {
-		if len(buf) == 0 {
-			return nil
-		}
-		if err := flush(buf); err != nil {
-			return err
-		}
-		last := parseSFTime(buf[len(buf)-1].String("SystemModstamp"))
-		buf = buf[:0]
-		if opt.DryRun || last.IsZero() {
-			return nil
-		}
-		s.Metrics.lag(sfSystem, object, s.Now().Sub(last))
-		return s.Store.AdvanceCRMCursor(ctx, sfSystem, object, last)
-	}
-	err = s.Client.Query(ctx, q, salesforce.QueryOptions{All: true, BatchSize: s.Config.BatchSize}, func(rs []salesforce.Record) error {
+	for rs := range pages {
 		st.Pulled += len(rs)
 		buf = append(buf, rs...)
 		if len(buf) >= s.chunk {
-			return doFlush()
+			if err := s.flushChunk(ctx, object, buf, opt, flush); err != nil {
+				return err
+			}
+			buf = buf[:0]
 		}
-		return nil
-	})
-	if ferr := doFlush(); ferr != nil {
-		return ferr
 	}
-	if err == nil && len(buf) == 0 {
+	qerr := <-done
+	if err := s.flushChunk(ctx, object, buf, opt, flush); err != nil {
+		return err
+	}
+	if qerr == nil && len(buf) == 0 {
 		s.Metrics.lag(sfSystem, object, 0)
 	}
-	return err
+	return qerr
+}
+
+// flushChunk imports a chunk and moves object's cursor to its newest record.
+func (s *Salesforce) flushChunk(ctx context.Context, object string, buf []salesforce.Record, opt Options, flush func([]salesforce.Record) error) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	if err := flush(buf); err != nil {
+		return err
+	}
+	last := parseSFTime(buf[len(buf)-1].String("SystemModstamp"))
+	if opt.DryRun || last.IsZero() {
+		return nil
+	}
+	s.Metrics.lag(sfSystem, object, s.Now().Sub(last))
+	return s.Store.AdvanceCRMCursor(ctx, sfSystem, object, last)
 }
 
 // parseSFTime reads a Salesforce datetime (2026-01-02T03:04:05.000+0000).
