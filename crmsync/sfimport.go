@@ -41,25 +41,31 @@ func (s *Salesforce) header() []string {
 // very validation and mapping a CSV row does (dates, emails, statuses, missing values, the
 // "A + B" joins). It returns the line each record starts on, for reporting rejects by CRM id.
 func (s *Salesforce) asFile(rs []salesforce.Record) (*crm.File, map[int]string, error) {
-	h := s.header()
+	return renderCSV(s.header(), len(rs), func(i int, f string) string { return rs[i].String(f) },
+		func(i int) string { return rs[i].String("Id") }, s.Config.Mapping, s.Config.Missing)
+}
+
+// renderCSV writes n records as a CSV file with header (get reads a record's field) and opens it
+// as the import does; the map gives each record's line and CRM id.
+func renderCSV(header []string, n int, get func(i int, field string) string, id func(i int) string, m crm.Mapping, missing []string) (*crm.File, map[int]string, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(h)
+	_ = w.Write(header)
 	w.Flush()
 	line := 2
-	ids := make(map[int]string, len(rs))
-	row := make([]string, len(h))
-	for _, r := range rs {
-		for i, f := range h {
-			row[i] = r.String(f)
+	ids := make(map[int]string, n)
+	row := make([]string, len(header))
+	for i := range n {
+		for j, f := range header {
+			row[j] = get(i, f)
 		}
 		start := buf.Len()
 		_ = w.Write(row)
 		w.Flush()
-		ids[line] = r.String("Id")
+		ids[line] = id(i)
 		line += bytes.Count(buf.Bytes()[start:], []byte{'\n'})
 	}
-	f, err := crm.Open(&buf, crm.Leads, crm.Options{Mapping: s.Config.Mapping, Missing: s.Config.Missing})
+	f, err := crm.Open(&buf, crm.Leads, crm.Options{Mapping: m, Missing: missing})
 	return f, ids, err
 }
 
@@ -115,7 +121,12 @@ func (s *Salesforce) closeDeleted(ctx context.Context, gone []salesforce.Record,
 	for i, r := range gone {
 		ids[i] = r.String("Id")
 	}
-	known, err := s.Store.LeadOutcomesByExternalID(ctx, ids)
+	return closeLeads(ctx, s.Store, ids, opt, st)
+}
+
+// closeLeads closes the stored leads among ids (deleted, merged away or archived in the CRM).
+func closeLeads(ctx context.Context, db *store.Store, ids []string, opt Options, st *Stats) error {
+	known, err := db.LeadOutcomesByExternalID(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -125,7 +136,10 @@ func (s *Salesforce) closeDeleted(ctx context.Context, gone []salesforce.Record,
 			recs = append(recs, leadbot.LeadRecord{Line: i + 1, ExternalID: id, Status: "closed", Attributes: "{}"})
 		}
 	}
-	res, err := s.Store.ImportLeads(ctx, seq(recs), store.ImportOptions{Columns: statusOnly{}, SkipBad: true, DryRun: opt.DryRun})
+	if len(recs) == 0 {
+		return nil
+	}
+	res, err := db.ImportLeads(ctx, seq(recs), store.ImportOptions{Columns: statusOnly{}, SkipBad: true, DryRun: opt.DryRun})
 	st.Deleted += res.Updated
 	return err
 }
@@ -181,6 +195,12 @@ func (s *Salesforce) leadOutcomes(ctx context.Context, live []salesforce.Record,
 }
 
 func (s *Salesforce) importOutcomes(ctx context.Context, recs []leadbot.OutcomeRecord, object string, opt Options, st *Stats) error {
+	return importOutcomes(ctx, s.Store, recs, object, opt, st)
+}
+
+// importOutcomes imports outcome records through the CSV import's upsert, reporting rejects by
+// the lead's CRM id.
+func importOutcomes(ctx context.Context, db *store.Store, recs []leadbot.OutcomeRecord, object string, opt Options, st *Stats) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -189,7 +209,7 @@ func (s *Salesforce) importOutcomes(ctx context.Context, recs []leadbot.OutcomeR
 		recs[i].Line = i + 1
 		ids[i+1] = recs[i].LeadID
 	}
-	res, err := s.Store.ImportOutcomes(ctx, seq(recs), store.ImportOptions{SkipBad: true, DryRun: opt.DryRun})
+	res, err := db.ImportOutcomes(ctx, seq(recs), store.ImportOptions{SkipBad: true, DryRun: opt.DryRun})
 	if err != nil {
 		return err
 	}

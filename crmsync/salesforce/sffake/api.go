@@ -40,6 +40,11 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rest := r.PathValue("rest")
+	endpoint, _, _ := strings.Cut(rest, "/")
+	if strings.HasPrefix(rest, "composite/") {
+		endpoint = rest
+	}
+	s.byEndpoint[endpoint]++
 	switch {
 	case r.Method == http.MethodGet && (rest == "query" || rest == "queryAll"):
 		s.query(w, r, rest == "queryAll", v)
@@ -240,4 +245,12 @@ func (s *Server) LastUpdate() []map[string]any {
 	s.org.mu.Lock()
 	defer s.org.mu.Unlock()
 	return s.lastUpdate
+}
+
+// CallsTo is how many API calls reached endpoint: query, queryAll, composite/sobjects, sobjects,
+// limits.
+func (s *Server) CallsTo(endpoint string) int {
+	s.org.mu.Lock()
+	defer s.org.mu.Unlock()
+	return s.byEndpoint[endpoint]
 }

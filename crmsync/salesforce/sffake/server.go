@@ -41,6 +41,7 @@ type Server struct {
 	seqLoc     int
 	updates    int
 	lastUpdate []map[string]any
+	byEndpoint map[string]int
 }
 
 type fault struct {
@@ -65,7 +66,7 @@ func Start(opt Options) *Server {
 	if opt.Start.IsZero() {
 		opt.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	s := &Server{opt: opt, org: newOrg(opt.Start), recFails: map[string]string{}, locators: map[string]*locator{}, sessions: map[string]bool{}}
+	s := &Server{opt: opt, org: newOrg(opt.Start), recFails: map[string]string{}, locators: map[string]*locator{}, sessions: map[string]bool{}, byEndpoint: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /services/oauth2/token", s.token)
 	mux.HandleFunc("/services/data/{version}/{rest...}", s.api)
