@@ -11,6 +11,7 @@ import (
 	"github.com/leadbot/leadbot/config"
 	"github.com/leadbot/leadbot/crm"
 	"github.com/leadbot/leadbot/crmsync"
+	"github.com/leadbot/leadbot/crmsync/hubspot"
 	"github.com/leadbot/leadbot/crmsync/salesforce"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/store"
@@ -62,23 +63,82 @@ listed with their CRM id; the others are imported.`)
 	if err != nil {
 		return err
 	}
-	sf, err := a.salesforceSync(st, nil)
+	syncers, err := a.crmSyncers(st, nil)
 	if err != nil {
 		return err
 	}
-	var stats crmsync.Stats
+	var stats map[string]crmsync.Stats
 	ran, err := bot.NewScheduler(st, a.log).RunNow(ctx, "crm_sync", func(ctx context.Context) (any, error) {
-		stats, err = sf.Sync(ctx, crmsync.Options{Full: *full, DryRun: *dry})
+		stats, err = syncAll(ctx, syncers, crmsync.Options{Full: *full, DryRun: *dry})
 		return stats, err
 	})
+	for _, s := range syncers {
+		if st, ok := stats[s.name]; ok {
+			fmt.Fprintf(a.stdout, "%s: ", s.name)
+			printSync(a.stdout, st, *dry)
+		}
+	}
 	if err != nil {
 		return err
 	}
 	if !ran {
 		return errors.New("a CRM sync is running elsewhere (another leadbot holds its lock): try again in a minute")
 	}
-	printSync(a.stdout, stats, *dry)
 	return nil
+}
+
+// syncer is one CRM's sync (*crmsync.Salesforce, *crmsync.HubSpot).
+type syncer struct {
+	name string
+	crm  interface {
+		Sync(context.Context, crmsync.Options) (crmsync.Stats, error)
+		Check(context.Context) []crmsync.Check
+	}
+}
+
+// syncAll syncs each configured CRM in turn; a failure stops the run with what was done so far.
+func syncAll(ctx context.Context, syncers []syncer, opt crmsync.Options) (map[string]crmsync.Stats, error) {
+	out := map[string]crmsync.Stats{}
+	for _, s := range syncers {
+		st, err := s.crm.Sync(ctx, opt)
+		out[s.name] = st
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return out, nil
+}
+
+// crmSyncers builds the sync of each configured CRM; none configured is an error saying how.
+func (a *app) crmSyncers(st *store.Store, m *crmsync.Metrics) ([]syncer, error) {
+	c := a.cfg.File.CRM
+	var out []syncer
+	if c.Salesforce.Enabled() {
+		sf, err := a.salesforceSync(st, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, syncer{"salesforce", sf})
+	}
+	if h := c.HubSpot; h.Enabled() {
+		budget := &crmsync.Budget{Store: st, System: "hubspot", Share: c.BudgetShare, Now: time.Now, Log: a.log}
+		if m != nil {
+			budget.Gauge = m.Remaining.WithLabelValues("hubspot")
+		}
+		var wb *crmsync.WriteBackFields
+		if h.WriteBack.Enabled {
+			d := crmsync.DefaultHubSpotWriteBack()
+			wb = overrideFields(d, h.WriteBack)
+		}
+		out = append(out, syncer{"hubspot", &crmsync.HubSpot{Store: st, Log: a.log.With("component", "crm_sync"), Now: time.Now, Metrics: m,
+			Client: hubspot.New(hubspot.Config{BaseURL: h.BaseURL, Token: h.Token, Budget: budget, OnCall: m.OnCall("hubspot")}),
+			Config: crmsync.HubSpotConfig{Mapping: crm.MergeMappings(h.Columns), Attributes: h.Attributes, WonStages: h.WonStages,
+				LostStages: h.LostStages, Overlap: c.Overlap, Missing: a.cfg.File.Import.Missing, WriteBack: wb}}})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no CRM is configured: set SALESFORCE_CONSUMER_KEY with SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY (JWT bearer) or SALESFORCE_CONSUMER_SECRET (client credentials), or HUBSPOT_TOKEN; see the README's \"Connect Salesforce\" and \"Connect HubSpot\"")
+	}
+	return out, nil
 }
 
 func printSync(w io.Writer, s crmsync.Stats, dry bool) {
@@ -104,9 +164,6 @@ func printSync(w io.Writer, s crmsync.Stats, dry bool) {
 func (a *app) salesforceSync(st *store.Store, m *crmsync.Metrics) (*crmsync.Salesforce, error) {
 	c := a.cfg.File.CRM
 	sfc := c.Salesforce
-	if !sfc.Enabled() {
-		return nil, errors.New("Salesforce is not configured: set SALESFORCE_CONSUMER_KEY with SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY (JWT bearer) or SALESFORCE_CONSUMER_SECRET (client credentials); see 'leadbot crm fields' and the README's \"Connect Salesforce\"")
-	}
 	auth := salesforce.Auth{LoginURL: sfc.LoginURL, ConsumerKey: sfc.ConsumerKey, Username: sfc.Username, ConsumerSecret: sfc.ConsumerSecret}
 	if sfc.PrivateKey != "" {
 		k, err := salesforce.ParsePrivateKey(sfc.PrivateKey)
@@ -132,7 +189,10 @@ func writeBackFields(w config.WriteBackConfig) *crmsync.WriteBackFields {
 	if !w.Enabled {
 		return nil
 	}
-	f := crmsync.DefaultWriteBackFields()
+	return overrideFields(crmsync.DefaultWriteBackFields(), w)
+}
+
+func overrideFields(f crmsync.WriteBackFields, w config.WriteBackConfig) *crmsync.WriteBackFields {
 	for _, p := range []struct {
 		dst *string
 		v   string
@@ -166,17 +226,17 @@ func (a *app) scheduleCRM(s *bot.Scheduler, st *store.Store, rt *runtime) error 
 		}
 		return rt.service.SendHotNow(ctx, hot)
 	}
-	if !c.Salesforce.Enabled() {
+	if !c.Salesforce.Enabled() && !c.HubSpot.Enabled() {
 		return s.Add("hot_now", "* * * * *", rt.metrics.WrapJob("hot_now", func(ctx context.Context) (any, error) {
 			return sendHot(ctx)
 		}))
 	}
-	sf, err := a.salesforceSync(st, m)
+	syncers, err := a.crmSyncers(st, m)
 	if err != nil {
 		return err
 	}
 	return s.Add("crm_sync", c.Schedule, rt.metrics.WrapJob("crm_sync", func(ctx context.Context) (any, error) {
-		stats, err := sf.Sync(ctx, crmsync.Options{})
+		stats, err := syncAll(ctx, syncers, crmsync.Options{})
 		if err != nil {
 			return stats, err
 		}
@@ -201,12 +261,16 @@ present, editable by the integration user, long enough. Each failed line says wh
 	if err != nil {
 		return err
 	}
-	sf, err := a.salesforceSync(st, nil)
+	syncers, err := a.crmSyncers(st, nil)
 	if err != nil {
 		return err
 	}
+	var checks []crmsync.Check
+	for _, s := range syncers {
+		checks = append(checks, s.crm.Check(ctx)...)
+	}
 	failed := 0
-	for _, c := range sf.Check(ctx) {
+	for _, c := range checks {
 		mark := "ok  "
 		if !c.OK {
 			mark, failed = "FAIL", failed+1
@@ -239,6 +303,11 @@ security), and keep them read-only for everyone else: leadbot overwrites them.`)
 	fmt.Fprintf(a.stdout, "Salesforce, object Lead:\n  %-24s %-14s %s\n", "API name", "type", "holds")
 	for _, s := range f.Specs() {
 		fmt.Fprintf(a.stdout, "  %-24s %-14s %s\n", s.Name, s.Type, s.Holds)
+	}
+	h := overrideFields(crmsync.DefaultHubSpotWriteBack(), a.cfg.File.CRM.HubSpot.WriteBack)
+	fmt.Fprintf(a.stdout, "\nHubSpot, contact properties (Settings → Properties → Create property; group \"leadbot\"):\n  %-24s %-28s %s\n", "internal name", "field type", "holds")
+	for _, s := range crmsync.HubSpotSpecs(*h) {
+		fmt.Fprintf(a.stdout, "  %-24s %-28s %s\n", s.Name, s.Type, s.Holds)
 	}
 	return nil
 }

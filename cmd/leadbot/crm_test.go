@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leadbot/leadbot/crmsync/hubspot/hsfake"
 	"github.com/leadbot/leadbot/crmsync/salesforce/sffake"
 )
 
@@ -85,5 +86,23 @@ func TestCRMHelpAndFields(t *testing.T) {
 	code, _, errs := c.run("crm", "sync")
 	if code != 1 || !strings.Contains(errs, "set SALESFORCE_CONSUMER_KEY") {
 		t.Fatalf("sync without Salesforce: exit %d\n%s", code, errs)
+	}
+}
+
+func TestCRMSyncHubSpot(t *testing.T) {
+	c := newCLI(t)
+	hs := hsfake.Start(hsfake.Options{Token: "pat-na1-x"})
+	t.Cleanup(hs.Close)
+	c.env["HUBSPOT_TOKEN"] = "pat-na1-x"
+	c.env["LEADBOT_CONFIG"] = c.write("leadbot.yaml", "crm:\n  hubspot:\n    base_url: "+hs.URL+"\n    write_back:\n      enabled: true\n")
+	c.mustRun("", "migrate")
+	if _, err := c.db.Exec(`INSERT INTO reps (email) VALUES ('ana@example.com')`); err != nil {
+		t.Fatal(err)
+	}
+	hs.Put("contacts", "", map[string]string{"lastname": "Good", "hubspot_owner_id": hs.AddOwner("ana@example.com")})
+	c.mustRun("hubspot: synced 1 records pulled: 1 new leads", "crm", "sync")
+	code, out, _ := c.run("crm", "check")
+	if code != 1 || !strings.Contains(out, "FAIL write-back property contacts.leadbot_score") || !strings.Contains(out, "ok   search contacts") {
+		t.Fatalf("hubspot check: exit %d\n%s", code, out)
 	}
 }

@@ -195,3 +195,21 @@ func (c *Client) BatchUpdate(ctx context.Context, object string, us []Update) (m
 	}
 	return failed, nil
 }
+
+// Properties returns the names of object's properties (GET /crm/v3/properties/{object}).
+func (c *Client) Properties(ctx context.Context, object string) (map[string]string, error) {
+	var p struct {
+		Results []struct {
+			Name string `json:"name"`
+			Type string `json:"type"`
+		} `json:"results"`
+	}
+	if _, err := c.do(ctx, "properties", http.MethodGet, "/crm/v3/properties/"+object, nil, &p); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, r := range p.Results {
+		out[r.Name] = r.Type
+	}
+	return out, nil
+}

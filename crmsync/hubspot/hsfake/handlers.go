@@ -210,3 +210,11 @@ func (s *Server) Updated() int {
 	defer s.mu.Unlock()
 	return s.updates
 }
+
+func (s *Server) properties(w http.ResponseWriter, r *http.Request) {
+	var out []map[string]string
+	for name := range s.defined[r.PathValue("object")] {
+		out = append(out, map[string]string{"name": name, "type": "string"})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": out})
+}

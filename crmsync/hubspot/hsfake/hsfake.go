@@ -64,6 +64,7 @@ func Start(opt Options) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /crm/v3/objects/{object}/search", s.guard("search", s.search))
 	mux.HandleFunc("GET /crm/v3/objects/{object}", s.guard("list", s.list))
+	mux.HandleFunc("GET /crm/v3/properties/{object}", s.guard("properties", s.properties))
 	mux.HandleFunc("GET /crm/v3/owners", s.guard("owners", s.ownersList))
 	mux.HandleFunc("POST /crm/v4/associations/{from}/{to}/batch/read", s.guard("associations", s.associations))
 	mux.HandleFunc("POST /crm/v3/objects/{object}/batch/update", s.guard("batch/update", s.batchUpdate))
