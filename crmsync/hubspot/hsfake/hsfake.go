@@ -46,6 +46,7 @@ type Server struct {
 	calls   map[string]int
 	faults  []int // 429s to answer next (SECONDLY)
 	updates int
+	order   map[string][]*record // sorted records, until the next write
 }
 
 var modProp = map[string]string{"contacts": "lastmodifieddate", "deals": "hs_lastmodifieddate"}
@@ -56,7 +57,7 @@ func Start(opt Options) *Server {
 		opt.DailyMax = 250_000
 	}
 	s := &Server{opt: opt, objects: map[string]map[string]*record{"contacts": {}, "deals": {}}, assoc: map[string]map[string][]string{},
-		clock: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), calls: map[string]int{},
+		clock: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), calls: map[string]int{}, order: map[string][]*record{},
 		defined: map[string]map[string]bool{
 			"contacts": set("firstname", "lastname", "email", "company", "hubspot_owner_id", "lifecyclestage", "hs_lead_status", "createdate", "lastmodifieddate", "industry", "hs_analytics_source"),
 			"deals":    set("dealname", "dealstage", "amount", "closedate", "pipeline", "hs_lastmodifieddate"),
@@ -90,6 +91,7 @@ func (s *Server) Put(object, id string, props map[string]string) string {
 func (s *Server) put(object, id string, props map[string]string) string {
 	r := s.objects[object][id]
 	s.clock = s.clock.Add(time.Second)
+	delete(s.order, object)
 	if r == nil {
 		s.seq++
 		id = strconv.Itoa(1000 + s.seq)
@@ -111,6 +113,7 @@ func (s *Server) Archive(object, id string) {
 	s.clock = s.clock.Add(time.Second)
 	r := s.objects[object][id]
 	r.archived, r.archivedAt = true, s.clock
+	delete(s.order, object)
 }
 
 // Get returns a copy of a record's properties.
@@ -226,7 +229,12 @@ func (s *Server) view(object string, r *record, props []string) map[string]any {
 	return out
 }
 
+// sorted returns object's records by modification date, then id; the order is kept until the
+// next write, so that paging a large search does not sort the whole account on every call.
 func (s *Server) sorted(object string) []*record {
+	if rs, ok := s.order[object]; ok {
+		return rs
+	}
 	var rs []*record
 	for _, r := range s.objects[object] {
 		rs = append(rs, r)
@@ -237,5 +245,6 @@ func (s *Server) sorted(object string) []*record {
 		}
 		return rs[i].id < rs[j].id
 	})
+	s.order[object] = rs
 	return rs
 }
