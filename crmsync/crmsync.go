@@ -28,19 +28,17 @@ type Reject struct {
 
 // Stats count what one sync did.
 type Stats struct {
-	Leads        store.ImportResult `json:"-"`
-	New          int                `json:"new"`
-	Updated      int                `json:"updated"`
-	Unchanged    int                `json:"unchanged"`
-	Deleted      int                `json:"deleted"`
-	Outcomes     int                `json:"outcomes"`
-	Rejects      []Reject           `json:"rejects,omitempty"`
-	Written      int                `json:"written_back"`
-	WriteFailed  int                `json:"write_failed"`
-	Calls        int64              `json:"calls"`
-	BudgetStop   bool               `json:"budget_stopped"`
-	Pulled       int                `json:"pulled"`
-	ChangedLeads []int64            `json:"-"` // leads new or updated by this sync (for "hot now")
+	New         int      `json:"new"`
+	Updated     int      `json:"updated"`
+	Unchanged   int      `json:"unchanged"`
+	Deleted     int      `json:"deleted"`
+	Outcomes    int      `json:"outcomes"`
+	Rejects     []Reject `json:"rejects,omitempty"`
+	Written     int      `json:"written_back"`
+	WriteFailed int      `json:"write_failed"`
+	Calls       int64    `json:"calls"`
+	BudgetStop  bool     `json:"budget_stopped"`
+	Pulled      int      `json:"pulled"`
 }
 
 // Budget is a salesforce.Budget kept in PostgreSQL: leadbot's own calls per UTC day, shared by
@@ -71,15 +69,15 @@ func (b *Budget) Take(ctx context.Context) error {
 }
 
 // Observe records the allowance the CRM reported.
-func (b *Budget) Observe(used, max int) {
+func (b *Budget) Observe(ctx context.Context, used, max int) {
 	if max != b.max {
 		b.max = max
-		if err := b.Store.ObserveCRMAllowance(context.Background(), b.System, b.day(), max); err != nil {
+		if err := b.Store.ObserveCRMAllowance(ctx, b.System, b.day(), max); err != nil && b.Log != nil {
 			b.Log.Warn("could not record the CRM's API allowance", "err", err)
 		}
 	}
 	if b.Gauge != nil {
-		calls, _, err := b.Store.CRMBudget(context.Background(), b.System, b.day())
+		calls, _, err := b.Store.CRMBudget(ctx, b.System, b.day())
 		if err == nil {
 			b.Gauge.Set(float64(int(float64(max)*b.Share) - calls))
 		}

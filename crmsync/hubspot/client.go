@@ -25,7 +25,7 @@ var ErrBudget = errors.New("hubspot API budget used up")
 // Budget decides whether one more call may be made and learns the daily allowance.
 type Budget interface {
 	Take(ctx context.Context) error
-	Observe(used, max int)
+	Observe(ctx context.Context, used, max int)
 }
 
 // Config configures a Client.
@@ -119,7 +119,7 @@ func (c *Client) do(ctx context.Context, endpoint, method, path string, body, ou
 			c.cfg.OnCall(endpoint, "error")
 			return 0, err
 		}
-		c.observe(hdr)
+		c.observe(ctx, hdr)
 		if status < 300 || status == http.StatusMultiStatus {
 			c.cfg.OnCall(endpoint, "ok")
 			if out != nil {
@@ -179,11 +179,11 @@ func (c *Client) send(ctx context.Context, method, path string, payload []byte) 
 }
 
 // observe reads X-HubSpot-RateLimit-Daily and -Daily-Remaining (absent on search answers).
-func (c *Client) observe(h http.Header) {
+func (c *Client) observe(ctx context.Context, h http.Header) {
 	max, err1 := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Daily"))
 	left, err2 := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Daily-Remaining"))
 	if err1 == nil && err2 == nil && c.cfg.Budget != nil {
-		c.cfg.Budget.Observe(max-left, max)
+		c.cfg.Budget.Observe(ctx, max-left, max)
 	}
 }
 

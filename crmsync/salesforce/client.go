@@ -30,7 +30,7 @@ var ErrBudget = errors.New("salesforce API budget used up")
 // from each answer's Sforce-Limit-Info (Observe).
 type Budget interface {
 	Take(ctx context.Context) error
-	Observe(used, max int)
+	Observe(ctx context.Context, used, max int)
 }
 
 // Config configures a Client.
@@ -181,7 +181,7 @@ func (c *Client) do(ctx context.Context, endpoint, method, path string, body any
 			c.onCall(endpoint, "error")
 			return nil, err
 		}
-		c.observe(hdr)
+		c.observe(ctx, hdr)
 		if status < 300 {
 			c.onCall(endpoint, "ok")
 			return out, nil
@@ -243,7 +243,7 @@ func (c *Client) send(ctx context.Context, t token, method, path string, payload
 }
 
 // observe reads Sforce-Limit-Info: api-usage=18/5000.
-func (c *Client) observe(h http.Header) {
+func (c *Client) observe(ctx context.Context, h http.Header) {
 	v := h.Get("Sforce-Limit-Info")
 	_, usage, ok := strings.Cut(v, "api-usage=")
 	if !ok {
@@ -260,7 +260,7 @@ func (c *Client) observe(h http.Header) {
 	c.used, c.max = used, max
 	c.mu.Unlock()
 	if c.budget != nil {
-		c.budget.Observe(used, max)
+		c.budget.Observe(ctx, used, max)
 	}
 }
 

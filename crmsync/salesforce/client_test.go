@@ -14,8 +14,8 @@ import (
 
 type budget struct{ used, max, takes int }
 
-func (b *budget) Take(context.Context) error { b.takes++; return nil }
-func (b *budget) Observe(used, max int)      { b.used, b.max = used, max }
+func (b *budget) Take(context.Context) error               { b.takes++; return nil }
+func (b *budget) Observe(_ context.Context, used, max int) { b.used, b.max = used, max }
 
 // TestAuthFlows signs in with each flow and reports a refusal with what to fix.
 func TestAuthFlows(t *testing.T) {
