@@ -28,7 +28,7 @@ func newHSWorld(t *testing.T, wb *crmsync.WriteBackFields) *hsWorld {
 			t.Fatal(err)
 		}
 	}
-	client := hubspot.New(hubspot.Config{BaseURL: w.hs.URL, Token: "pat-na1-fake",
+	client := hubspot.New(hubspot.Config{BaseURL: w.hs.URL, Token: "pat-na1-fake", SearchInterval: -1,
 		Budget: &crmsync.Budget{Store: w.st, System: "hubspot", Share: 0.5, Now: func() time.Time { return w.now }},
 		Sleep:  func(_ context.Context, d time.Duration) error { w.sleep = append(w.sleep, d); return nil }})
 	w.eng = &crmsync.HubSpot{Client: client, Store: w.st, Now: func() time.Time { return w.now },

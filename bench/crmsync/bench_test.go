@@ -8,9 +8,9 @@ package crmsync_bench
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/csv"
 	"fmt"
 	"testing"
 	"time"

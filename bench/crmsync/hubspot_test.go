@@ -46,7 +46,7 @@ func BenchmarkHubSpot(b *testing.B) {
 		for _, p := range []string{wb.Score, wb.Band, wb.Reasons, wb.Model, wb.ScoredAt, wb.Verdict} {
 			hs.DefineProperty("contacts", p)
 		}
-		eng := &crmsync.HubSpot{Store: st, Client: hubspot.New(hubspot.Config{BaseURL: hs.URL, Token: "t",
+		eng := &crmsync.HubSpot{Store: st, Client: hubspot.New(hubspot.Config{BaseURL: hs.URL, Token: "t", SearchInterval: -1,
 			Budget: &crmsync.Budget{Store: st, System: "hubspot", Share: 0.1, Now: time.Now}}),
 			Config: crmsync.HubSpotConfig{Attributes: []string{"industry"}}}
 		b.StartTimer()

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -37,12 +38,18 @@ type Config struct {
 	OnCall  func(endpoint, result string)
 	Sleep   func(ctx context.Context, d time.Duration) error
 	Retries int // 0: 3
+	// SearchInterval is the least time between two searches: HubSpot allows a token 4 searches
+	// a second (0: 250 ms; negative: no pacing, for the local fake).
+	SearchInterval time.Duration
 }
 
 // Client talks to one HubSpot account. It is safe for concurrent use.
 type Client struct {
 	cfg   Config
 	calls atomic.Int64
+
+	mu         sync.Mutex
+	nextSearch time.Time
 }
 
 // New returns a client.
@@ -72,7 +79,36 @@ func New(cfg Config) *Client {
 	if cfg.Retries <= 0 {
 		cfg.Retries = 3
 	}
+	if cfg.SearchInterval == 0 {
+		cfg.SearchInterval = 250 * time.Millisecond
+	}
 	return &Client{cfg: cfg}
+}
+
+// paceSearch waits until the next search may go, so that a long sync stays under search's own
+// per-second limit instead of collecting 429s.
+func (c *Client) paceSearch(ctx context.Context) error {
+	if c.cfg.SearchInterval < 0 {
+		return nil
+	}
+	c.mu.Lock()
+	now := time.Now()
+	at := c.nextSearch
+	if at.Before(now) {
+		at = now
+	}
+	c.nextSearch = at.Add(c.cfg.SearchInterval)
+	c.mu.Unlock()
+	if d := at.Sub(now); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // Calls is how many API calls the client sent.

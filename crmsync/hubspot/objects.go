@@ -65,6 +65,9 @@ func (c *Client) Search(ctx context.Context, object, prop string, from, until ti
 		body["after"] = after
 	}
 	var p SearchPage
+	if err := c.paceSearch(ctx); err != nil {
+		return p, err
+	}
 	_, err := c.do(ctx, "search", http.MethodPost, "/crm/v3/objects/"+object+"/search", body, &p)
 	return p, err
 }
