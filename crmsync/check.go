@@ -98,7 +98,7 @@ func fixFor(err error, object string) string {
 			return object + " does not exist in this org, or crm.salesforce.api_version is wrong"
 		}
 	}
-	if errors.Is(err, salesforce.ErrBudget) {
+	if budgetStop(err) {
 		return "leadbot's share of today's API allowance is used up (crm.budget_share); the sync resumes tomorrow"
 	}
 	return err.Error()

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/leadbot/leadbot/crmsync/hubspot"
 	"github.com/leadbot/leadbot/crmsync/salesforce"
 	"github.com/leadbot/leadbot/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,14 +57,17 @@ type Budget struct {
 
 func (b *Budget) day() time.Time { return b.Now().UTC().Truncate(24 * time.Hour) }
 
-// Take counts a call, or returns salesforce.ErrBudget when the share is used up.
+// ErrBudget is Budget.Take's refusal: leadbot's share of today's allowance is used up.
+var ErrBudget = errors.New("leadbot's share of the CRM's daily API allowance (crm.budget_share) is used up")
+
+// Take counts a call, or returns ErrBudget when the share is used up.
 func (b *Budget) Take(ctx context.Context) error {
 	ok, err := b.Store.TakeCRMCall(ctx, b.System, b.day(), b.Share)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return salesforce.ErrBudget
+		return ErrBudget
 	}
 	return nil
 }
@@ -120,5 +124,8 @@ func (m *Metrics) lag(system, object string, d time.Duration) {
 	}
 }
 
-// budgetStop reports whether err is the budget running out (the sync stops cleanly).
-func budgetStop(err error) bool { return errors.Is(err, salesforce.ErrBudget) }
+// budgetStop reports whether err is the budget running out, leadbot's share or the CRM's own
+// daily limit: the sync stops cleanly and resumes next run.
+func budgetStop(err error) bool {
+	return errors.Is(err, ErrBudget) || errors.Is(err, salesforce.ErrBudget) || errors.Is(err, hubspot.ErrBudget)
+}

@@ -2,7 +2,6 @@ package crmsync
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -80,7 +79,7 @@ func (h *HubSpot) Sync(ctx context.Context, opt Options) (st Stats, err error) {
 	defer func() { st.Calls = h.Client.Calls() - before }()
 	for _, step := range []func(context.Context, Options, *Stats) error{h.pullOwners, h.pullContacts, h.pullArchived, h.pullDeals, h.writeBack} {
 		if err := step(ctx, opt, &st); err != nil {
-			if errors.Is(err, hubspot.ErrBudget) {
+			if budgetStop(err) {
 				st.BudgetStop = true
 				h.Log.Warn("hubspot sync stopped: leadbot's share of the daily API allowance is used up; it resumes where it stopped", "err", err)
 				return st, nil

@@ -140,3 +140,34 @@ func TestHubSpotWriteBack(t *testing.T) {
 		t.Fatalf("nothing changed, %d written", st.Written)
 	}
 }
+
+// TestHubSpotBudget stops at leadbot's share of the allowance (learnt from the owners answer's
+// X-HubSpot-RateLimit-Daily, since search answers carry none) and resumes the next day.
+func TestHubSpotBudget(t *testing.T) {
+	w := newHSWorld(t, nil)
+	w.hs.Close()
+	w.hs = hsfake.Start(hsfake.Options{Token: "pat-na1-fake", DailyMax: 100})
+	t.Cleanup(w.hs.Close)
+	w.eng.Client = hubspot.New(hubspot.Config{BaseURL: w.hs.URL, Token: "pat-na1-fake", SearchInterval: -1,
+		Budget: &crmsync.Budget{Store: w.st, System: "hubspot", Share: 0.04, Now: func() time.Time { return w.now }}})
+	w.eng.Config.Overlap = time.Second
+	owner := w.hs.AddOwner("alice@example.com")
+	for i := range 1000 {
+		w.hs.Put("contacts", "", map[string]string{"lastname": fmt.Sprint("C", i), "hubspot_owner_id": owner})
+	}
+	total := 0
+	for day := range 4 {
+		st := w.sync()
+		total += st.New
+		if st.Updated != 0 {
+			t.Fatalf("day %d rewrote %d contacts", day, st.Updated)
+		}
+		if day == 0 && (!st.BudgetStop || st.New != 600) {
+			t.Fatalf("first day: %+v; want a stop after the owners and 3 pages", st)
+		}
+		w.now = w.now.AddDate(0, 0, 1)
+	}
+	if total != 1000 {
+		t.Fatalf("imported %d of 1,000 over four days", total)
+	}
+}

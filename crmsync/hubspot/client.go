@@ -19,8 +19,8 @@ import (
 	"time"
 )
 
-// ErrBudget is returned when a call would exceed leadbot's share of the daily allowance, or
-// HubSpot answered 429 for its daily policy.
+// ErrBudget is returned when HubSpot answered 429 for its daily policy; a Budget's own refusal
+// comes back as the Budget returned it.
 var ErrBudget = errors.New("hubspot API budget used up")
 
 // Budget decides whether one more call may be made and learns the daily allowance.

@@ -22,8 +22,8 @@ import (
 // DefaultVersion is the REST API version used when the configuration pins none.
 const DefaultVersion = "v62.0"
 
-// ErrBudget is returned when a call would exceed leadbot's share of the daily API allowance, or
-// Salesforce answered REQUEST_LIMIT_EXCEEDED: the sync stops where it is and resumes next run.
+// ErrBudget is returned when Salesforce answered REQUEST_LIMIT_EXCEEDED (the org's daily
+// allowance is spent); a Budget's own refusal comes back as the Budget returned it.
 var ErrBudget = errors.New("salesforce API budget used up")
 
 // Budget decides whether leadbot may make one more API call (Take) and learns the org's usage
