@@ -28,7 +28,7 @@ type CRMConfig struct {
 // SalesforceConfig configures the Salesforce connection and mapping.
 type SalesforceConfig struct {
 	LoginURL   string `yaml:"login_url"`   // https://login.salesforce.com (default), https://test.salesforce.com, or a My Domain
-	APIVersion string `yaml:"api_version"` // v62.0 (default)
+	APIVersion string `yaml:"api_version"` // v67.0 (default)
 	BatchSize  int    `yaml:"batch_size"`  // records per query page, 200–2000 (default 2000)
 	// Columns maps leadbot's lead fields to Lead fields, as import.columns.leads does to headers:
 	// name: "FirstName + LastName", owner_email: Owner.Email.
@@ -112,7 +112,7 @@ func (c *CRMConfig) defaults() {
 	}
 	def(&c.Schedule, "*/5 * * * *")
 	def(&c.Salesforce.LoginURL, "https://login.salesforce.com")
-	def(&c.Salesforce.APIVersion, "v62.0")
+	def(&c.Salesforce.APIVersion, "v67.0")
 	def(&c.HubSpot.BaseURL, "https://api.hubapi.com")
 	if c.Overlap == 0 {
 		c.Overlap = 5 * time.Minute
@@ -151,7 +151,7 @@ func (c *CRMConfig) validate() []error {
 		bad("crm.salesforce.login_url %q: use https://login.salesforce.com, https://test.salesforce.com or your My Domain URL", sf.LoginURL)
 	}
 	if !apiVersion.MatchString(sf.APIVersion) {
-		bad("crm.salesforce.api_version %q: write it as v62.0", sf.APIVersion)
+		bad("crm.salesforce.api_version %q: write it as v67.0", sf.APIVersion)
 	}
 	if sf.BatchSize != 0 && (sf.BatchSize < 200 || sf.BatchSize > 2000) {
 		bad("crm.salesforce.batch_size %d: Salesforce pages hold 200 to 2000 records", sf.BatchSize)

@@ -25,7 +25,7 @@ func TestCRMDefaultsAndSecretsFromFiles(t *testing.T) {
 	}
 	crm := c.File.CRM
 	if !crm.Salesforce.Enabled() || crm.HubSpot.Enabled() || crm.Salesforce.PrivateKey != strings.TrimSpace(pemKey) ||
-		crm.Salesforce.APIVersion != "v62.0" || crm.BudgetShare != 0.1 || crm.Schedule != "*/5 * * * *" ||
+		crm.Salesforce.APIVersion != "v67.0" || crm.BudgetShare != 0.1 || crm.Schedule != "*/5 * * * *" ||
 		crm.Overlap != 5*time.Minute || crm.HotNow.PerDay != 3 || crm.HotNow.QuietFrom != 19 || crm.HotNow.QuietUntil != 8 ||
 		!crm.Salesforce.WriteBack.Enabled || crm.Salesforce.Columns["name"] != "FirstName + LastName" {
 		t.Fatalf("crm config: %+v", crm)

@@ -20,7 +20,7 @@ import (
 )
 
 // DefaultVersion is the REST API version used when the configuration pins none.
-const DefaultVersion = "v62.0"
+const DefaultVersion = "v67.0"
 
 // ErrBudget is returned when Salesforce answered REQUEST_LIMIT_EXCEEDED (the org's daily
 // allowance is spent); a Budget's own refusal comes back as the Budget returned it.
@@ -36,7 +36,7 @@ type Budget interface {
 // Config configures a Client.
 type Config struct {
 	Auth    Auth
-	Version string       // "v62.0"; "" is DefaultVersion
+	Version string       // "v67.0"; "" is DefaultVersion
 	HTTP    *http.Client // nil: a client with a 60 s timeout
 	Budget  Budget       // nil: unlimited
 	// OnCall is told of every API call (token requests excluded): endpoint and result

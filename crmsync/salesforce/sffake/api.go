@@ -135,7 +135,7 @@ func (s *Server) page(w http.ResponseWriter, id string, off int, version string,
 // project returns the record's fields as the REST API does: attributes, then each field, with
 // relationships (Owner.Email) as nested records.
 func (s *Server) project(object string, rec Record, fields []string) Record {
-	out := Record{"attributes": map[string]string{"type": object, "url": "/services/data/v62.0/sobjects/" + object + "/" + rec["Id"].(string)}}
+	out := Record{"attributes": map[string]string{"type": object, "url": "/services/data/v67.0/sobjects/" + object + "/" + rec["Id"].(string)}}
 	for _, f := range fields {
 		rel, sub, ok := strings.Cut(f, ".")
 		if !ok {
@@ -150,7 +150,7 @@ func (s *Server) project(object string, rec Record, fields []string) Record {
 		}
 		nested, _ := out[rel].(Record)
 		if nested == nil {
-			nested = Record{"attributes": map[string]string{"type": "User", "url": "/services/data/v62.0/sobjects/User/" + id}}
+			nested = Record{"attributes": map[string]string{"type": "User", "url": "/services/data/v67.0/sobjects/User/" + id}}
 		}
 		nested[sub] = target[sub]
 		out[rel] = nested
