@@ -35,7 +35,11 @@ type SalesforceConfig struct {
 	Columns      map[string]string `yaml:"columns"`
 	Attributes   []string          `yaml:"attributes"`    // more Lead fields kept for scoring
 	LostStatuses []string          `yaml:"lost_statuses"` // Lead statuses that mean disqualified
-	WriteBack    WriteBackConfig   `yaml:"write_back"`
+	// WonStages and LostStages, when set, say which Opportunity stages mean won and lost
+	// (default: Salesforce's IsClosed and IsWon, which follow the stage's own settings).
+	WonStages  []string        `yaml:"won_stages"`
+	LostStages []string        `yaml:"lost_stages"`
+	WriteBack  WriteBackConfig `yaml:"write_back"`
 
 	// From the environment.
 	ConsumerKey    string `yaml:"-"` // SALESFORCE_CONSUMER_KEY

@@ -237,7 +237,7 @@ func (s *Salesforce) importOpportunities(ctx context.Context, rs []salesforce.Re
 	var closed []salesforce.Record
 	var ids []string
 	for _, r := range rs {
-		if r.Bool("IsClosed") && !r.Bool("IsDeleted") {
+		if s.oppOutcome(r) != "" && !r.Bool("IsDeleted") {
 			closed = append(closed, r)
 			ids = append(ids, r.String("Id"))
 		}
@@ -255,10 +255,7 @@ func (s *Salesforce) importOpportunities(ctx context.Context, rs []salesforce.Re
 		if !ok {
 			continue // not from a lead's conversion: no lead of leadbot's to label
 		}
-		o := leadbot.OutcomeRecord{LeadID: lead, Outcome: "lost", OccurredAt: sfDate(r, "CloseDate")}
-		if r.Bool("IsWon") {
-			o.Outcome = "won"
-		}
+		o := leadbot.OutcomeRecord{LeadID: lead, Outcome: s.oppOutcome(r), OccurredAt: sfDate(r, "CloseDate")}
 		if a := r.String("Amount"); a != "" {
 			if n, err := crm.ParseNumber(a); err == nil {
 				o.Amount = n
@@ -270,4 +267,25 @@ func (s *Salesforce) importOpportunities(ctx context.Context, rs []salesforce.Re
 		recs = append(recs, o)
 	}
 	return s.importOutcomes(ctx, recs, "Opportunity", opt, st)
+}
+
+// oppOutcome is an Opportunity's outcome: won, lost, or "" while it is open.
+func (s *Salesforce) oppOutcome(r salesforce.Record) string {
+	if len(s.Config.WonStages)+len(s.Config.LostStages) > 0 {
+		eq := func(v string) bool { return strings.EqualFold(v, r.String("StageName")) }
+		switch {
+		case slices.ContainsFunc(s.Config.WonStages, eq):
+			return "won"
+		case slices.ContainsFunc(s.Config.LostStages, eq):
+			return "lost"
+		}
+		return ""
+	}
+	switch {
+	case !r.Bool("IsClosed"):
+		return ""
+	case r.Bool("IsWon"):
+		return "won"
+	}
+	return "lost"
 }

@@ -22,9 +22,12 @@ type SalesforceConfig struct {
 	Attributes []string
 	// LostStatuses are Lead statuses that mean disqualified (a lead closed without converting).
 	LostStatuses []string
-	Overlap      time.Duration // the window re-read before each cursor (default 5 minutes)
-	BatchSize    int           // records per page, 200–2000 (default 2000)
-	Missing      []string      // import.missing
+	// WonStages and LostStages, when set, say which StageName values are won and lost; otherwise
+	// IsClosed and IsWon do (they follow each stage's settings in Salesforce).
+	WonStages, LostStages []string
+	Overlap               time.Duration // the window re-read before each cursor (default 5 minutes)
+	BatchSize             int           // records per page, 200–2000 (default 2000)
+	Missing               []string      // import.missing
 	// WriteBack, when set, names the Lead fields that receive leadbot's values.
 	WriteBack *WriteBackFields
 }

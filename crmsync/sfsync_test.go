@@ -141,3 +141,25 @@ func TestSalesforceRetries(t *testing.T) {
 		t.Errorf("waits: %v, want Retry-After 7s then a default wait", w.sleep)
 	}
 }
+
+// TestSalesforceStages lets configured stage names decide won and lost over IsWon.
+func TestSalesforceStages(t *testing.T) {
+	w := newWorld(t, sffake.Options{})
+	ctx := context.Background()
+	alice := w.user("alice@example.com")
+	eng := w.engine()
+	eng.Config.WonStages, eng.Config.LostStages = []string{"Signed"}, []string{"Closed Lost", "Dead"}
+	var leads []string
+	for i, stage := range []string{"Signed", "Dead", "Closed Won", "Negotiation"} {
+		opp := w.org.Put("Opportunity", sffake.Record{"Name": fmt.Sprint("O", i), "StageName": stage, "CloseDate": "2026-02-01"})
+		leads = append(leads, w.org.Put("Lead", sffake.Record{"LastName": stage, "Company": "C", "OwnerId": alice,
+			"IsConverted": true, "ConvertedDate": "2026-01-10", "ConvertedOpportunityId": opp}))
+	}
+	w.sync(crmsync.Options{})
+	for i, want := range []string{"won", "lost", "converted", "converted"} { // "Closed Won" is not a won stage here
+		l, _ := w.st.LeadByExternalID(ctx, leads[i])
+		if o, err := w.st.OutcomeOf(ctx, l.ID); err != nil || o.Outcome != want {
+			t.Errorf("lead %d: outcome %q (%v), want %s", i, o.Outcome, err, want)
+		}
+	}
+}

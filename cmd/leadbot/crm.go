@@ -180,6 +180,7 @@ func (a *app) salesforceSync(st *store.Store, m *crmsync.Metrics) (*crmsync.Sale
 	return &crmsync.Salesforce{Client: client, Store: st, Log: a.log.With("component", "crm_sync"), Now: time.Now, Metrics: m,
 		Config: crmsync.SalesforceConfig{
 			Mapping: crm.MergeMappings(sfc.Columns), Attributes: sfc.Attributes, LostStatuses: sfc.LostStatuses,
+			WonStages: sfc.WonStages, LostStages: sfc.LostStages,
 			Overlap: c.Overlap, BatchSize: sfc.BatchSize, Missing: a.cfg.File.Import.Missing, WriteBack: writeBackFields(sfc.WriteBack),
 		}}, nil
 }
