@@ -53,6 +53,7 @@ type File struct {
 	// Teams sets where each team's daily digest goes; a team is a manager and the reps who
 	// report to them. Teams not listed get DMs.
 	Teams []TeamConfig `yaml:"teams"`
+	CRM   CRMConfig    `yaml:"crm"` // CRM sync (config/crm.go)
 }
 
 // TeamConfig is one team's digest delivery.
@@ -199,6 +200,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	var httpErrs []error
 	c.HTTP, httpErrs = readHTTP(getenv)
+	fileErrs = append(fileErrs, c.File.CRM.readCRM(getenv)...)
 	if len(fileErrs) > 0 {
 		return c, errors.Join(fileErrs...)
 	}

@@ -39,6 +39,7 @@ func commands() []command {
 		{"models", "list model versions; promote or roll back", runModels},
 		{"export", "export feedback, scores or outcomes as CSV for a spreadsheet or BI tool", runExport},
 		{"report", "print the holdout's uplift (value) or the reasons rising this week (trends)", runReport},
+		{"crm", "sync with Salesforce or HubSpot; check the connection; list the fields to create", runCRM},
 		{"manifest", "print the Slack app manifest (create the app from it at api.slack.com/apps)", runManifest},
 		{"eval", "evaluate the scoring models on any CSV (no database needed)", func(ctx context.Context, a *app, args []string) error {
 			return runEval(ctx, args, a.stdout, a.stderr)

@@ -115,6 +115,9 @@ func (a *app) scheduleJobs(s *bot.Scheduler, st *store.Store, rt *runtime) error
 	})); err != nil {
 		return err
 	}
+	if err := a.scheduleCRM(s, st, rt); err != nil { // crm_sync or hot_now (cmd/leadbot/crm.go)
+		return err
+	}
 	return s.Add("retrain", a.cfg.File.Schedules.Retrain, rt.metrics.WrapJob("retrain", func(ctx context.Context) (any, error) {
 		return a.retrainAndAnnounce(ctx, st, rt)
 	}))
