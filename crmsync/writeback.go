@@ -63,16 +63,9 @@ func (w WriteBackFields) reasonsLength() int {
 	return 255
 }
 
-// Band is the score band a rep reads: the thresholds of the Slack cards (hot ≥ 60 %, warm ≥ 30 %).
-func Band(p float64) string {
-	switch {
-	case p >= 0.6:
-		return "hot"
-	case p >= 0.3:
-		return "warm"
-	}
-	return "cool"
-}
+// Band is the score band written back: the floors of leadbot's default band rule (hot ≥ 60 %,
+// warm ≥ 30 %), the same for every rep, since a CRM report compares leads across reps.
+func Band(p float64) string { return string(leadbot.BandRule{}.Floors().Of(p)) }
 
 // Reasons words the three strongest factors, either sign, as one line within n characters:
 // "+Visited pricing 4× · −Company size 1–10 · +Source: Referral".

@@ -67,6 +67,9 @@ type envConfig struct {
 	rescore bool
 }
 
+// withHoldout turns the randomized holdout on at the given share.
+func withHoldout(share float64) envOption { return func(c *envConfig) { c.handlers.Holdout = share } }
+
 // withRescore makes a recorded reason rescore the lead's account at once, as in production.
 func withRescore() envOption { return func(c *envConfig) { c.rescore = true } }
 

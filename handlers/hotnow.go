@@ -27,6 +27,7 @@ type HotNowStats struct {
 	Unmatched int `json:"unmatched"` // the owner has no Slack account found by email
 	Paused    int `json:"paused"`
 	Failed    int `json:"failed"`
+	HeldOut   int `json:"held_out"` // in the randomized holdout's held-out arm: never pushed
 }
 
 func (o *HotNowOptions) defaults() {
@@ -104,6 +105,12 @@ func (s *Service) hotOne(ctx context.Context, r *leadbot.Rep, l leadbot.Lead, op
 		st.Unmatched++
 		return nil
 	}
+	if held, err := s.heldOut(ctx, l); err != nil {
+		return err
+	} else if held {
+		st.HeldOut++ // the randomized holdout: never pushed
+		return nil
+	}
 	ok, err := s.st.ReserveHotAlert(ctx, l.ID, r.ID, day, opt.PerDay)
 	if err != nil {
 		return err
@@ -113,6 +120,9 @@ func (s *Service) hotOne(ctx context.Context, r *leadbot.Rep, l leadbot.Lead, op
 		return nil
 	}
 	cards, err := s.cards(ctx, *r, []leadbot.Lead{l}, day)
+	if err == nil {
+		cards, err = s.enrich(ctx, cards, day)
+	}
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func TestHotNowCapAndOnce(t *testing.T) {
 	m := e.dmTo(ana)
 	raw := string(m.RawBlocks)
 	if !strings.Contains(m.Text, "Hot lead just in") || !strings.Contains(raw, handlers.ActionUp) || !strings.Contains(raw, handlers.ActionDown) ||
-		!strings.Contains(raw, "Lead Source: Reference") {
+		!strings.Contains(raw, "Lead Source is Reference") {
 		t.Fatalf("hot-now DM lacks its reasons or buttons: %s\n%s", m.Text, raw)
 	}
 	if n := e.messagesIn(ana.DM); n != 3 {

@@ -51,6 +51,9 @@ type Config struct {
 	// Rescore rescores a lead's account right after a reason is recorded, so the reason moves
 	// scores in seconds (nil: only at the next retrain).
 	Rescore Rescorer
+	// Holdout is the share of eligible leads the randomized holdout keeps out of every digest,
+	// "hot now" alert and list (digest.holdout; 0: off).
+	Holdout float64
 	// Teams configures delivery per team, keyed by the manager's email (default: DMs only).
 	Teams map[string]TeamDelivery
 	// Metrics counts recorded feedback (nil: not counted).

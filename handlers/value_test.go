@@ -2,6 +2,9 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +103,59 @@ func TestLeadbotValueForManagers(t *testing.T) {
 	}
 	if m := e.dmTo(bossU); !strings.Contains(string(m.RawBlocks), "What sending the list changed") {
 		t.Fatalf("manager digest without the value section: %s", m.RawBlocks)
+	}
+}
+
+// TestHeldOutLeadsAreNeverPushed: with half the leads held out, "hot now" sends only the treated
+// hot leads, and neither the digest nor /leads shows a held-out one; a lookup by name still
+// finds one, and is recorded.
+func TestHeldOutLeadsAreNeverPushed(t *testing.T) {
+	e := newEnv(t, withHoldout(0.5))
+	ana, rep := e.rep("Ana", "Europe/Paris", nil)
+	byName := map[string]int64{}
+	for i := range 30 {
+		l := e.lead(fmt.Sprintf("HO%02d", i), fmt.Sprintf("Hot %02d", i), "Acme", rep, 0.9-0.001*float64(i))
+		byName[l.Name] = l.ID
+	}
+	st, err := e.svc.SendHotNow(e.ctx, handlers.HotNowOptions{PerDay: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.HeldOut == 0 || st.Sent == 0 || st.Sent+st.HeldOut != 30 {
+		t.Fatalf("hot now: %+v; want the 30 split between sent and held out", st)
+	}
+	held, err := e.st.HeldOut(e.ctx, slices.Collect(maps.Values(byName)))
+	if err != nil || len(held) != st.HeldOut {
+		t.Fatalf("held out: %d stored, %d skipped (%v)", len(held), st.HeldOut, err)
+	}
+	for _, m := range e.sb.Messages() {
+		for name, id := range byName {
+			if held[id] && strings.Contains(string(m.RawBlocks), name) {
+				t.Fatalf("held-out %s was pushed: %s", name, m.Text)
+			}
+		}
+	}
+	e.slash(ana, "/leads", "20")
+	list := e.ephemeralFor(ana, "Hot")
+	for name, id := range byName {
+		if held[id] && strings.Contains(string(list.RawBlocks), name) {
+			t.Fatalf("/leads lists held-out %s", name)
+		}
+	}
+	var heldName string
+	for name, id := range byName {
+		if held[id] {
+			heldName = name
+		}
+	}
+	e.slash(ana, "/lead", heldName)
+	e.ephemeralFor(ana, heldName)
+	rows, _ := e.st.ArmRows(e.ctx, 0)
+	lookups := 0
+	for _, r := range rows {
+		lookups += r.Lookups
+	}
+	if lookups != 1 {
+		t.Fatalf("%d lookups recorded, want the one", lookups)
 	}
 }

@@ -35,8 +35,20 @@ func (s *Store) EnsureExperiment(ctx context.Context, share float64) (*Experimen
 	if err := experiment.CheckShare(share); err != nil {
 		return nil, &leadbot.Error{Code: leadbot.EINVALID, Op: "store.EnsureExperiment", Message: err.Error()}
 	}
+	// The common case, every digest run: the running experiment already has this share.
+	var cur Experiment
+	err := s.db.GetContext(ctx, &cur, `
+		SELECT id, share, started_at, stopped_at FROM experiments WHERE stopped_at IS NULL`)
+	switch {
+	case err == nil && cur.Share == share:
+		return &cur, nil
+	case errors.Is(err, sql.ErrNoRows) && share == 0:
+		return nil, nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return nil, translate("EnsureExperiment", err)
+	}
 	var out *Experiment
-	err := s.Tx(ctx, func(tx *sqlx.Tx) error {
+	err = s.Tx(ctx, func(tx *sqlx.Tx) error {
 		var cur Experiment
 		err := tx.GetContext(ctx, &cur, `
 			SELECT id, share, started_at, stopped_at FROM experiments

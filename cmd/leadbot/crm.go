@@ -220,7 +220,7 @@ func (a *app) scheduleCRM(s *bot.Scheduler, st *store.Store, rt *runtime) error 
 	if rt.metrics != nil {
 		m = crmsync.NewMetrics(rt.metrics.Registry())
 	}
-	hot := handlers.HotNowOptions{PerDay: c.HotNow.PerDay, QuietFrom: c.HotNow.QuietFrom, QuietUntil: c.HotNow.QuietUntil, Window: c.HotNow.Window}
+	hot := handlers.HotNowOptions{Hot: a.cfg.File.Digest.Bands.HotMin, PerDay: c.HotNow.PerDay, QuietFrom: c.HotNow.QuietFrom, QuietUntil: c.HotNow.QuietUntil, Window: c.HotNow.Window}
 	sendHot := func(ctx context.Context) (handlers.HotNowStats, error) {
 		if c.HotNow.Disabled {
 			return handlers.HotNowStats{}, nil

@@ -76,6 +76,7 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 		Teams:          teams,
 		Bands: leadbot.BandRule{HotMin: f.Digest.Bands.HotMin, WarmMin: f.Digest.Bands.WarmMin,
 			HotMost: f.Digest.Bands.HotMost, HotShare: f.Digest.Bands.HotShare},
+		Holdout: f.Digest.Holdout,
 		Rescore: func(ctx context.Context, leadID int64) (training.AccountRescore, error) {
 			return training.RescoreAccount(ctx, st, leadID, a.trainingConfig())
 		},
