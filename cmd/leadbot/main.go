@@ -128,6 +128,12 @@ Environment:
   LEADBOT_CONFIG      YAML file: column mappings, schedules, teams, scoring and prior rules
   LEADBOT_DATA_DIR    embedded database and local state (default ./.leadbot)
   LEADBOT_API_TOKEN   bearer token for the CRM webhooks under /api/v1/ (unset: webhooks off)
+  LEADBOT_API_RATE    webhook requests a second per client (default 10; off), LEADBOT_API_BURST (20)
+  LEADBOT_METRICS_AUTH  /metrics: auto (token beyond loopback), token or none
+  LEADBOT_METRICS_ADDR  serve /metrics on its own (private) address instead
+  SALESFORCE_CONSUMER_KEY, SALESFORCE_USERNAME, SALESFORCE_PRIVATE_KEY   Salesforce (JWT bearer);
+                      or SALESFORCE_CONSUMER_SECRET (client credentials) instead of the last two
+  HUBSPOT_TOKEN       a HubSpot private app's access token
   LOG_FORMAT          text or json (default: text on a terminal, json otherwise)
   LOG_LEVEL           debug, info, warn, error (default info)
 Secrets also accept NAME_FILE (a file holding the value).
