@@ -195,7 +195,7 @@ func TestCardBlocks(t *testing.T) {
 		{name: "what changed since last seen", card: card(func(c *Card) {
 			c.Prev = ptrTo(scoreOf(0.55, leadbot.Factor{Column: "source", Label: "Lead Source: Web", Value: 0.2}))
 		}), kinds: "section context actions", ids: "lead_42 ctx_42 actions_42", actions: buttons,
-			want: []string{"\n:arrows_counterclockwise: Since you last saw it: 55% → 72% (+17 pts): Lead Source: Reference (was Lead Source: Web) now helps"}},
+			want: []string{"\n:arrows_counterclockwise: Since you last saw it: 55% → 72% (+17 pts): Lead Source: Reference (was Lead Source: Web) helps more now"}},
 		{name: "same score as last seen", card: card(func(c *Card) { c.Prev = ptrTo(scoreOf(0.72)) }),
 			kinds: "section context actions", ids: "lead_42 ctx_42 actions_42", actions: buttons,
 			wantNot: []string{"Since you last saw it"}},
@@ -375,20 +375,23 @@ func TestChanged(t *testing.T) {
 		{"under half a point is no change", scoreOf(0.721), 0.724, []leadbot.Factor{f("source", "Lead Source: Web", 1)}, ""},
 		{"up, the factor that moved most with its old label", scoreOf(0.40, f("source", "Lead Source: Web", 0.2), f("title", "Title: VP", 0.4)),
 			0.72, []leadbot.Factor{f("source", "Lead Source: Reference", 1.2), f("title", "Title: VP", 0.5)},
-			"40% → 72% (+32 pts): Lead Source: Reference (was Lead Source: Web) now helps"},
-		// The factor still helps (0.1), only less: today it reads "now weighs against it".
+			"40% → 72% (+32 pts): Lead Source: Reference (was Lead Source: Web) helps more now"},
+		// The factor still helps (0.1), only less.
 		{"down", scoreOf(0.72, f("title", "Title: VP", 0.8), f("size", "Employees: 5", -0.1)),
 			0.45, []leadbot.Factor{f("title", "Title: VP", 0.1), f("size", "Employees: 5", -0.3)},
-			"72% → 45% (−27 pts): Title: VP now weighs against it"},
+			"72% → 45% (−27 pts): Title: VP helps less now"},
+		{"against it, more", scoreOf(0.60, f("size", "Employees: 5", -0.1)), 0.45, []leadbot.Factor{f("size", "Employees: 5", -0.6)},
+			"60% → 45% (−15 pts): Employees: 5 weighs more against it now"},
+		{"one point", scoreOf(0.60), 0.61, nil, "60% → 61% (+1 pt)"},
 		{"a new factor", scoreOf(0.30), 0.50, []leadbot.Factor{f("event", "Attended webinar", 0.9)}, "30% → 50% (+20 pts): Attended webinar now helps"},
 		{"a factor that disappeared is not named", scoreOf(0.60, f("event", "Attended webinar", 1)), 0.30, nil, "60% → 30% (−30 pts)"},
 		{"moves under 0.05 name no factor", scoreOf(0.40, f("title", "Title: VP", 0.40)), 0.45, []leadbot.Factor{f("title", "Title: VP", 0.44)}, "40% → 45% (+5 pts)"},
 		{"escaped labels", scoreOf(0.40, f("c", "<!channel>", 0.1)), 0.60, []leadbot.Factor{f("c", "<@U1>", 0.9)},
-			"40% → 60% (+20 pts): &lt;@U1&gt; (was &lt;!channel&gt;) now helps"},
+			"40% → 60% (+20 pts): &lt;@U1&gt; (was &lt;!channel&gt;) helps more now"},
 		{"unreadable previous factors", leadbot.Score{Probability: 0.5, FactorsJSON: []byte("not json")}, 0.6,
 			[]leadbot.Factor{f("source", "Lead Source: Reference", 1.2)}, "50% → 60% (+10 pts): Lead Source: Reference now helps"},
-		// The percentages are rounded apart from the delta: today both sides can read 70%.
-		{"rounding can show no move", scoreOf(0.695), 0.7049, nil, "70% → 70% (+1 pts)"},
+		// The delta is that of the percentages shown: both sides reading 70% is no change.
+		{"rounding shows no move", scoreOf(0.695), 0.7049, nil, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

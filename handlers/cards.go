@@ -105,7 +105,9 @@ func (c Card) value(extra string) string {
 // Changed describes what moved between the score the rep saw last and the current one: the change
 // in probability and the factor whose contribution moved most.
 func Changed(prev leadbot.Score, curP float64, cur leadbot.Factors) string {
-	delta := int(math.Round((curP - prev.Probability) * 100))
+	// The change of the percentages the rep reads, not of the raw scores: 69.5 % → 70.49 % is
+	// "70% → 70%", which is no change, never "(+1 pts)".
+	delta := int(math.Round(curP*100)) - int(math.Round(prev.Probability*100))
 	if delta == 0 {
 		return ""
 	}
@@ -125,13 +127,14 @@ func Changed(prev leadbot.Score, curP float64, cur leadbot.Factors) string {
 	if delta < 0 {
 		sign = "−"
 	}
-	s := fmt.Sprintf("%s → %s (%s%d pts)", percent(prev.Probability), percent(curP), sign, abs(delta))
+	pts := "pts"
+	if abs(delta) == 1 {
+		pts = "pt"
+	}
+	s := fmt.Sprintf("%s → %s (%s%d %s)", percent(prev.Probability), percent(curP), sign, abs(delta), pts)
 	if bestMove != 0 && math.Abs(bestMove) >= 0.05 {
-		dir := "now helps"
-		if bestMove < 0 {
-			dir = "now weighs against it"
-		}
 		was := before[best.Column]
+		dir := moveDirection(was.Value, best.Value)
 		wasValue, _, _ := factorValue(was)
 		if nowValue, _, _ := factorValue(best); was.Label != "" && wasValue != nowValue && present(was) {
 			s += fmt.Sprintf(": %s (was %s) %s", sentence(best, nil, time.Time{}), crm(wasValue, labelChars), dir)
@@ -140,6 +143,28 @@ func Changed(prev leadbot.Score, curP float64, cur leadbot.Factors) string {
 		}
 	}
 	return s
+}
+
+// moveDirection words how a factor's contribution went from before to after, by its sign: a
+// factor that still helps, only less, "helps less now", never "weighs against it".
+func moveDirection(before, after float64) string {
+	switch {
+	case after > before && before >= 0:
+		if before == 0 {
+			return "now helps"
+		}
+		return "helps more now"
+	case after > before && after <= 0:
+		return "weighs less against it now"
+	case after > before:
+		return "now helps"
+	case before > 0 && after >= 0:
+		return "helps less now"
+	case before < 0:
+		return "weighs more against it now"
+	default:
+		return "now weighs against it"
+	}
 }
 
 func abs(n int) int {

@@ -93,9 +93,14 @@ func sentence(f leadbot.Factor, said []Said, now time.Time) string {
 		if value == f.Label { // not the "Column: value" shape: the words as the model gave them
 			return crm(value, labelChars)
 		}
+		if yesNo(value) { // "Opened last email: no", not "Opened last email is No"
+			return col + ": " + strings.ToLower(crm(value, labelChars))
+		}
 		return col + " is " + crm(value, labelChars)
 	}
-	s := col + " is " + crm(value, shortChars)
+	// A number reads as the column's value ("Website visits: 10"): "is" would make "Website
+	// visits is 10" of every plural column name.
+	s := col + ": " + crm(value, shortChars)
 	switch side {
 	case "top":
 		s += fmt.Sprintf(", more than %d %% of leads", 100-pct)
@@ -104,7 +109,7 @@ func sentence(f leadbot.Factor, said []Said, now time.Time) string {
 	}
 	if f.Value < 0 {
 		// A number that counts against the lead may read as good (time on the site): say why.
-		s += ": leads like this converted less often"
+		s += " — leads like this converted less often"
 	}
 	return s
 }
@@ -198,6 +203,15 @@ func hasReasonFactor(fs leadbot.Factors) bool {
 		if strings.HasPrefix(f.Column, scoring.ReasonPrefix) && present(f) {
 			return true
 		}
+	}
+	return false
+}
+
+// yesNo reports whether a category value is a yes or a no.
+func yesNo(v string) bool {
+	switch strings.ToLower(v) {
+	case "yes", "no", "true", "false":
+		return true
 	}
 	return false
 }

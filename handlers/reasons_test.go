@@ -20,11 +20,11 @@ func TestSentence(t *testing.T) {
 		want string
 	}{
 		{"a category", f("Lead Source", "Lead Source: Referral", 1), nil, "Lead Source is Referral"},
-		{"a number with its percentile, one bracket", f("Visits (30 days)", "Visits (30 days): 25 (top 1 %)", 1), nil, "Visits (30 days) is 25, more than 99 % of leads"},
-		{"a low number", f("Employees", "Employees: 3 (bottom 5 %)", 0.4), nil, "Employees is 3, less than 95 % of leads"},
+		{"a number with its percentile, one bracket", f("Visits (30 days)", "Visits (30 days): 25 (top 1 %)", 1), nil, "Visits (30 days): 25, more than 99 % of leads"},
+		{"a low number", f("Employees", "Employees: 3 (bottom 5 %)", 0.4), nil, "Employees: 3, less than 95 % of leads"},
 		{"a number against the lead is explained", f("Time on website (s)", "Time on website (s): 586", -0.4), nil,
-			"Time on website (s) is 586: leads like this converted less often"},
-		{"a unit", f("Time on website", "Time on website: 1,240 s (top 10 %)", 0.4), nil, "Time on website is 1,240 s, more than 90 % of leads"},
+			"Time on website (s): 586 — leads like this converted less often"},
+		{"a unit", f("Time on website", "Time on website: 1,240 s (top 10 %)", 0.4), nil, "Time on website: 1,240 s, more than 90 % of leads"},
 		{"missing", f("Country", "Country: missing", -0.3), nil, "Country is not filled in"},
 		{"a date", f("Last activity", "Last activity: 3 days ago", 0.3), nil, "Last activity was 3 days ago"},
 		{"a category that starts like a date is a category", f("Stage", "Stage: in progress", 0.3), nil, "Stage is in progress"},
@@ -62,7 +62,7 @@ func TestCardReasonsInARepsWords(t *testing.T) {
 		c.Said = []Said{{Code: "no_budget", Label: "No budget", Who: "Ana", At: cardNow.Add(-time.Hour)}}
 	})
 	text := strings.Join(jsonStrings(t, CardBlocks(c, cardNow), "text"), "\n")
-	checkText(t, text, []string{":arrow_up: Lead Source is Referral _(strong)_", ":arrow_up: Visits is 25, more than 99 % of leads _(moderate)_",
+	checkText(t, text, []string{":arrow_up: Lead Source is Referral _(strong)_", ":arrow_up: Visits: 25, more than 99 % of leads _(moderate)_",
 		":arrow_down: Ana said “No budget”, today _(moderate)_"},
 		[]string{"Reason:", "leadership_change", "no_budget", ") _(", "Source: Referral"})
 }

@@ -544,7 +544,7 @@ func TestNextDigestSaysWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if raw := string(second.RawBlocks); !strings.Contains(raw, "Since you last saw it: 42% → 70% (+28 pts): Pricing page views is 4, more than 95 % of leads now helps") {
+	if raw := string(second.RawBlocks); !strings.Contains(raw, "Since you last saw it: 42% → 70% (+28 pts): Pricing page views: 4, more than 95 % of leads now helps") {
 		t.Fatalf("what changed is missing: %s", raw)
 	}
 }
