@@ -23,6 +23,7 @@ type Said struct {
 	Who         string
 	AccountWide bool
 	At          time.Time
+	Company     string // the lead's company, named when the reason was for the whole account
 }
 
 var percentileRE = regexp.MustCompile(`\s*\((top|bottom) (\d+) %\)$`)
@@ -121,8 +122,11 @@ func saidSentence(code string, said []Said, now time.Time) string {
 		if s.Code != code {
 			continue
 		}
-		out := fmt.Sprintf("%s said “%s”", crm(orDefault(s.Who, "A teammate"), shortChars), crm(orDefault(s.Label, humanize(code)), reasonChars))
-		if s.AccountWide {
+		out := fmt.Sprintf("%s reported “%s”", crm(orDefault(s.Who, "A teammate"), shortChars), crm(orDefault(s.Label, humanize(code)), reasonChars))
+		switch {
+		case s.AccountWide && s.Company != "":
+			out += " at " + crm(s.Company, shortChars) + " (whole account)"
+		case s.AccountWide:
 			out += " (whole account)"
 		}
 		out += ", " + age(now, s.At)
@@ -131,7 +135,7 @@ func saidSentence(code string, said []Said, now time.Time) string {
 		}
 		return out
 	}
-	return "A teammate said “" + crm(humanize(code), reasonChars) + "”"
+	return "A teammate reported “" + crm(humanize(code), reasonChars) + "”"
 }
 
 func countCode(said []Said, code string) int {
@@ -163,7 +167,6 @@ func repeats(value string, shown []leadbot.Factor) bool {
 // the reason-code factors' sentences.
 func (s *Service) withSaid(ctx context.Context, cards []Card) ([]Card, error) {
 	var labels map[string]string
-	names := map[int64]string{}
 	for i, c := range cards {
 		if !hasReasonFactor(c.Factors) {
 			continue
@@ -178,21 +181,14 @@ func (s *Service) withSaid(ctx context.Context, cards []Card) ([]Card, error) {
 				labels[rc.Code] = rc.Label
 			}
 		}
-		fb, err := s.st.FeedbackOnLead(ctx, c.Lead.ID)
+		said, err := s.st.ReasonsSaid(ctx, c.Lead.ID)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range fb {
-			if f.UndoneAt != nil || f.Reason() == "" {
-				continue
-			}
-			if _, ok := names[f.RepID]; !ok {
-				if r, err := s.st.RepByID(ctx, f.RepID); err == nil {
-					names[f.RepID] = orDefault(firstName(r.Name), r.Email)
-				}
-			}
-			cards[i].Said = append(cards[i].Said, Said{Code: f.Reason(), Label: labels[f.Reason()], Who: names[f.RepID],
-				AccountWide: f.AccountWide, At: f.CreatedAt})
+		for _, f := range said {
+			cards[i].Said = append(cards[i].Said, Said{Code: f.Reason, Label: labels[f.Reason],
+				Who: orDefault(firstName(f.RepName), f.RepEmail), AccountWide: f.AccountWide, At: f.CreatedAt,
+				Company: c.Lead.Company})
 		}
 	}
 	return cards, nil

@@ -29,12 +29,12 @@ func TestSentence(t *testing.T) {
 		{"a date", f("Last activity", "Last activity: 3 days ago", 0.3), nil, "Last activity was 3 days ago"},
 		{"a category that starts like a date is a category", f("Stage", "Stage: in progress", 0.3), nil, "Stage is in progress"},
 		{"a reason code, who said it", f("Reason: leadership_change", "Reason: leadership_change: 1", -1), ana,
-			"Ana said “Leadership change” (whole account), 3 days ago"},
+			"Ana reported “Leadership change” (whole account), 3 days ago"},
 		{"a reason code given twice", f("Reason: leadership_change", "Reason: leadership_change: 2", -1), append(ana, ana[0]),
-			"Ana said “Leadership change” (whole account), 3 days ago (and 1 more)"},
+			"Ana reported “Leadership change” (whole account), 3 days ago (and 1 more)"},
 		{"a reason code, nobody known", f("Reason: leadership_change", "Reason: leadership_change: 1 (top 1 %)", -1), nil,
-			"A teammate said “Leadership change”"},
-		{"a reason code in words, not bytes", f("Reason: été_tardif", "Reason: été_tardif: 1", -1), nil, "A teammate said “Été tardif”"},
+			"A teammate reported “Leadership change”"},
+		{"a reason code in words, not bytes", f("Reason: été_tardif", "Reason: été_tardif: 1", -1), nil, "A teammate reported “Été tardif”"},
 		{"votes", f("Rep vote", "Rep vote: -2", -0.5), nil, "Teammates judged it :-1:"},
 		{"a label of another shape stays as the model worded it", f("source", "Lead Source: Reference", 1), nil, "Lead Source: Reference"},
 		{"escaped", f("<!here>", "<!here>: <@U1>", 1), nil, "&lt;!here&gt; is &lt;@U1&gt;"},
@@ -63,6 +63,6 @@ func TestCardReasonsInARepsWords(t *testing.T) {
 	})
 	text := strings.Join(jsonStrings(t, CardBlocks(c, cardNow), "text"), "\n")
 	checkText(t, text, []string{":arrow_up: Lead Source is Referral _(strong)_", ":arrow_up: Visits: 25, more than 99 % of leads _(moderate)_",
-		":arrow_down: Ana said “No budget”, today _(moderate)_"},
+		":arrow_down: Ana reported “No budget”, today _(moderate)_"},
 		[]string{"Reason:", "leadership_change", "no_budget", ") _(", "Source: Referral"})
 }

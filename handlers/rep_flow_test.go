@@ -242,7 +242,7 @@ func TestNoInternalNamesInWhatARepReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(detail.RawBlocks), "Boss said “No budget” (whole account), ") {
+	if !strings.Contains(string(detail.RawBlocks), "Boss reported “No budget” at Summit Nimbus (whole account), ") {
 		t.Errorf("/lead does not say who gave the reason: %s", detail.RawBlocks)
 	}
 	// Action ids that are not also words (the "snooze" of "Undo snooze" is one).
