@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/experiment"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -49,6 +50,7 @@ type Store interface {
 	RecordOutcome(ctx context.Context, o leadbot.Outcome, source string) error
 	RecordFeedback(ctx context.Context, f leadbot.NewFeedback) (leadbot.Feedback, bool, error)
 	RecordPastScores(ctx context.Context, scores []store.PastScore) error
+	RecordPastExperiment(ctx context.Context, share float64, start, stop time.Time, arms []store.PastArm) (store.Experiment, error)
 	Reps(ctx context.Context) ([]leadbot.Rep, error)
 }
 
@@ -65,6 +67,7 @@ type Stats struct {
 	LeadershipChanges                int // accounts with the hidden leadership change
 	Feedback                         int // past verdicts the reps gave
 	PastScores                       int // scores given before the outcomes (model health's history)
+	HeldOut, Treated                 int // the past holdout's arms
 }
 
 var (
@@ -124,6 +127,9 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 		return s.stats, err
 	}
 	s.stats.PastScores = len(s.past)
+	if _, err := st.RecordPastExperiment(ctx, holdoutShare, s.holdoutStart(), s.holdoutStop(), s.arms); err != nil {
+		return s.stats, err
+	}
 	return s.stats, nil
 }
 
@@ -140,6 +146,7 @@ type seeder struct {
 	// scoreRng draws the past scores' noise apart from rng, so the leads stay those of the seed.
 	scoreRng *rand.Rand
 	past     []store.PastScore
+	arms     []store.PastArm // the past holdout's assignments
 }
 
 // team adds the demo team to the workspace and the database, the manager first so that every
@@ -297,7 +304,11 @@ func (s *seeder) outcome(ctx context.Context, l leadbot.Lead, a *account, f fiel
 		s.stats.Open++
 		return nil
 	}
-	won := s.rng.Float64() < 1/(1+math.Exp(-f.logit(a)))
+	logit, arm := f.logit(a), s.holdoutArm(l, f)
+	if arm == experiment.HeldOut {
+		logit -= holdoutEffect // not sent: worked later, or not at all
+	}
+	won := s.rng.Float64() < 1/(1+math.Exp(-logit))
 	outcome := "lost"
 	if won {
 		outcome, s.stats.Won = "won", s.stats.Won+1
@@ -308,6 +319,7 @@ func (s *seeder) outcome(ctx context.Context, l leadbot.Lead, a *account, f fiel
 	}
 	s.stats.Outcomes++
 	s.pastScore(l, a, f)
+	s.recordArm(l, f, arm)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,9 +73,10 @@ func TestAccountWideReasonMovesTheAccount(t *testing.T) {
 	}
 	open, _ := st.OpenLeads(ctx)
 	var judged, other leadbot.Lead
+	unjudged := func(l leadbot.Lead) bool { fb, err := st.FeedbackOnLead(ctx, l.ID); return err == nil && len(fb) == 0 }
 	for i, a := range open {
 		for _, b := range open[i+1:] {
-			if a.Account == b.Account && judged.ID == 0 {
+			if a.Account == b.Account && judged.ID == 0 && unjudged(a) && unjudged(b) {
 				judged, other = a, b
 			}
 		}
@@ -115,5 +117,28 @@ func TestSeedGivesModelHealthAHistory(t *testing.T) {
 	t.Logf("last %d days: %d hot leads, %.0f %% converted; %d others, %.0f %% converted", report.HealthDays, h.HotN, 100*h.HotRate(), h.RestN, 100*h.RestRate())
 	if h.HotN < 20 || h.RestN < 100 || !(h.HotRate() > 1.5*h.RestRate()) {
 		t.Fatalf("model health on the demo: %+v", h)
+	}
+}
+
+// The demo's history includes a finished holdout, so /leadbot value has an uplift to show on the
+// first run.
+func TestSeedGivesTheValueReportAHoldout(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(pgtest.NewDB(t))
+	stats, err := demo.Seed(ctx, st, &fakeSlack{}, demo.Options{Seed: 1, Now: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.ArmRows(ctx, 0)
+	if err != nil || len(rows) != stats.HeldOut+stats.Treated || stats.HeldOut == 0 {
+		t.Fatalf("%d rows, stats %+v, %v", len(rows), stats, err)
+	}
+	v := report.BuildValue(rows, 0)
+	t.Logf("%s", strings.Join(v.Lines(), "\n"))
+	if !strings.Contains(v.Lines()[0], "Sending the list raised conversion of all leads") {
+		t.Fatalf("the demo's holdout shows no clear uplift: %q", v.Lines()[0])
+	}
+	if held, _ := st.HeldOut(ctx, []int64{rows[0].LeadID}); len(held) != 0 {
+		t.Fatal("the demo's experiment is over: no lead may stay held out")
 	}
 }

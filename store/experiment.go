@@ -128,12 +128,14 @@ func (s *Store) Assign(ctx context.Context, e Experiment, cands []Candidate) (ma
 	return out, translate("Assign", err)
 }
 
-// HeldOut returns which of the leads are held out (in any experiment, running or stopped:
-// a lead's arm is for ever, so the comparison stays clean after a share changes).
+// HeldOut returns which of the leads are held out while a holdout runs: in the running
+// experiment or an earlier one (a lead's arm is for ever, so the comparison stays clean after a
+// share changes). With the holdout off, no lead is held out: its leads go back to the lists.
 func (s *Store) HeldOut(ctx context.Context, leadIDs []int64) (map[int64]bool, error) {
 	var ids []int64
 	err := s.db.SelectContext(ctx, &ids, `
-		SELECT lead_id FROM experiment_leads WHERE lead_id = ANY($1) AND arm = 'held_out'`, pq.Array(leadIDs))
+		SELECT lead_id FROM experiment_leads WHERE lead_id = ANY($1) AND arm = 'held_out'
+		  AND EXISTS (SELECT 1 FROM experiments WHERE stopped_at IS NULL)`, pq.Array(leadIDs))
 	out := make(map[int64]bool, len(ids))
 	for _, id := range ids {
 		out[id] = true
@@ -204,4 +206,36 @@ func (s *Store) AssignOpenLeads(ctx context.Context, e Experiment, repID int64, 
 	}
 	_, err := s.Assign(ctx, e, cands)
 	return len(cands), err
+}
+
+// PastArm is one lead's assignment in an experiment recorded after the fact (the demo's history).
+type PastArm struct {
+	LeadID     int64
+	Arm        string
+	Band       string
+	Score      float64
+	AssignedAt time.Time
+}
+
+// RecordPastExperiment writes an experiment that ran from start to stop, and its assignments:
+// the demo's history of a holdout, so the value report has something to say on a first run. It
+// refuses to run beside a running experiment (there is at most one).
+func (s *Store) RecordPastExperiment(ctx context.Context, share float64, start, stop time.Time, arms []PastArm) (Experiment, error) {
+	var e Experiment
+	err := s.Tx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &e, `
+			INSERT INTO experiments (share, started_at, stopped_at) VALUES ($1, $2, $3)
+			RETURNING id, share, started_at, stopped_at`, share, start, stop); err != nil {
+			return err
+		}
+		for _, a := range arms {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO experiment_leads (lead_id, experiment_id, arm, band, score, assigned_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, a.LeadID, e.ID, a.Arm, a.Band, a.Score, a.AssignedAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return e, translate("RecordPastExperiment", err)
 }

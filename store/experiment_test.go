@@ -90,6 +90,9 @@ func TestExperimentAssignmentIsForEver(t *testing.T) {
 	if err != nil || off != nil {
 		t.Fatalf("share 0 must stop the holdout: %v %v", off, err)
 	}
+	if released, _ := st.HeldOut(ctx, ids); len(released) != 0 {
+		t.Fatalf("the holdout is off, yet %d leads are still held out", len(released))
+	}
 	es, _ := st.Experiments(ctx)
 	for _, e := range es {
 		if e.StoppedAt == nil {

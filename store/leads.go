@@ -102,8 +102,8 @@ type CandidateQuery struct {
 }
 
 // DigestCandidates returns the rep's best open leads for day: owned by the rep, scored, without an
-// outcome, not snoozed, not judged by this rep (an active verdict), not held out by the
-// randomized holdout, not already delivered today, and not delivered within ResendDays unless
+// outcome, not snoozed, not judged by this rep (an active verdict), not held out while the
+// randomized holdout runs, not already delivered today, and not delivered within ResendDays unless
 // the score rose since.
 func (s *Store) DigestCandidates(ctx context.Context, q CandidateQuery) ([]leadbot.Lead, error) {
 	var ls []leadbot.Lead
@@ -114,7 +114,8 @@ func (s *Store) DigestCandidates(ctx context.Context, q CandidateQuery) ([]leadb
 		  AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)
 		  AND NOT EXISTS (SELECT 1 FROM snoozes z WHERE z.rep_id = $1 AND z.lead_id = l.id AND z.until >= $2)
 		  AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.rep_id = $1 AND f.lead_id = l.id AND f.undone_at IS NULL)
-		  AND NOT EXISTS (SELECT 1 FROM experiment_leads x WHERE x.lead_id = l.id AND x.arm = 'held_out')
+		  AND NOT EXISTS (SELECT 1 FROM experiment_leads x WHERE x.lead_id = l.id AND x.arm = 'held_out'
+		                  AND EXISTS (SELECT 1 FROM experiments e WHERE e.stopped_at IS NULL))
 		  AND NOT EXISTS (
 		      SELECT 1 FROM deliveries d
 		      WHERE d.rep_id = $1 AND d.lead_id = l.id AND d.day > $2::date - $4::int
@@ -125,8 +126,8 @@ func (s *Store) DigestCandidates(ctx context.Context, q CandidateQuery) ([]leadb
 }
 
 // TopLeads returns a rep's best open leads right now (for /leads and App Home): owned by the rep,
-// without an outcome, not snoozed, not held out by the randomized holdout; judged leads are
-// included (the card shows the verdict).
+// without an outcome, not snoozed, not held out while the randomized holdout runs; judged leads
+// are included (the card shows the verdict).
 func (s *Store) TopLeads(ctx context.Context, repID int64, today time.Time, limit int) ([]leadbot.Lead, error) {
 	var ls []leadbot.Lead
 	err := s.db.SelectContext(ctx, &ls, `
@@ -135,7 +136,8 @@ func (s *Store) TopLeads(ctx context.Context, repID int64, today time.Time, limi
 		WHERE l.owner_id = $1 AND l.status = 'open'
 		  AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.lead_id = l.id)
 		  AND NOT EXISTS (SELECT 1 FROM snoozes z WHERE z.rep_id = $1 AND z.lead_id = l.id AND z.until >= $2)
-		  AND NOT EXISTS (SELECT 1 FROM experiment_leads x WHERE x.lead_id = l.id AND x.arm = 'held_out')
+		  AND NOT EXISTS (SELECT 1 FROM experiment_leads x WHERE x.lead_id = l.id AND x.arm = 'held_out'
+		                  AND EXISTS (SELECT 1 FROM experiments e WHERE e.stopped_at IS NULL))
 		ORDER BY l.score DESC NULLS LAST, l.id
 		LIMIT $3`, repID, today, limit)
 	return ls, translate("TopLeads", err)
