@@ -1,0 +1,115 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// pacer spaces the calls of one Slack method by the rate it learns from Slack's 429s. Slack does
+// not publish chat.postMessage's workspace-wide limit, and holding every call for Retry-After
+// after any 429 (what the sender did) reached only 25–30 % of it: the pause emptied the pipe,
+// the refilled budget went in one burst, and the burst drew the next 429. Instead the pacer
+// starts unpaced; at the first 429 it takes the rate that was getting through as the limit, and
+// then probes upward slowly (additive increase) and backs off by a tenth at each later 429
+// (multiplicative decrease, once per episode), so it hovers at the limit, and a refused call is
+// retried after its own Retry-After while the others keep their pace.
+type pacer struct {
+	mu      sync.Mutex
+	rate    float64     // calls a second; 0 until the first 429
+	next    time.Time   // when the last call was let start
+	gen     int         // counts the cuts: a 429 of a call paced before the last cut is the same episode
+	recent  []time.Time // starts of the latest successful calls (a ring of len cap)
+	head    int
+	clock   func() time.Time
+	minRate float64
+}
+
+const (
+	pacerWindow   = time.Second // the span over which the rate getting through is measured
+	pacerBackoff  = 0.9         // the rate kept at each 429 episode
+	pacerIncrease = 0.5         // calls a second gained per second without a 429
+)
+
+func newPacer(clock func() time.Time) *pacer {
+	return &pacer{recent: make([]time.Time, 0, 512), clock: clock, minRate: 0.2}
+}
+
+// slot is one call's place in the pace: when it started, and the cuts made before it was paced.
+type slot struct {
+	start time.Time
+	gen   int
+}
+
+// wait blocks until a call may start, and returns its slot. Slots are not booked ahead: a
+// waiter sleeps until the next slot at the current rate and checks again, so a rate that rose
+// meanwhile is used at once (booking at a low first estimate queued workers for many seconds).
+func (p *pacer) wait(ctx context.Context) (slot, error) {
+	for {
+		p.mu.Lock()
+		now, gen := p.clock(), p.gen
+		if p.rate == 0 {
+			p.mu.Unlock()
+			return slot{now, gen}, ctx.Err()
+		}
+		interval := time.Duration(float64(time.Second) / p.rate)
+		due := p.next.Add(interval)
+		if !now.Before(due) {
+			if now.Sub(due) > interval {
+				due = now // idle for a while: no credit for the time unused
+			}
+			p.next = due
+			p.mu.Unlock()
+			return slot{now, gen}, ctx.Err()
+		}
+		p.mu.Unlock()
+		if err := sleep(ctx, due.Sub(now)); err != nil {
+			return slot{}, err
+		}
+	}
+}
+
+// ok records a call that got through; the rate grows a little.
+func (p *pacer) ok(s slot) {
+	start := s.start
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.recent) < cap(p.recent) {
+		p.recent = append(p.recent, start)
+	} else {
+		p.recent[p.head] = start
+		p.head = (p.head + 1) % len(p.recent)
+	}
+	if p.rate > 0 {
+		p.rate += pacerIncrease / p.rate // +pacerIncrease a second at this rate
+	}
+}
+
+// limited records a 429. Calls paced before the last cut were spaced at the old rate, so
+// their 429s say nothing new: only the first of an episode cuts the rate.
+func (p *pacer) limited(s slot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s.gen != p.gen {
+		return
+	}
+	now := p.clock()
+	if p.rate == 0 {
+		n := 0
+		for _, t := range p.recent {
+			if now.Sub(t) <= pacerWindow {
+				n++
+			}
+		}
+		p.rate = float64(n) / pacerWindow.Seconds()
+	}
+	p.rate = max(p.rate*pacerBackoff, p.minRate)
+	p.gen++
+}
+
+// current returns the learned rate (0: none yet).
+func (p *pacer) current() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rate
+}
