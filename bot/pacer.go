@@ -22,7 +22,7 @@ type pacer struct {
 	recent  []time.Time // starts of the latest successful calls (a ring of len cap)
 	head    int
 	clock   func() time.Time
-	minRate float64
+	minRate float64 // the least it learns: Slack's documented pace of one post a second per channel
 }
 
 const (
@@ -32,7 +32,7 @@ const (
 )
 
 func newPacer(clock func() time.Time) *pacer {
-	return &pacer{recent: make([]time.Time, 0, 512), clock: clock, minRate: 0.2}
+	return &pacer{recent: make([]time.Time, 0, 512), clock: clock, minRate: 1}
 }
 
 // slot is one call's place in the pace: when it started, and the cuts made before it was paced.

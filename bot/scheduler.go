@@ -143,6 +143,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string, fn JobFunc) (ran bo
 // underLease runs fn with a context that carries the lease and ends when it is lost, keeping the
 // lease renewed meanwhile.
 func (s *Scheduler) underLease(ctx context.Context, lease store.Lease, fn JobFunc) (any, error) {
+	lease.Margin = s.ttl / 3 // a send needs a third of the term left: the time it may take
 	jobCtx, cancel := context.WithCancelCause(store.WithLease(ctx, lease))
 	kept := make(chan struct{})
 	go func() { defer close(kept); keepLease(jobCtx, s.store, lease, s.ttl, cancel, s.log) }()

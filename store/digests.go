@@ -79,9 +79,9 @@ func (s *Store) ReserveDigest(ctx context.Context, repID int64, day time.Time, k
 
 // MarkDigestSending records that an attempt to post digest id begins now, and is the last check
 // of the right to send before the post: under a lease (LeaseFrom(ctx)) it is refused with
-// ErrLeaseLost unless that lease is still held and valid for at least margin more, on the
-// database's clock. ok is false when the digest is already sent (nothing to post).
-func (s *Store) MarkDigestSending(ctx context.Context, id int64, margin time.Duration) (ok bool, err error) {
+// ErrLeaseLost unless that lease is still held and valid for at least Lease.Margin more, on the
+// database's clock (Lease.Margin). ok is false when the digest is already sent (nothing to post).
+func (s *Store) MarkDigestSending(ctx context.Context, id int64) (ok bool, err error) {
 	var res sql.Result
 	if l, leased := LeaseFrom(ctx); leased {
 		res, err = s.db.ExecContext(ctx, `
@@ -89,7 +89,7 @@ func (s *Store) MarkDigestSending(ctx context.Context, id int64, margin time.Dur
 			WHERE id = $1 AND status <> 'sent'
 			  AND EXISTS (SELECT 1 FROM job_leases
 			              WHERE job = $2 AND token = $3 AND expires_at > now() + $4 * interval '1 millisecond')`,
-			id, l.Job, l.Token, margin.Milliseconds())
+			id, l.Job, l.Token, l.Margin.Milliseconds())
 	} else {
 		res, err = s.db.ExecContext(ctx, `UPDATE digests SET sending_at = now() WHERE id = $1 AND status <> 'sent'`, id)
 	}

@@ -59,6 +59,9 @@ type Lease struct {
 	Holder  string    `db:"holder"`
 	Token   int64     `db:"token"`
 	Expires time.Time `db:"expires_at"` // on the database's clock
+	// Margin is how long the lease must still last for a fenced write to pass: the time one send
+	// may take (the scheduler sets it to a third of the lease's term).
+	Margin time.Duration `db:"-"`
 }
 
 // ErrLeaseLost is returned by a write fenced by a lease that has expired or been claimed since.

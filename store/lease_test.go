@@ -30,11 +30,14 @@ func TestLeaseClaimRenewFence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.Margin = 10 * time.Second
 	underA := store.WithLease(ctx, a)
-	if ok, err := st.MarkDigestSending(underA, d.ID, 10*time.Second); err != nil || !ok {
+	if ok, err := st.MarkDigestSending(underA, d.ID); err != nil || !ok {
 		t.Fatalf("send under a held lease: ok=%v err=%v", ok, err)
 	}
-	if ok, err := st.MarkDigestSending(underA, d.ID, 2*time.Minute); !errors.Is(err, store.ErrLeaseLost) || ok {
+	long := a
+	long.Margin = 2 * time.Minute
+	if ok, err := st.MarkDigestSending(store.WithLease(ctx, long), d.ID); !errors.Is(err, store.ErrLeaseLost) || ok {
 		t.Fatalf("a lease that will not last the send must refuse it: ok=%v err=%v", ok, err)
 	}
 
@@ -47,13 +50,13 @@ func TestLeaseClaimRenewFence(t *testing.T) {
 	if _, err := st.RenewLease(ctx, a, time.Minute); !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("the old holder must learn it lost the lease, got %v", err)
 	}
-	if ok, err := st.MarkDigestSending(underA, d.ID, 0); !errors.Is(err, store.ErrLeaseLost) || ok {
+	if ok, err := st.MarkDigestSending(underA, d.ID); !errors.Is(err, store.ErrLeaseLost) || ok {
 		t.Fatalf("a send under a lost lease must be refused: ok=%v err=%v", ok, err)
 	}
 	if err := st.MarkDigestSent(ctx, d.ID, "D1", "1.1"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := st.MarkDigestSending(store.WithLease(ctx, b), d.ID, 0); err != nil || ok {
+	if ok, err := st.MarkDigestSending(store.WithLease(ctx, b), d.ID); err != nil || ok {
 		t.Fatalf("a sent digest is not sent again: ok=%v err=%v", ok, err)
 	}
 	if err := st.ReleaseLease(ctx, b); err != nil {
