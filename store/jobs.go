@@ -140,7 +140,9 @@ type leaseKey struct{}
 
 // WithLease returns ctx carrying the lease its job runs under; the scheduler sets it, and writes
 // that must be fenced (MarkDigestSending) read it back with LeaseFrom.
-func WithLease(ctx context.Context, l Lease) context.Context { return context.WithValue(ctx, leaseKey{}, l) }
+func WithLease(ctx context.Context, l Lease) context.Context {
+	return context.WithValue(ctx, leaseKey{}, l)
+}
 
 // LeaseFrom returns the lease ctx's job runs under; ok is false outside a scheduled run.
 func LeaseFrom(ctx context.Context) (l Lease, ok bool) {
