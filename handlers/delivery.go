@@ -2,7 +2,10 @@ package handlers
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -65,7 +68,7 @@ func (s *Service) recordSent(ctx context.Context, id int64, ch, ts string) error
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		err := s.st.MarkDigestSent(actx, id, ch, ts)
 		cancel()
-		if err == nil || leadbot.ErrorCode(err) != leadbot.EUNAVAILABLE {
+		if err == nil || !dbUnavailable(err) {
 			return err
 		}
 		s.log.Warn("digest posted; recording it is retried until the database answers", "digest", id, "err", err)
@@ -78,4 +81,11 @@ func (s *Service) recordSent(ctx context.Context, id int64, ch, ts string) error
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
+}
+
+// dbUnavailable reports whether a store error means the database did not answer. A connection
+// closed mid-statement comes back from lib/pq as a bare io.EOF, which store.translate does not
+// count as unavailable (yet).
+func dbUnavailable(err error) bool {
+	return leadbot.ErrorCode(err) == leadbot.EUNAVAILABLE || errors.Is(err, io.EOF) || errors.Is(err, driver.ErrBadConn)
 }
