@@ -135,4 +135,3 @@ func (f *faultySlack) hooks(before func(int), after func(int, error)) {
 	f.before, f.after, f.n = before, after, 0
 	f.mu.Unlock()
 }
-
