@@ -27,7 +27,20 @@ type Delivery struct {
 	Since time.Time
 	// Uncertain says an earlier attempt may have posted it: look before posting.
 	Uncertain bool
+	// Fence, when set, is asked right before each post goes out (after the pacing, so queueing
+	// behind Slack's limits does not use up the right to send): an error stops the delivery
+	// with nothing posted, returned as a *FenceError.
+	Fence func(context.Context) error
+	// Timeout bounds each post's request once it is let go (0: none): a request still in
+	// flight past it has an unknown outcome, resolved as any other.
+	Timeout time.Duration
 }
+
+// FenceError is a delivery stopped by its fence before anything was posted.
+type FenceError struct{ Err error }
+
+func (e *FenceError) Error() string { return "not posted: " + e.Err.Error() }
+func (e *FenceError) Unwrap() error { return e.Err }
 
 func (d Delivery) key() string { return fmt.Sprint(d.Meta.EventPayload["key"]) }
 
@@ -57,6 +70,16 @@ func (s *Sender) Deliver(ctx context.Context, d Delivery, opts ...slack.MsgOptio
 			}
 		}
 		err = s.call(ctx, "chat.postMessage", d.Channel, func(ctx context.Context) error {
+			if d.Fence != nil {
+				if err := d.Fence(ctx); err != nil {
+					return &FenceError{err}
+				}
+			}
+			if d.Timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, d.Timeout)
+				defer cancel()
+			}
 			var err error
 			ch, ts, err = s.api.PostMessageContext(ctx, d.Channel, opts...)
 			if err != nil && mayHavePosted(err) {
@@ -65,6 +88,10 @@ func (s *Sender) Deliver(ctx context.Context, d Delivery, opts ...slack.MsgOptio
 			return err
 		})
 		var u unknownOutcome
+		var fe *FenceError
+		if errors.As(err, &fe) {
+			return "", "", false, fe
+		}
 		if !errors.As(err, &u) {
 			return ch, ts, false, err
 		}

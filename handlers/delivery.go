@@ -28,27 +28,29 @@ func DigestMeta(d store.Digest) slack.SlackMetadata {
 	}}
 }
 
-// postDigest posts digest d to channel exactly once and records it: the send is fenced by the
-// job's lease (store.MarkDigestSending), bounded by what is left of it, looked for in the
-// conversation first when an earlier attempt's outcome is unknown, and recorded with retries
-// until the record lands or the job ends.
+// postDigest posts digest d to channel exactly once and records it: each post is fenced by the
+// job's lease (store.MarkDigestSending, asked right before the request goes out) and its request
+// bounded by what the lease must have left; it is looked for in the conversation first when an
+// earlier attempt's outcome is unknown, and recorded with retries until the record lands or the
+// job ends.
 func (s *Service) postDigest(ctx context.Context, d store.Digest, channel string, n int, opts ...slack.MsgOption) (int, error) {
-	ok, err := s.st.MarkDigestSending(ctx, d.ID)
-	if err != nil {
-		return 0, fmt.Errorf("%w: digest %d not sent: %w", errNotMarked, d.ID, err)
+	l, _ := store.LeaseFrom(ctx)
+	fence := func(ctx context.Context) error {
+		ok, err := s.st.MarkDigestSending(ctx, d.ID)
+		if err == nil && !ok {
+			return errAlreadySent
+		}
+		return err
 	}
-	if !ok {
+	ch, ts, found, err := s.sl.Deliver(ctx, bot.Delivery{Channel: channel, Meta: DigestMeta(d), Since: d.CreatedAt,
+		Uncertain: d.SendingAt != nil, Fence: fence, Timeout: l.Margin}, opts...)
+	var fe *bot.FenceError
+	switch {
+	case errors.Is(err, errAlreadySent):
 		return 0, nil // sent meanwhile by another run
-	}
-	sendCtx := ctx
-	if l, leased := store.LeaseFrom(ctx); leased && l.Margin > 0 {
-		var cancel context.CancelFunc
-		sendCtx, cancel = context.WithTimeout(ctx, l.Margin) // never past the lease
-		defer cancel()
-	}
-	ch, ts, found, err := s.sl.Deliver(sendCtx, bot.Delivery{Channel: channel, Meta: DigestMeta(d), Since: d.CreatedAt,
-		Uncertain: d.SendingAt != nil}, opts...)
-	if err != nil {
+	case errors.As(err, &fe):
+		return 0, fmt.Errorf("%w: digest %d not sent: %w", errNotMarked, d.ID, fe.Err)
+	case err != nil:
 		return 0, err
 	}
 	if found {
@@ -59,6 +61,9 @@ func (s *Service) postDigest(ctx context.Context, d store.Digest, channel string
 	}
 	return n, nil
 }
+
+// errAlreadySent stops a delivery whose digest another run has sent meanwhile.
+var errAlreadySent = errors.New("digest already sent")
 
 // recordSent records a posted digest, retrying with backoff while the database is unavailable,
 // for as long as ctx (the job) lasts.
