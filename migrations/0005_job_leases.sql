@@ -17,3 +17,11 @@ ALTER TABLE job_runs ADD COLUMN lease_token bigint;
 -- Slack refuses it for certain: while it is set, whether the message went out is unknown, and the
 -- next attempt first looks for it in the conversation (by its message metadata) before posting.
 ALTER TABLE digests ADD COLUMN sending_at timestamptz;
+
+-- The keys of clicks written late from the click spool (package spool) after a database outage:
+-- a click replayed twice (a crash between its write and the spool's note that it was applied)
+-- is written once.
+CREATE TABLE spool_applied (
+    key        text        PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
