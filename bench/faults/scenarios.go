@@ -179,21 +179,29 @@ var faults = []fault{
 		f.sb.SetLatency(0)
 		return f.rerun(ctx)
 	}},
-	{"PostgreSQL stopped and restarted mid-run", func(ctx context.Context, f *fixture) error {
+	{"PostgreSQL stopped and restarted, twice", func(ctx context.Context, f *fixture) error {
 		if f.restart == nil {
 			return errSkip
 		}
-		f.a.sl.hooks(nil, func(i int, _ error) {
+		restart := func() {
+			f.a.px.Cut()
+			dsn, err := f.restart()
+			if err != nil {
+				f.log.Error("restart PostgreSQL", "err", err)
+			}
+			_, target, _ := netfault.DSN(dsn, 0)
+			f.a.px.SetTarget(target)
+			f.dsn = dsn
+			f.a.px.Restore()
+		}
+		// Once after a sending mark, before its post; once after a post, before its record.
+		f.a.sl.hooks(func(i int) {
+			if i == 2*f.reps/3 {
+				restart()
+			}
+		}, func(i int, _ error) {
 			if i == f.reps/3 {
-				f.a.px.Cut()
-				dsn, err := f.restart()
-				if err != nil {
-					f.log.Error("restart PostgreSQL", "err", err)
-				}
-				_, target, _ := netfault.DSN(dsn, 0)
-				f.a.px.SetTarget(target)
-				f.dsn = dsn
-				f.a.px.Restore()
+				restart()
 			}
 		})
 		_, _ = f.a.digest(ctx, 8)
