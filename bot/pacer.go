@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 )
@@ -11,14 +12,15 @@ import (
 // after any 429 (what the sender did) reached only 25–30 % of it: the pause emptied the pipe,
 // the refilled budget went in one burst, and the burst drew the next 429. Instead the pacer
 // starts unpaced; at the first 429 it takes the rate that was getting through as the limit, and
-// then probes upward slowly (additive increase) and backs off by a tenth at each later 429
-// (multiplicative decrease, once per episode), so it hovers at the limit, and a refused call is
-// retried after its own Retry-After while the others keep their pace.
+// then probes upward, slowly just after a 429 and faster the longer none comes, and backs off
+// by a tenth at each later 429 (once per episode), so it stays just under the limit; a refused
+// call is retried after its own Retry-After while the others keep their pace.
 type pacer struct {
 	mu      sync.Mutex
 	rate    float64     // calls a second; 0 until the first 429
 	next    time.Time   // when the last call was let start
 	gen     int         // counts the cuts: a 429 of a call paced before the last cut is the same episode
+	cut     time.Time   // when the rate was last cut
 	recent  []time.Time // starts of the latest successful calls (a ring of len cap)
 	head    int
 	clock   func() time.Time
@@ -26,9 +28,14 @@ type pacer struct {
 }
 
 const (
-	pacerWindow   = time.Second // the span over which the rate getting through is measured
-	pacerBackoff  = 0.9         // the rate kept at each 429 episode
-	pacerIncrease = 0.5         // calls a second gained per second without a 429
+	pacerWindow  = time.Second // the span over which the rate getting through is measured
+	pacerBackoff = 0.9         // the rate kept at each 429 episode
+	// The rate grows by pacerIncrease of itself a second just after a cut (3 %), so that it stays
+	// under the limit for seconds (a limit without burst refuses any rate above it at once), and
+	// twice as fast for every pacerDoubling without a 429, so that a low first estimate or a
+	// limit that rose is caught up with in seconds, not minutes.
+	pacerIncrease = 0.03
+	pacerDoubling = 2 * time.Second
 )
 
 func newPacer(clock func() time.Time) *pacer {
@@ -81,7 +88,10 @@ func (p *pacer) ok(s slot) {
 		p.head = (p.head + 1) % len(p.recent)
 	}
 	if p.rate > 0 {
-		p.rate += pacerIncrease / p.rate // +pacerIncrease a second at this rate
+		// One call of the rate's calls a second: pacerIncrease of the rate a second, times 2 for
+		// every pacerDoubling since the cut (at most doubling the rate a second).
+		speed := math.Exp2(float64(p.clock().Sub(p.cut)) / float64(pacerDoubling))
+		p.rate += min(pacerIncrease*speed, math.Ln2)
 	}
 }
 
@@ -105,6 +115,7 @@ func (p *pacer) limited(s slot) {
 	}
 	p.rate = max(p.rate*pacerBackoff, p.minRate)
 	p.gen++
+	p.cut = now
 }
 
 // current returns the learned rate (0: none yet).

@@ -6,7 +6,8 @@ import (
 )
 
 // The pacer learns its rate from what was getting through at the first 429, cuts it once per
-// episode of 429s (not once per refused call in flight), and grows it while calls get through.
+// episode of 429s (not once per refused call in flight), and grows it while calls get through:
+// slowly just after a cut, faster the longer no 429 comes.
 func TestPacerLearnsFrom429s(t *testing.T) {
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
@@ -16,25 +17,29 @@ func TestPacerLearnsFrom429s(t *testing.T) {
 	}
 	now = t0.Add(time.Second)
 	inFlight := slot{start: now} // paced before the first cut
-	steps := []struct {
-		name  string
-		do    func()
-		check func(r float64) bool
-	}{
-		{"first 429 learns the rate", func() { p.limited(slot{start: now}) }, func(r float64) bool { return r > 17.5 && r < 18.5 }},
-		{"a call paced before the cut is the same episode", func() { p.limited(inFlight) }, func(r float64) bool { return r > 17.5 && r < 18.5 }},
-		{"a call paced after the cut cuts again", func() { now = now.Add(10 * time.Millisecond); p.limited(slot{start: now, gen: 1}) }, func(r float64) bool { return r > 15.5 && r < 17 }},
-		{"successes grow it slowly", func() {
-			for range 32 {
-				p.ok(slot{start: now, gen: 2})
+	oks := func(n, gen int) func() {
+		return func() {
+			for range n {
+				p.ok(slot{start: now, gen: gen})
 			}
-		}, func(r float64) bool { return r > 16.2 && r < 17.5 }},
+		}
+	}
+	steps := []struct {
+		name   string
+		do     func()
+		lo, hi float64
+	}{
+		{"first 429 learns the rate", func() { p.limited(slot{start: now}) }, 17.5, 18.5},
+		{"a call paced before the cut is the same episode", func() { p.limited(inFlight) }, 17.5, 18.5},
+		{"right after a cut it grows by 3 % a second", oks(18, 1), 18.4, 18.7},
+		{"six seconds on, eight times as fast", func() { now = now.Add(6 * time.Second); oks(18, 1)() }, 22.5, 23.3},
+		{"a call paced after the cut cuts again", func() { p.limited(slot{start: now, gen: 1}) }, 20.2, 21},
 	}
 	for _, s := range steps {
 		before := p.current()
 		s.do()
-		if r := p.current(); !s.check(r) {
-			t.Errorf("%s: rate %.2f → %.2f", s.name, before, r)
+		if r := p.current(); r < s.lo || r > s.hi {
+			t.Errorf("%s: rate %.2f → %.2f, want %.1f–%.1f", s.name, before, r, s.lo, s.hi)
 		}
 	}
 }
