@@ -123,8 +123,8 @@ func TestClicksSurviveAnOutageAndAKill(t *testing.T) {
 	write := func(sc store.SpooledClick) bool {
 		queued, err := sp.Write(ctx, sc, func(ctx context.Context) error {
 			switch sc.Kind {
-			case "undo":
-				_, err := st.UndoFeedback(ctx, sc.RepID, sc.LeadID)
+			case "undo_by", "snooze_by":
+				_, err := st.RepBySlackID(ctx, sc.SlackID) // the handler's read fails first
 				return err
 			}
 			_, _, err := st.RecordFeedbackBy(ctx, sc.SlackID, sc.Feedback)
@@ -152,10 +152,11 @@ func TestClicksSurviveAnOutageAndAKill(t *testing.T) {
 		}
 	}
 	// The first rep changes their mind: Undo, then 👎. Order matters.
-	write(store.SpooledClick{Key: "undo-0", Kind: "undo", RepID: first.ID, LeadID: clicks[0].lead})
+	write(store.SpooledClick{Key: "undo-0", Kind: "undo_by", SlackID: clicks[0].slackID, LeadID: clicks[0].lead})
+	write(store.SpooledClick{Key: "snooze-0", Kind: "snooze_by", SlackID: clicks[2].slackID, LeadID: clicks[2].lead, Until: time.Date(2030, 3, 11, 0, 0, 0, 0, time.UTC)})
 	write(up(clicks[0], -1, "down-0"))
-	if n := sp.Pending(); n != len(clicks)+1 {
-		t.Fatalf("%d clicks pending, want %d", n, len(clicks)+1)
+	if n := sp.Pending(); n != len(clicks)+2 {
+		t.Fatalf("%d clicks pending, want %d", n, len(clicks)+2)
 	}
 	sp.Close() // the process is killed mid-outage
 	saved, err := os.ReadFile(filepath.Join(dir, spool.FileName))
@@ -171,10 +172,12 @@ func TestClicksSurviveAnOutageAndAKill(t *testing.T) {
 			t.Fatal(err)
 		}
 		db.GetContext(ctx, &undone, `SELECT count(*) FROM feedback WHERE undone_at IS NOT NULL`)
+		var snoozed int
+		db.GetContext(ctx, &snoozed, `SELECT count(*) FROM snoozes WHERE lead_id = $1`, clicks[2].lead)
 		fb, err := st.ActiveFeedback(ctx, first.ID, clicks[0].lead)
-		if active != len(clicks) || undone != 1 || err != nil || fb.Verdict != -1 {
-			t.Fatalf("%s: %d active verdicts (want %d), %d undone (want 1), first lead's verdict %v (%v), want 👎",
-				when, active, len(clicks), undone, fb.Verdict, err)
+		if active != len(clicks) || undone != 1 || err != nil || fb.Verdict != -1 || snoozed != 1 {
+			t.Fatalf("%s: %d active verdicts (want %d), %d undone (want 1), first lead's verdict %v (%v), want 👎; %d snoozes (want 1)",
+				when, active, len(clicks), undone, fb.Verdict, err, snoozed)
 		}
 	}
 	check("after the restart")
@@ -240,4 +243,6 @@ func TestAbandonedClickIsTold(t *testing.T) {
 
 type writerFunc func(ctx context.Context, c store.SpooledClick) (bool, error)
 
-func (f writerFunc) ApplySpooled(ctx context.Context, c store.SpooledClick) (bool, error) { return f(ctx, c) }
+func (f writerFunc) ApplySpooled(ctx context.Context, c store.SpooledClick) (bool, error) {
+	return f(ctx, c)
+}

@@ -119,10 +119,13 @@ func (s *Store) AllFeedback(ctx context.Context) ([]leadbot.Feedback, error) {
 // SpooledClick is a click that could not be written when it was made (the database down) and is
 // written late, from the click spool (package spool). Key is unique to the click.
 type SpooledClick struct {
-	Key  string `json:"key"`
-	Kind string `json:"kind"` // "verdict", "verdict_by", "undo", "snooze", "settings"
-	// Feedback is the verdict ("verdict": Feedback.RepID is checked already; "verdict_by": SlackID
-	// is checked against the access rule as it is written).
+	Key string `json:"key"`
+	// Kind is "verdict", "undo", "snooze" or "settings" for a rep the handler has read already
+	// (RepID), or the same with "_by" for one known only by their Slack id (SlackID): during an
+	// outage the handler cannot read the rep, so the rep is found, and the access rule applied,
+	// as the click is written.
+	Kind string `json:"kind"`
+	// Feedback is the verdict ("verdict": Feedback.RepID; "verdict_by": SlackID).
 	Feedback leadbot.NewFeedback `json:"feedback"`
 	SlackID  string              `json:"slack_id,omitempty"`
 	RepID    int64               `json:"rep_id,omitempty"` // undo, snooze, settings
@@ -169,6 +172,20 @@ func applySpooled(ctx context.Context, tx *sqlx.Tx, c SpooledClick) error {
 	case "undo":
 		_, err = tx.ExecContext(ctx, `UPDATE feedback SET undone_at = now()
 			WHERE rep_id = $1 AND lead_id = $2 AND undone_at IS NULL`, c.RepID, c.LeadID)
+	case "undo_by":
+		_, err = tx.ExecContext(ctx, `
+			UPDATE feedback f SET undone_at = now() FROM reps r
+			WHERE r.slack_user_id = $1 AND f.rep_id = r.id AND f.lead_id = $2 AND f.undone_at IS NULL`, c.SlackID, c.LeadID)
+	case "snooze_by":
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO snoozes (rep_id, lead_id, until)
+			SELECT r.id, l.id, $3 FROM leads l JOIN reps r ON r.slack_user_id = $1 LEFT JOIN reps o ON o.id = l.owner_id
+			WHERE l.id = $2 AND may_judge(r.id, l.owner_id, o.manager_id)
+			ON CONFLICT (rep_id, lead_id) DO UPDATE SET until = EXCLUDED.until, created_at = now()`, c.SlackID, c.LeadID, c.Until)
+	case "settings_by":
+		_, err = tx.ExecContext(ctx, `
+			UPDATE reps SET delivery_hour = $2, leads_per_day = $3, paused_until = $4, updated_at = now()
+			WHERE slack_user_id = $1`, c.SlackID, c.Settings.DeliveryHour, c.Settings.LeadsPerDay, c.Settings.PausedUntil)
 	case "snooze":
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO snoozes (rep_id, lead_id, until) VALUES ($1, $2, $3)
