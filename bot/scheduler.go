@@ -2,21 +2,27 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"os"
 	"runtime/debug"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/leadbot/leadbot/store"
 )
 
-// JobStore is what the scheduler needs from the database: advisory locks and the job_runs log.
+// JobStore is what the scheduler needs from the database: job leases and the job_runs log
+// (satisfied by *store.Store).
 type JobStore interface {
-	TryLock(ctx context.Context, key int64) (release func(), ok bool, err error)
-	StartJobRun(ctx context.Context, job, host string) (int64, error)
+	ClaimLease(ctx context.Context, job, holder string, ttl time.Duration) (store.Lease, bool, error)
+	RenewLease(ctx context.Context, l store.Lease, ttl time.Duration) (store.Lease, error)
+	ReleaseLease(ctx context.Context, l store.Lease) error
+	StartLeasedRun(ctx context.Context, l store.Lease) (int64, error)
 	FinishJobRun(ctx context.Context, id int64, outcome, errText string, details any) error
+	CloseDeadRuns(ctx context.Context, job string) (int, error)
 }
 
 // JobFunc does one run of a job and returns what to record about it.
@@ -24,13 +30,16 @@ type JobFunc func(ctx context.Context) (details any, err error)
 
 // Scheduler runs jobs on cron schedules. A run that is still going when its next tick comes is
 // skipped (cron's SkipIfStillRunning), a panic is recovered and recorded as a failure, and each
-// run takes a PostgreSQL advisory lock named after the job, so that when several replicas run
-// the same schedule exactly one of them does the work.
+// run holds the job's lease (a row in job_leases, store.ClaimLease), so that when several
+// replicas run the same schedule exactly one of them does the work. The lease is renewed while
+// the job runs; the job's context is cancelled (cause ErrLeaseLost) the moment it may have been
+// lost, and the context carries it (store.LeaseFrom) so that each send can be fenced by it.
 type Scheduler struct {
 	cron  *cron.Cron
 	store JobStore
 	log   *slog.Logger
 	host  string
+	ttl   time.Duration
 	ctx   context.Context
 	stop  context.CancelFunc
 }
@@ -48,6 +57,7 @@ func NewScheduler(store JobStore, log *slog.Logger) *Scheduler {
 		store: store,
 		log:   log,
 		host:  fmt.Sprintf("%s/%d", host, os.Getpid()),
+		ttl:   DefaultLeaseTTL,
 		ctx:   ctx,
 		stop:  stop,
 	}
@@ -66,8 +76,24 @@ func (s *Scheduler) Add(name, spec string, fn JobFunc) error {
 	return nil
 }
 
-// Start starts the schedule.
-func (s *Scheduler) Start() { s.cron.Start() }
+// SetLeaseTTL sets how long a job's lease lasts without renewal (default DefaultLeaseTTL); call
+// it before Start. A shorter lease hands a dead replica's job over sooner; each send needs a
+// third of it left, so it must be well above the time one Slack call takes.
+func (s *Scheduler) SetLeaseTTL(ttl time.Duration) {
+	if ttl > 0 {
+		s.ttl = ttl
+	}
+}
+
+// Start closes the runs that dead processes left "running", then starts the schedule.
+func (s *Scheduler) Start() {
+	if n, err := s.store.CloseDeadRuns(s.ctx, ""); err != nil {
+		s.log.Warn("could not close the job runs of dead processes; the next run of each job will", "err", err)
+	} else if n > 0 {
+		s.log.Info("closed job runs left running by processes that died", "runs", n)
+	}
+	s.cron.Start()
+}
 
 // Stop stops scheduling, cancels running jobs, and waits until they have returned.
 func (s *Scheduler) Stop() {
@@ -76,31 +102,33 @@ func (s *Scheduler) Stop() {
 	<-done.Done()
 }
 
-// LockKey is the advisory lock a job holds while it runs.
-func LockKey(job string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte("leadbot-job:" + job))
-	return int64(h.Sum64() >> 1)
-}
-
-// RunNow runs a job once, under its lock, and records the run. ran is false when another replica
-// holds the lock (the run is then not recorded: the holder records its own).
+// RunNow runs a job once, under its lease, and records the run. ran is false when another
+// replica holds the lease (the run is then not recorded: the holder records its own).
 func (s *Scheduler) RunNow(ctx context.Context, name string, fn JobFunc) (ran bool, err error) {
-	release, ok, err := s.store.TryLock(ctx, LockKey(name))
+	lease, ok, err := s.store.ClaimLease(ctx, name, s.host, s.ttl)
 	if err != nil {
-		return false, fmt.Errorf("lock for job %s: %w", name, err)
+		return false, fmt.Errorf("claim the lease of job %s: %w", name, err)
 	}
 	if !ok {
 		s.log.Debug("job is running elsewhere; skipped", "job", name)
 		return false, nil
 	}
-	defer release()
-	id, err := s.store.StartJobRun(ctx, name, s.host)
+	defer func() {
+		if err := s.store.ReleaseLease(context.WithoutCancel(ctx), lease); err != nil {
+			s.log.Warn("release job lease; it expires by itself", "job", name, "err", err)
+		}
+	}()
+	if n, err := s.store.CloseDeadRuns(ctx, name); err != nil {
+		s.log.Warn("close dead runs", "job", name, "err", err)
+	} else if n > 0 {
+		s.log.Info("closed runs of this job left running by processes that died", "job", name, "runs", n)
+	}
+	id, err := s.store.StartLeasedRun(ctx, lease)
 	if err != nil {
 		return false, err
 	}
 	start := time.Now()
-	details, err := safeRun(ctx, fn)
+	details, err := s.underLease(ctx, lease, fn)
 	outcome, errText := "ok", ""
 	if err != nil {
 		outcome, errText = "failed", err.Error()
@@ -110,6 +138,23 @@ func (s *Scheduler) RunNow(ctx context.Context, name string, fn JobFunc) (ran bo
 	}
 	s.log.Info("job finished", "job", name, "outcome", outcome, "took", time.Since(start).Round(time.Millisecond).String(), "details", details)
 	return true, err
+}
+
+// underLease runs fn with a context that carries the lease and ends when it is lost, keeping the
+// lease renewed meanwhile.
+func (s *Scheduler) underLease(ctx context.Context, lease store.Lease, fn JobFunc) (any, error) {
+	lease.Margin = s.ttl / 3 // a send needs a third of the term left: the time it may take
+	jobCtx, cancel := context.WithCancelCause(store.WithLease(ctx, lease))
+	kept := make(chan struct{})
+	go func() { defer close(kept); keepLease(jobCtx, s.store, lease, s.ttl, cancel, s.log) }()
+	details, err := safeRun(jobCtx, fn)
+	lost := context.Cause(jobCtx)
+	cancel(nil)
+	<-kept
+	if errors.Is(lost, ErrLeaseLost) {
+		err = errors.Join(lost, err)
+	}
+	return details, err
 }
 
 func safeRun(ctx context.Context, fn JobFunc) (details any, err error) {

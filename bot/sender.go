@@ -32,8 +32,8 @@ type SenderMetrics interface {
 }
 
 // Sender is what everything that posts to Slack goes through. It paces messages per channel,
-// waits out 429 Retry-After (holding back every call of that method meanwhile, since Slack's limit
-// is per method), retries transient errors with backoff, and never drops a message silently: a
+// paces each method by the rate it learns from Slack's 429s (pacer), retries a refused call after
+// its Retry-After, retries transient errors with backoff, and never drops a message silently: a
 // call either succeeds or returns the error for the caller to record and retry.
 type Sender struct {
 	api *slack.Client
@@ -42,7 +42,7 @@ type Sender struct {
 
 	mu       sync.Mutex
 	channels map[string]time.Time // channel → earliest time the next message may go
-	blocked  map[string]time.Time // method → held back until
+	pacers   map[string]*pacer    // method → its learned pace
 	dms      map[string]string    // user → DM channel id
 }
 
@@ -61,7 +61,7 @@ func NewSender(api *slack.Client, cfg SenderConfig) *Sender {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Sender{api: api, cfg: cfg, log: cfg.Log, channels: map[string]time.Time{},
-		blocked: map[string]time.Time{}, dms: map[string]string{}}
+		pacers: map[string]*pacer{}, dms: map[string]string{}}
 }
 
 // API returns the underlying client (for calls the sender does not wrap).
@@ -86,20 +86,21 @@ func (s *Sender) pace(ctx context.Context, channel string) error {
 	return sleep(ctx, wait)
 }
 
-func (s *Sender) gate(ctx context.Context, method string) error {
+// pacerFor returns method's pacer.
+func (s *Sender) pacerFor(method string) *pacer {
 	s.mu.Lock()
-	until := s.blocked[method]
-	s.mu.Unlock()
-	return sleep(ctx, time.Until(until))
+	defer s.mu.Unlock()
+	p := s.pacers[method]
+	if p == nil {
+		p = newPacer(time.Now)
+		s.pacers[method] = p
+	}
+	return p
 }
 
-func (s *Sender) block(method string, d time.Duration) {
-	s.mu.Lock()
-	if until := time.Now().Add(d); until.After(s.blocked[method]) {
-		s.blocked[method] = until
-	}
-	s.mu.Unlock()
-}
+// LearnedRate returns the calls a second the sender has learned method may make (0: it has not
+// been refused yet, so it is not paced).
+func (s *Sender) LearnedRate(method string) float64 { return s.pacerFor(method).current() }
 
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -121,25 +122,33 @@ func (s *Sender) call(ctx context.Context, method, channel string, fn func(conte
 		return err
 	}
 	backoff := 200 * time.Millisecond
+	pc := s.pacerFor(method)
 	for attempt := 1; ; {
-		if err := s.gate(ctx, method); err != nil {
+		start, err := pc.wait(ctx)
+		if err != nil {
 			return err
 		}
-		err := fn(ctx)
+		err = fn(ctx)
 		if s.cfg.Metrics != nil {
 			s.cfg.Metrics.SlackCall(method, err)
 		}
 		if err == nil {
+			pc.ok(start)
 			return nil
 		}
 		var rl *slack.RateLimitedError
 		if errors.As(err, &rl) {
-			wait := max(rl.RetryAfter, time.Second)
-			s.log.Info("Slack rate limit: waiting it out", "method", method, "retry_after", wait)
+			// Only this call waits its Retry-After; the others keep the pace, which the 429
+			// has just lowered.
+			pc.limited(start)
+			wait := max(rl.RetryAfter, 100*time.Millisecond)
+			s.log.Debug("Slack rate limit: retrying after Retry-After", "method", method, "retry_after", wait, "rate", pc.current())
 			if s.cfg.Metrics != nil {
 				s.cfg.Metrics.RateLimited(method, wait)
 			}
-			s.block(method, wait)
+			if err := sleep(ctx, wait); err != nil {
+				return err
+			}
 			continue
 		}
 		if !transient(err) || attempt >= s.cfg.Attempts {

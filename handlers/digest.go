@@ -3,13 +3,13 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/store"
 )
@@ -83,19 +83,35 @@ func (s *Service) digestFor(ctx context.Context, r leadbot.Rep, force bool, coun
 	return s.deliver(ctx, d, count, func() (int, error) { return s.sendDigest(ctx, r, slackID, d) })
 }
 
-// deliver sends a reserved digest and records the outcome.
+// deliver sends a reserved digest and records the outcome: a failure Slack gave for certain is
+// recorded as failed; a post whose outcome is unknown keeps its sending mark, so the retry looks
+// for the message before posting; an attempt that never reached Slack (the lease lost, the
+// database down) and a post that could not be recorded change nothing.
 func (s *Service) deliver(ctx context.Context, d store.Digest, count digest.Count, send func() (int, error)) error {
 	count(func(st *digest.Stats) { st.Due++ })
 	n, err := send()
 	if err != nil {
-		if merr := s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error()); merr != nil {
-			s.log.Error("record failed digest", "digest", d.ID, "err", merr)
+		var mark func(context.Context, int64, string) error
+		switch {
+		case errors.Is(err, errNotMarked):
+		case errors.Is(err, bot.ErrOutcomeUnknown):
+			mark = s.st.MarkDigestUnknown
+		default:
+			mark = s.st.MarkDigestFailed
+		}
+		if mark != nil {
+			if merr := mark(context.WithoutCancel(ctx), d.ID, err.Error()); merr != nil {
+				s.log.Error("record failed digest", "digest", d.ID, "err", merr)
+			}
 		}
 		return err
 	}
 	count(func(st *digest.Stats) { st.Sent++; st.Leads += n })
 	return nil
 }
+
+// errNotMarked wraps the failures after which the digest's record must stay as it is.
+var errNotMarked = errors.New("not recorded")
 
 // dueDigest finds rep r's Slack account and has the planner decide and reserve their digest of
 // kind (digest.Planner.Reserve). ok is false when there is nothing to send.
@@ -132,15 +148,8 @@ func (s *Service) sendDigest(ctx context.Context, r leadbot.Rep, slackID string,
 	}
 	// Posting to the user id opens the DM and returns its D… id (which chat.update needs), so a
 	// digest costs one call, not a conversations.open (Tier 3) plus a post.
-	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText(DigestText(cards), false),
+	return s.postDigest(ctx, d, slackID, len(cards), slack.MsgOptionText(DigestText(cards), false),
 		slack.MsgOptionBlocks(DigestBlocks(r.Name, cards, s.now())...))
-	if err != nil {
-		return 0, err
-	}
-	if err := s.st.MarkDigestSent(context.WithoutCancel(ctx), d.ID, ch, ts); err != nil {
-		return 0, fmt.Errorf("digest %d was posted (%s %s) but not recorded: %w", d.ID, ch, ts, err)
-	}
-	return len(cards), nil
 }
 
 // cards builds the lead cards as rep sees them on day: current score and reasons, what changed

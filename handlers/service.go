@@ -23,6 +23,9 @@ import (
 // Slack is an interface here: tests put a Slack that fails in front of the sandbox.
 type Slack interface {
 	Post(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error)
+	// Deliver posts a message exactly once, found by its metadata when an attempt's outcome is
+	// unknown (bot.Sender.Deliver).
+	Deliver(ctx context.Context, d bot.Delivery, opts ...slack.MsgOption) (ch, ts string, found bool, err error)
 	Update(ctx context.Context, channel, ts string, opts ...slack.MsgOption) error
 	Ephemeral(ctx context.Context, channel, user string, opts ...slack.MsgOption) error
 	Respond(ctx context.Context, responseURL string, opts ...slack.MsgOption) error

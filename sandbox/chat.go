@@ -116,11 +116,16 @@ func (w *Workspace) apiPostMessage(a *apiReq) (obj, *apiError) {
 	if e := checkMessage(text, blocks, atts, true); e != nil {
 		return nil, e
 	}
+	meta, e := checkMetadata(a.rawJSON("metadata"))
+	if e != nil {
+		return nil, e
+	}
 	text, truncated := truncateText(text)
 	// Slack documents no error for an unknown thread_ts; the reply is kept
 	// with it as given.
 	thread := a.str("thread_ts")
 	m := w.postBot(c, text, blocks, thread, "chat.postMessage")
+	m.Metadata = meta
 	msg := w.messageJSON(m)
 	msg["subtype"] = "bot_message"
 	res := obj{"channel": c.ID, "ts": m.TS, "message": msg}

@@ -57,6 +57,9 @@ type Message struct {
 	// History holds every revision, oldest first; the last is the current one.
 	History []Revision
 	Deleted bool
+	// Metadata is the message metadata posted with it ({"event_type", "event_payload"}), which
+	// conversations.history returns with include_all_metadata.
+	Metadata json.RawMessage
 }
 
 // Version is how many times the message was updated.

@@ -41,10 +41,12 @@ type limiter struct {
 	mu       sync.Mutex
 	buckets  map[string]*bucket
 	injected map[string][]int // method → Retry-After of each queued 429
+	lost     map[string]int   // method → how many of its next answers are lost
+	delay    time.Duration    // added before every answer
 }
 
 func newLimiter(cfg RateLimits) *limiter {
-	return &limiter{cfg: cfg, buckets: map[string]*bucket{}, injected: map[string][]int{}}
+	return &limiter{cfg: cfg, buckets: map[string]*bucket{}, injected: map[string][]int{}, lost: map[string]int{}}
 }
 
 func (l *limiter) bucketFor(key string, lim Limit) *bucket {
@@ -60,7 +62,11 @@ func (l *limiter) methodLimit(method string) Limit {
 	if lim, ok := l.cfg.Methods[method]; ok {
 		return lim
 	}
-	switch methodTier[method] {
+	tier, ok := methodTier[method]
+	if !ok && method == "conversations.history" {
+		tier = 3 // Slack's tier for apps installed in their own workspace (slack-protocol.md §4.2)
+	}
+	switch tier {
 	case 1:
 		return l.cfg.Tier1
 	case 2:
@@ -117,4 +123,38 @@ func (l *limiter) inject(method string, n, retryAfter int) {
 // Retry-After: retryAfter (whole seconds, at least 1, as Slack sends).
 func (w *Workspace) Inject429(method string, n int, retryAfter time.Duration) {
 	w.limiter.inject(method, n, max(1, int(math.Ceil(retryAfter.Seconds()))))
+}
+
+// answerLost reports whether this call's answer is to be lost (and counts it).
+func (l *limiter) answerLost(method string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost[method] > 0 {
+		l.lost[method]--
+		return true
+	}
+	return false
+}
+
+func (l *limiter) latency() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.delay
+}
+
+// LoseAnswers makes the next n calls of method take effect and then lose their answer: the
+// connection closes before any response, as when Slack's answer is lost on the way. The client
+// cannot tell whether the call did anything.
+func (w *Workspace) LoseAnswers(method string, n int) {
+	w.limiter.mu.Lock()
+	w.limiter.lost[method] += n
+	w.limiter.mu.Unlock()
+}
+
+// SetLatency makes every Web API call wait d before it is handled, as Slack's own answer time
+// (0: none).
+func (w *Workspace) SetLatency(d time.Duration) {
+	w.limiter.mu.Lock()
+	w.limiter.delay = d
+	w.limiter.mu.Unlock()
 }

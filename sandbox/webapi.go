@@ -102,6 +102,7 @@ var apiMethods = map[string]apiHandler{
 	"chat.delete":           (*Workspace).apiDelete,
 	"conversations.open":    (*Workspace).apiConversationsOpen,
 	"conversations.info":    (*Workspace).apiConversationsInfo,
+	"conversations.history": (*Workspace).apiConversationsHistory, // history.go
 	"users.info":            (*Workspace).apiUsersInfo,
 	"users.list":            (*Workspace).apiUsersList,
 	"users.lookupByEmail":   (*Workspace).apiLookupByEmail,
@@ -143,6 +144,13 @@ func (w *Workspace) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		}
 		w.mu.Unlock()
 	}
+	if d := w.limiter.latency(); d > 0 { // Slack's own time to answer
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if ok, retryAfter := w.limiter.allow(method, channel); !ok {
 		rw.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 		w.reply(rw, a, http.StatusTooManyRequests, nil, fail("ratelimited"))
@@ -154,6 +162,10 @@ func (w *Workspace) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	res, e := h(w, a)
 	w.record(a, http.StatusOK, e)
 	w.mu.Unlock()
+	if w.limiter.answerLost(method) {
+		loseAnswer(rw) // the call took effect; its answer never arrives
+		return
+	}
 	w.writeReply(rw, a, http.StatusOK, res, e)
 }
 

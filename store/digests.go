@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -26,6 +27,9 @@ type Digest struct {
 	// LeadsFrom, on a channel digest of a team delivered both ways, is the DM digest whose leads
 	// it shows.
 	LeadsFrom *int64 `db:"leads_from"`
+	// SendingAt is when the last attempt to post began, while its outcome is unknown: the message
+	// may be in Slack already, so the next attempt looks for it before posting (nil: not posted).
+	SendingAt *time.Time `db:"sending_at"`
 }
 
 // Delivery is one lead in one digest.
@@ -49,11 +53,11 @@ func (s *Store) ReserveDigest(ctx context.Context, repID int64, day time.Time, k
 		var ids []Digest
 		if err := tx.SelectContext(ctx, &ids, `
 			INSERT INTO digests (rep_id, day, kind) VALUES ($1, $2, $3)
-			ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from`, repID, day, kind); err != nil {
+			ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from, sending_at`, repID, day, kind); err != nil {
 			return err
 		}
 		if len(ids) == 0 {
-			return tx.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
+			return tx.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from, sending_at FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
 		}
 		d, created = ids[0], true
 		for i, l := range leads {
@@ -73,33 +77,74 @@ func (s *Store) ReserveDigest(ctx context.Context, repID int64, day time.Time, k
 	return d, created, translate("ReserveDigest", err)
 }
 
+// MarkDigestSending records that an attempt to post digest id begins now, and is the last check
+// of the right to send before the post: under a lease (LeaseFrom(ctx)) it is refused with
+// ErrLeaseLost unless that lease is still held and valid for at least Lease.Margin more, on the
+// database's clock (Lease.Margin). ok is false when the digest is already sent (nothing to post).
+func (s *Store) MarkDigestSending(ctx context.Context, id int64) (ok bool, err error) {
+	var res sql.Result
+	if l, leased := LeaseFrom(ctx); leased {
+		res, err = s.db.ExecContext(ctx, `
+			UPDATE digests SET sending_at = now()
+			WHERE id = $1 AND status <> 'sent'
+			  AND EXISTS (SELECT 1 FROM job_leases
+			              WHERE job = $2 AND token = $3 AND expires_at > now() + $4 * interval '1 millisecond')`,
+			id, l.Job, l.Token, l.Margin.Milliseconds())
+	} else {
+		res, err = s.db.ExecContext(ctx, `UPDATE digests SET sending_at = now() WHERE id = $1 AND status <> 'sent'`, id)
+	}
+	if err != nil {
+		return false, translate("MarkDigestSending", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	d, err := s.DigestByID(ctx, id)
+	if err != nil || d.Status == "sent" {
+		return false, err
+	}
+	return false, &leadbot.Error{Code: leadbot.ECONFLICT, Op: "store.MarkDigestSending", Err: ErrLeaseLost}
+}
+
 // MarkDigestSent records where the digest was posted.
 func (s *Store) MarkDigestSent(ctx context.Context, id int64, channel, ts string) error {
 	_, err := s.db.ExecContext(ctx, `
 		UPDATE digests SET status = 'sent', channel = $2, message_ts = $3, sent_at = now(),
-		                   attempts = attempts + 1, last_error = ''
+		                   attempts = attempts + 1, last_error = '', sending_at = NULL
 		WHERE id = $1`, id, channel, ts)
 	return translate("MarkDigestSent", err)
 }
 
-// MarkDigestFailed records a failed attempt; the digest stays due and is retried.
+// MarkDigestFailed records a failed attempt that Slack refused for certain; the digest stays due
+// and is retried.
 func (s *Store) MarkDigestFailed(ctx context.Context, id int64, errText string) error {
 	_, err := s.db.ExecContext(ctx, `
-		UPDATE digests SET status = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1`, id, errText)
+		UPDATE digests SET status = 'failed', attempts = attempts + 1, last_error = $2, sending_at = NULL
+		WHERE id = $1 AND status <> 'sent'`, id, errText)
 	return translate("MarkDigestFailed", err)
+}
+
+// MarkDigestUnknown records an attempt whose outcome is unknown (a timeout, a connection lost
+// after the request was sent): sending_at stays set, so the retry looks for the message in Slack
+// before it posts again.
+func (s *Store) MarkDigestUnknown(ctx context.Context, id int64, errText string) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE digests SET status = 'failed', attempts = attempts + 1, last_error = $2
+		WHERE id = $1 AND status <> 'sent'`, id, errText)
+	return translate("MarkDigestUnknown", err)
 }
 
 // DigestByID returns one digest.
 func (s *Store) DigestByID(ctx context.Context, id int64) (Digest, error) {
 	var d Digest
-	err := s.db.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests WHERE id = $1`, id)
+	err := s.db.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from, sending_at FROM digests WHERE id = $1`, id)
 	return d, translate("DigestByID", err)
 }
 
 // DigestFor returns the rep's digest of a kind for a day, or ErrNotFound.
 func (s *Store) DigestFor(ctx context.Context, repID int64, day time.Time, kind string) (Digest, error) {
 	var d Digest
-	err := s.db.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
+	err := s.db.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from, sending_at FROM digests WHERE rep_id = $1 AND day = $2 AND kind = $3`, repID, day, kind)
 	return d, translate("DigestFor", err)
 }
 
@@ -124,12 +169,12 @@ func (s *Store) DigestByMessage(ctx context.Context, channel, ts string) (Digest
 // the predicate of the partial index digests_message_idx: without it, the generic plan
 // PostgreSQL settles on for a prepared statement could not use that index (it cannot know that
 // $2 is not empty), and would scan every digest ever sent.
-const digestByMessageQuery = `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests WHERE channel = $1 AND message_ts = $2 AND message_ts <> ''`
+const digestByMessageQuery = `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from, sending_at FROM digests WHERE channel = $1 AND message_ts = $2 AND message_ts <> ''`
 
 // LastSentDigest returns the rep's latest sent digest of a kind, or ErrNotFound.
 func (s *Store) LastSentDigest(ctx context.Context, repID int64, kind string) (Digest, error) {
 	var d Digest
-	err := s.db.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from FROM digests
+	err := s.db.GetContext(ctx, &d, `SELECT id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from, sending_at FROM digests
 		WHERE rep_id = $1 AND kind = $2 AND status = 'sent' ORDER BY day DESC LIMIT 1`, repID, kind)
 	return d, translate("LastSentDigest", err)
 }
@@ -140,7 +185,7 @@ func (s *Store) ReserveLinkedDigest(ctx context.Context, repID int64, day time.T
 	var rows []Digest
 	err = s.db.SelectContext(ctx, &rows, `
 		INSERT INTO digests (rep_id, day, kind, leads_from) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from`, repID, day, kind, from)
+		ON CONFLICT (rep_id, day, kind) DO NOTHING RETURNING id, rep_id, day, kind, channel, message_ts, status, attempts, last_error, created_at, sent_at, leads_from, sending_at`, repID, day, kind, from)
 	if err != nil {
 		return d, false, translate("ReserveLinkedDigest", err)
 	}

@@ -2,6 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/leadbot/leadbot"
 )
@@ -110,4 +114,88 @@ func (s *Store) AllFeedback(ctx context.Context) ([]leadbot.Feedback, error) {
 	probability, model_version, created_at, undone_at FROM feedback
 		WHERE undone_at IS NULL ORDER BY created_at, id`)
 	return fs, translate("AllFeedback", err)
+}
+
+// SpooledClick is a click that could not be written when it was made (the database down) and is
+// written late, from the click spool (package spool). Key is unique to the click.
+type SpooledClick struct {
+	Key string `json:"key"`
+	// Kind is "verdict", "undo", "snooze" or "settings" for a rep the handler has read already
+	// (RepID), or the same with "_by" for one known only by their Slack id (SlackID): during an
+	// outage the handler cannot read the rep, so the rep is found, and the access rule applied,
+	// as the click is written.
+	Kind string `json:"kind"`
+	// Feedback is the verdict ("verdict": Feedback.RepID; "verdict_by": SlackID).
+	Feedback leadbot.NewFeedback `json:"feedback"`
+	SlackID  string              `json:"slack_id,omitempty"`
+	RepID    int64               `json:"rep_id,omitempty"` // undo, snooze, settings
+	LeadID   int64               `json:"lead_id,omitempty"`
+	Until    time.Time           `json:"until"`    // snooze
+	Settings RepSettings         `json:"settings"` // settings
+}
+
+// ApplySpooled writes a spooled click once: its key and its write commit together, so a click
+// applied already (replayed after a crash) is skipped with applied false. An unknown kind is an
+// EINVALID error (a spool file from a newer leadbot).
+func (s *Store) ApplySpooled(ctx context.Context, c SpooledClick) (applied bool, err error) {
+	err = s.Tx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO spool_applied (key) VALUES ($1) ON CONFLICT (key) DO NOTHING`, c.Key)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		applied = true
+		return applySpooled(ctx, tx, c)
+	})
+	if err != nil {
+		var le *leadbot.Error
+		if errors.As(err, &le) {
+			return false, err
+		}
+		return false, translate("ApplySpooled", err)
+	}
+	return applied, nil
+}
+
+func applySpooled(ctx context.Context, tx *sqlx.Tx, c SpooledClick) error {
+	f := c.Feedback
+	var err error
+	switch c.Kind {
+	case "verdict":
+		_, err = tx.ExecContext(ctx, recordFeedbackQuery, f.LeadID, f.RepID, f.Verdict, f.ReasonCode, f.Note, f.AccountWide,
+			f.Channel, f.MessageTS, nullTime(f.CreatedAt))
+	case "verdict_by":
+		_, err = tx.ExecContext(ctx, recordFeedbackByQuery, f.LeadID, c.SlackID, f.Verdict, f.ReasonCode, f.Note, f.AccountWide,
+			f.Channel, f.MessageTS, nullTime(f.CreatedAt))
+	case "undo":
+		_, err = tx.ExecContext(ctx, `UPDATE feedback SET undone_at = now()
+			WHERE rep_id = $1 AND lead_id = $2 AND undone_at IS NULL`, c.RepID, c.LeadID)
+	case "undo_by":
+		_, err = tx.ExecContext(ctx, `
+			UPDATE feedback f SET undone_at = now() FROM reps r
+			WHERE r.slack_user_id = $1 AND f.rep_id = r.id AND f.lead_id = $2 AND f.undone_at IS NULL`, c.SlackID, c.LeadID)
+	case "snooze_by":
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO snoozes (rep_id, lead_id, until)
+			SELECT r.id, l.id, $3 FROM leads l JOIN reps r ON r.slack_user_id = $1 LEFT JOIN reps o ON o.id = l.owner_id
+			WHERE l.id = $2 AND may_judge(r.id, l.owner_id, o.manager_id)
+			ON CONFLICT (rep_id, lead_id) DO UPDATE SET until = EXCLUDED.until, created_at = now()`, c.SlackID, c.LeadID, c.Until)
+	case "settings_by":
+		_, err = tx.ExecContext(ctx, `
+			UPDATE reps SET delivery_hour = $2, leads_per_day = $3, paused_until = $4, updated_at = now()
+			WHERE slack_user_id = $1`, c.SlackID, c.Settings.DeliveryHour, c.Settings.LeadsPerDay, c.Settings.PausedUntil)
+	case "snooze":
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO snoozes (rep_id, lead_id, until) VALUES ($1, $2, $3)
+			ON CONFLICT (rep_id, lead_id) DO UPDATE SET until = EXCLUDED.until, created_at = now()`, c.RepID, c.LeadID, c.Until)
+	case "settings":
+		_, err = tx.ExecContext(ctx, `
+			UPDATE reps SET delivery_hour = $2, leads_per_day = $3, paused_until = $4, updated_at = now()
+			WHERE id = $1`, c.RepID, c.Settings.DeliveryHour, c.Settings.LeadsPerDay, c.Settings.PausedUntil)
+	default:
+		return leadbot.Errorf(leadbot.EINVALID, "spooled click %s has an unknown kind %q: this leadbot is older than the spool file", c.Key, c.Kind)
+	}
+	return err
 }
