@@ -130,6 +130,11 @@ func (s *Service) dueDigest(ctx context.Context, r leadbot.Rep, force bool, kind
 		count(func(st *digest.Stats) { st.Unmatched++ })
 		return "", d, false, nil
 	}
+	// The randomized holdout draws the rep's leads as they first become eligible; the planner's
+	// candidates then leave the held-out ones out.
+	if err := s.assignRep(ctx, r.ID); err != nil {
+		return "", d, false, err
+	}
 	d, ok, err = s.plan.Reserve(ctx, r, force, kind, from, count)
 	return slackID, d, ok, err
 }
@@ -143,13 +148,16 @@ func (s *Service) sendDigest(ctx context.Context, r leadbot.Rep, slackID string,
 		return 0, errors.New("digest has no leads")
 	}
 	cards, err := s.cards(ctx, r, leads, d.Day)
+	if err == nil {
+		cards, err = s.enrich(ctx, cards, d.Day) // capacity bands, teammates' words
+	}
 	if err != nil {
 		return 0, err
 	}
 	// Posting to the user id opens the DM and returns its D… id (which chat.update needs), so a
 	// digest costs one call, not a conversations.open (Tier 3) plus a post.
 	return s.postDigest(ctx, d, slackID, len(cards), slack.MsgOptionText(DigestText(cards), false),
-		slack.MsgOptionBlocks(DigestBlocks(r.Name, cards, s.now())...))
+		slack.MsgOptionBlocks(DigestBlocks(r.Name, cards, s.now().In(s.location(r)))...))
 }
 
 // cards builds the lead cards as rep sees them on day: current score and reasons, what changed

@@ -159,3 +159,34 @@ func TestHeldOutLeadsAreNeverPushed(t *testing.T) {
 		t.Fatalf("%d lookups recorded, want the one", lookups)
 	}
 }
+
+// TestDigestLeavesHeldOutLeadsOut: with the holdout on, the first digest draws the rep's leads,
+// and none of the held-out ones is in it.
+func TestDigestLeavesHeldOutLeadsOut(t *testing.T) {
+	e := newEnv(t, withHoldout(0.5))
+	ana, rep := e.rep("Ana", "Europe/Paris", nil)
+	for i := range 12 {
+		e.lead(fmt.Sprintf("DH%02d", i), fmt.Sprintf("Digest lead %02d", i), "Acme", rep, 0.9-0.01*float64(i))
+	}
+	if st := e.digest(handlers.DigestOptions{Force: true}); st.Sent != 1 {
+		t.Fatalf("digest: %+v", st)
+	}
+	m := e.dmTo(ana)
+	rows, err := e.st.ArmRows(e.ctx, 0)
+	if err != nil || len(rows) != 12 {
+		t.Fatalf("%d leads drawn (%v), want all 12", len(rows), err)
+	}
+	held := 0
+	for _, r := range rows {
+		l, _ := e.st.LeadByID(e.ctx, r.LeadID)
+		if r.Arm == "held_out" {
+			held++
+			if strings.Contains(string(m.RawBlocks), l.Name) {
+				t.Fatalf("the digest carries held-out %s", l.Name)
+			}
+		}
+	}
+	if held == 0 || held == 12 {
+		t.Fatalf("%d of 12 held out at a half share", held)
+	}
+}
