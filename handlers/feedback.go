@@ -67,24 +67,35 @@ func targetAt(cb *slack.InteractionCallback, leadID int64) clickTarget {
 // When they may not, or the lead is gone, it tells them privately and returns ok false; nothing
 // is recorded. A failed lookup is reported as one, never as a refusal.
 func (s *Service) judge(ctx context.Context, userID string, t clickTarget) (leadbot.Rep, leadbot.Lead, bool) {
+	return s.judgeFor(ctx, userID, t, nil)
+}
+
+// judgeFor is judge for a click that, should the database not answer, is kept in the spool as
+// fallback (nil: the rep is told it failed) and written when the database is back.
+func (s *Service) judgeFor(ctx context.Context, userID string, t clickTarget, fallback *store.SpooledClick) (leadbot.Rep, leadbot.Lead, bool) {
+	failed := func(err error) (leadbot.Rep, leadbot.Lead, bool) {
+		if fallback != nil {
+			s.spoolOutage(ctx, userID, t, *fallback, err)
+		} else {
+			s.fail(ctx, userID, t, err)
+		}
+		return leadbot.Rep{}, leadbot.Lead{}, false
+	}
 	lead, err := s.st.LeadByID(ctx, t.Lead)
 	if errors.Is(err, store.ErrNotFound) {
 		s.tell(ctx, userID, t, ":grey_question: This lead is no longer in leadbot (it was removed or merged in the CRM), so nothing was recorded. Your next digest has current leads.")
 		return leadbot.Rep{}, leadbot.Lead{}, false
 	}
 	if err != nil {
-		s.fail(ctx, userID, t, err)
-		return leadbot.Rep{}, leadbot.Lead{}, false
+		return failed(err)
 	}
 	rep, err := s.st.RepBySlackID(ctx, userID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.fail(ctx, userID, t, err)
-		return leadbot.Rep{}, leadbot.Lead{}, false
+		return failed(err)
 	}
 	owner, oerr := s.ownerOf(ctx, lead)
 	if oerr != nil {
-		s.fail(ctx, userID, t, oerr)
-		return leadbot.Rep{}, leadbot.Lead{}, false
+		return failed(oerr)
 	}
 	if err == nil && leadbot.CanJudge(rep, lead, owner) {
 		return rep, lead, true
@@ -102,11 +113,23 @@ func (s *Service) judge(ctx context.Context, userID string, t clickTarget) (lead
 
 // judgeClick reads a feedback button's value and checks the clicker may judge the lead.
 func (s *Service) judgeClick(ctx context.Context, cb *slack.InteractionCallback, value string) (leadbot.Rep, clickTarget, bool) {
+	return s.judgeClickFor(ctx, cb, value, nil)
+}
+
+// judgeClickFor is judgeClick with a fallback for the spool: fallback builds the click to keep
+// from its target when the database does not answer (nil: none).
+func (s *Service) judgeClickFor(ctx context.Context, cb *slack.InteractionCallback, value string,
+	fallback func(clickTarget) store.SpooledClick) (leadbot.Rep, clickTarget, bool) {
 	t, ok := targetOf(cb, value)
 	if !ok {
 		return leadbot.Rep{}, t, false
 	}
-	rep, _, ok := s.judge(ctx, cb.User.ID, t)
+	var fb *store.SpooledClick
+	if fallback != nil {
+		c := fallback(t)
+		fb = &c
+	}
+	rep, _, ok := s.judgeFor(ctx, cb.User.ID, t, fb)
 	return rep, t, ok
 }
 
@@ -144,7 +167,15 @@ func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *sl
 	f := leadbot.NewFeedback{LeadID: t.Lead, Verdict: 1, Channel: t.Channel, MessageTS: t.TS}
 	// The common click (the owner or their manager, a first verdict) in one statement; anything
 	// else takes the lookups that tell the user why nothing was recorded.
-	_, created, err := s.st.RecordFeedbackBy(ctx, cb.User.ID, f)
+	var created bool
+	click := store.SpooledClick{Key: spoolKey(cb, "up", t), Kind: "verdict_by", SlackID: cb.User.ID, Feedback: f}
+	queued, err := s.spooled(ctx, cb.User.ID, t, click, func(ctx context.Context) (err error) {
+		_, created, err = s.st.RecordFeedbackBy(ctx, cb.User.ID, f)
+		return err
+	})
+	if queued {
+		return // "saving…": the message shows it once the database is back
+	}
 	if err == nil && !created {
 		rep, _, ok := s.judge(ctx, cb.User.ID, t)
 		if !ok {
@@ -162,7 +193,9 @@ func (s *Service) onUp(ctx context.Context, cb *slack.InteractionCallback, a *sl
 }
 
 func (s *Service) onUndo(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {
-	rep, t, ok := s.judgeClick(ctx, cb, a.Value)
+	rep, t, ok := s.judgeClickFor(ctx, cb, a.Value, func(t clickTarget) store.SpooledClick {
+		return store.SpooledClick{Key: spoolKey(cb, "undo", t), Kind: "undo_by", SlackID: cb.User.ID, LeadID: t.Lead}
+	})
 	if !ok {
 		return
 	}
@@ -179,15 +212,17 @@ func (s *Service) onSnooze(ctx context.Context, cb *slack.InteractionCallback, a
 	if value == "" { // the overflow menu of digests sent before the snooze was a button
 		value = a.SelectedOption.Value
 	}
-	rep, t, ok := s.judgeClick(ctx, cb, value)
-	if !ok {
-		return
-	}
-	id := t.Lead
 	_, days, _, _ := parseValue(value)
 	if days <= 0 || days > 365 {
 		days = 7
 	}
+	rep, t, ok := s.judgeClickFor(ctx, cb, value, func(t clickTarget) store.SpooledClick {
+		return store.SpooledClick{Key: spoolKey(cb, "snooze", t), Kind: "snooze_by", SlackID: cb.User.ID, LeadID: t.Lead, Until: s.snoozeUntil(days)}
+	})
+	if !ok {
+		return
+	}
+	id := t.Lead
 	until := localDay(s.now(), s.location(rep)).AddDate(0, 0, days)
 	if err := s.st.Snooze(ctx, rep.ID, id, until); err != nil {
 		s.fail(ctx, cb.User.ID, t, err)
@@ -241,20 +276,22 @@ func (s *Service) onReasonSubmit(ctx context.Context, cb *slack.InteractionCallb
 		s.log.Error("reason modal with unreadable metadata", "metadata", cb.View.PrivateMetadata, "err", err)
 		return
 	}
-	rep, _, ok := s.judge(ctx, cb.User.ID, t)
+	vals := cb.View.State.Values
+	code := vals[blockReason][actionReason].SelectedOption.Value
+	accountWide := len(vals[blockScope][actionScope].SelectedOptions) > 0
+	note := strings.TrimSpace(vals[blockNote][actionNote].Value)
+	fallback := store.SpooledClick{Key: cb.User.ID + "/reason/" + cb.View.ID + "/" + cb.View.Hash, Kind: "verdict_by", SlackID: cb.User.ID,
+		Feedback: leadbot.NewFeedback{LeadID: t.Lead, Verdict: -1, ReasonCode: code, Note: note, AccountWide: accountWide}}
+	rep, _, ok := s.judgeFor(ctx, cb.User.ID, t, &fallback)
 	if !ok {
 		return
 	}
-	vals := cb.View.State.Values
-	code := vals[blockReason][actionReason].SelectedOption.Value
 	if _, err := s.st.ReasonCode(ctx, code); err != nil {
 		s.tell(ctx, cb.User.ID, t, fmt.Sprintf(":warning: The reason “%s” is no longer configured, so nothing was recorded. Click :-1: again to pick a current one.", crm(code, reasonChars)))
 		return
 	}
-	accountWide := len(vals[blockScope][actionScope].SelectedOptions) > 0
 	_, created, err := s.st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: t.Lead, RepID: rep.ID, Verdict: -1,
-		ReasonCode: code, Note: strings.TrimSpace(vals[blockNote][actionNote].Value), AccountWide: accountWide,
-		Channel: t.Channel, MessageTS: t.TS})
+		ReasonCode: code, Note: note, AccountWide: accountWide, Channel: t.Channel, MessageTS: t.TS})
 	if err != nil {
 		s.fail(ctx, cb.User.ID, t, err)
 		return

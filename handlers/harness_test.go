@@ -18,9 +18,11 @@ import (
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/internal/netfault"
 	"github.com/leadbot/leadbot/internal/pgtest"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/sandbox/sandboxtest"
+	"github.com/leadbot/leadbot/spool"
 	"github.com/leadbot/leadbot/store"
 	"github.com/leadbot/leadbot/training"
 )
@@ -48,6 +50,8 @@ type env struct {
 	sched *bot.Scheduler
 	// botPID is the bot's process when it runs in one of its own (botProcess), else 0.
 	botPID int
+	// px cuts the database away from the handlers (withOutage), else nil.
+	px *netfault.Proxy
 }
 
 // monday0930 is a Monday, 09:30 UTC (10:30 in Paris, 01:30 in Los Angeles).
@@ -65,7 +69,14 @@ type envConfig struct {
 	botBinary string
 	// rescore wires training.RescoreAccount, as production does.
 	rescore bool
+	// outage puts the store behind a proxy that can cut the database away, and a click spool
+	// in front of it, as serve has.
+	outage bool
 }
+
+// withOutage puts a fault proxy between the handlers' store and PostgreSQL (env.px) and the
+// click spool in front of the store, as in production.
+func withOutage() envOption { return func(c *envConfig) { c.outage = true } }
 
 // withHoldout turns the randomized holdout on at the given share.
 func withHoldout(share float64) envOption { return func(c *envConfig) { c.handlers.Holdout = share } }
@@ -164,6 +175,12 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	tb.Cleanup(cancel)
 	sb := sandboxtest.Start(tb, cfg.sandbox)
 	st := store.New(pgtest.NewDB(tb))
+	var px *netfault.Proxy
+	var sp *spool.Spool
+	if cfg.outage {
+		st, px, sp = faultyStore(tb, cfg.timeout)
+		cfg.handlers.Spool = sp
+	}
 	if cfg.rescore {
 		cfg.handlers.Rescore = func(ctx context.Context, leadID int64) (training.AccountRescore, error) {
 			return training.RescoreAccount(ctx, st, leadID, training.Config{})
@@ -204,7 +221,42 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	if err := sb.WaitConnected(connectCtx, bot.DefaultConnections); err != nil {
 		tb.Fatalf("bot did not connect to the sandbox: %v", err)
 	}
-	return &env{t: tb, ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log), botPID: botPID}
+	if sp != nil {
+		sp.OnApplied(svc.OnSpoolApplied)
+		sp.OnAbandoned(svc.OnSpoolAbandoned)
+		runCtx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _ = sp.Run(runCtx) }()
+		tb.Cleanup(func() { stop(); <-done; sp.Close() })
+	}
+	return &env{t: tb, ctx: ctx, sb: sb, st: st, svc: svc, clock: clk, sched: bot.NewScheduler(st, log), botPID: botPID, px: px}
+}
+
+// faultyStore opens the test's database again through a fault proxy, and a click spool on it.
+func faultyStore(tb testing.TB, timeout time.Duration) (*store.Store, *netfault.Proxy, *spool.Spool) {
+	tb.Helper()
+	px, err := netfault.Start("")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { px.Close() })
+	dsn, target, err := netfault.DSN(pgtest.DSN(tb), px.Port())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	px.SetTarget(target)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	st, err := store.Open(ctx, dsn+" connect_timeout=2")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	sp, err := spool.Open(st, spool.Config{Dir: tb.TempDir(), MaxBackoff: 200 * time.Millisecond})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st, px, sp
 }
 
 // rep creates a rep in Slack and in the CRM's rep list.

@@ -57,6 +57,9 @@ type Config struct {
 	// Holdout is the share of eligible leads the randomized holdout keeps out of every digest,
 	// "hot now" alert and list (digest.holdout; 0: off).
 	Holdout float64
+	// Spool keeps the clicks the database cannot take during an outage and writes them, in
+	// order, when it is back (nil: the rep is told to try again).
+	Spool Spooler
 	// Teams configures delivery per team, keyed by the manager's email (default: DMs only).
 	Teams map[string]TeamDelivery
 	// Metrics counts recorded feedback (nil: not counted).

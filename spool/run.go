@@ -21,12 +21,15 @@ func (s *Spool) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		_, err = s.w.ApplySpooled(ctx, *e.Click)
+		applied, err := s.w.ApplySpooled(ctx, *e.Click)
 		switch {
 		case err == nil:
 			backoff = s.cfg.MinBackoff
 			if err := s.done(e, false); err != nil {
 				return err
+			}
+			if applied && s.cfg.Applied != nil {
+				s.cfg.Applied(context.WithoutCancel(ctx), *e.Click)
 			}
 			continue
 		case ctx.Err() != nil:

@@ -45,6 +45,9 @@ type Config struct {
 	MaxBackoff  time.Duration // longest wait (default 5 s)
 	// Abandoned tells the rep that a click was finally not recorded (nil: only logged).
 	Abandoned func(ctx context.Context, c store.SpooledClick, err error)
+	// Applied is called after a queued click was written (nil: nothing), so the message it was
+	// made on can show it.
+	Applied func(ctx context.Context, c store.SpooledClick)
 	Log       *slog.Logger
 	Now       func() time.Time
 }
@@ -169,6 +172,14 @@ func (s *Spool) Write(ctx context.Context, c store.SpooledClick, write func(cont
 // Unavailable reports whether a store error means the database did not answer.
 func Unavailable(err error) bool {
 	return leadbot.ErrorCode(err) == leadbot.EUNAVAILABLE || errors.Is(err, io.EOF) || errors.Is(err, driver.ErrBadConn)
+}
+
+// OnApplied sets Config.Applied; call it before Run.
+func (s *Spool) OnApplied(fn func(ctx context.Context, c store.SpooledClick)) { s.cfg.Applied = fn }
+
+// OnAbandoned sets Config.Abandoned; call it before Run.
+func (s *Spool) OnAbandoned(fn func(ctx context.Context, c store.SpooledClick, err error)) {
+	s.cfg.Abandoned = fn
 }
 
 // Close closes the file; pending clicks stay in it for the next Open.

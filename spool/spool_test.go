@@ -14,7 +14,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"github.com/leadbot/leadbot"
-	"github.com/leadbot/leadbot/bench/faults/netfault"
+	"github.com/leadbot/leadbot/internal/netfault"
 	"github.com/leadbot/leadbot/internal/pgproc"
 	"github.com/leadbot/leadbot/migrations"
 	"github.com/leadbot/leadbot/spool"

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/leadbot/leadbot/bench/faults/netfault"
+	"github.com/leadbot/leadbot/internal/netfault"
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/store"

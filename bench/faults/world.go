@@ -11,7 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/leadbot/leadbot"
-	"github.com/leadbot/leadbot/bench/faults/netfault"
+	"github.com/leadbot/leadbot/internal/netfault"
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/sandbox"

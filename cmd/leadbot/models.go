@@ -323,7 +323,7 @@ func mustModel(ms []store.Model, v int) store.Model {
 // announce tells the managers in Slack, when Slack (or the sandbox of a running serve) answers;
 // the command has done its work either way, so a failure here is a warning.
 func (a *app) announce(ctx context.Context, st *store.Store, ann handlers.Announcement) {
-	rt, err := a.newRuntime(st, a.slackFor(), nil)
+	rt, err := a.newRuntime(st, a.slackFor(), nil, nil)
 	if err == nil {
 		_, err = rt.sender.API().AuthTestContext(ctx)
 	}

@@ -46,7 +46,8 @@ type runtime struct {
 	metrics *metrics.Metrics // nil outside serve: every method is a no-op then
 }
 
-func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*runtime, error) {
+// newRuntime wires the rep loop. sp keeps clicks during a database outage (nil outside serve).
+func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics, sp handlers.Spooler) (*runtime, error) {
 	f := a.cfg.File
 	loc, err := time.LoadLocation(f.Digest.DefaultTZ)
 	if err != nil {
@@ -77,6 +78,7 @@ func (a *app) newRuntime(st *store.Store, t slackTarget, m *metrics.Metrics) (*r
 		Bands: leadbot.BandRule{HotMin: f.Digest.Bands.HotMin, WarmMin: f.Digest.Bands.WarmMin,
 			HotMost: f.Digest.Bands.HotMost, HotShare: f.Digest.Bands.HotShare},
 		Holdout: f.Digest.Holdout,
+		Spool:   sp,
 		Rescore: func(ctx context.Context, leadID int64) (training.AccountRescore, error) {
 			return training.RescoreAccount(ctx, st, leadID, a.trainingConfig())
 		},
@@ -160,7 +162,7 @@ twice. Without Slack tokens it sends through the sandbox workspace of a running 
 		return err
 	}
 	t := a.slackFor()
-	rt, err := a.newRuntime(st, t, nil)
+	rt, err := a.newRuntime(st, t, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/internal/metrics"
 	"github.com/leadbot/leadbot/sandbox"
+	"github.com/leadbot/leadbot/spool"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -217,9 +219,46 @@ func (s *server) startSandbox() error {
 // the bot share. It starts nothing; it comes after serveHTTP because in sandbox mode its Slack is
 // this server.
 func (s *server) wire() error {
-	rt, err := s.a.newRuntime(s.st, s.target, s.metrics)
+	sp, err := s.openSpool()
+	if err != nil {
+		return err
+	}
+	rt, err := s.a.newRuntime(s.st, s.target, s.metrics, sp)
+	if err != nil {
+		sp.Close()
+		return err
+	}
 	s.rt = rt
-	return err
+	s.runSpool(sp, rt.service)
+	return nil
+}
+
+// openSpool opens the click spool under LEADBOT_DATA_DIR, with the clicks a stopped process left
+// in it.
+func (s *server) openSpool() (*spool.Spool, error) {
+	if err := os.MkdirAll(s.a.cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("click spool: %w (LEADBOT_DATA_DIR must be writable)", err)
+	}
+	sp, err := spool.Open(s.st, spool.Config{Dir: s.a.cfg.DataDir, Log: s.a.log.With("component", "spool")})
+	if err != nil {
+		return nil, fmt.Errorf("click spool: %w", err)
+	}
+	return sp, nil
+}
+
+// runSpool writes the spool's clicks until shutdown, redrawing each one's message (or telling
+// the rep it was abandoned) through svc; it stops after the bot and the scheduler, which feed it.
+func (s *server) runSpool(sp *spool.Spool, svc *handlers.Service) {
+	sp.OnApplied(svc.OnSpoolApplied)
+	sp.OnAbandoned(svc.OnSpoolAbandoned)
+	ctx, stop := context.WithCancel(s.ctx)
+	join := s.spawn(func() error {
+		if err := sp.Run(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		return nil
+	})
+	s.started("spool", func() error { stop(); err := join(); return errors.Join(err, sp.Close()) }, "pending", sp.Pending())
 }
 
 // startScheduler makes the scheduler, which the sandbox's buttons need from here on (even with
