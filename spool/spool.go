@@ -48,8 +48,8 @@ type Config struct {
 	// Applied is called after a queued click was written (nil: nothing), so the message it was
 	// made on can show it.
 	Applied func(ctx context.Context, c store.SpooledClick)
-	Log       *slog.Logger
-	Now       func() time.Time
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // Spool is the queue of clicks waiting for the database. It is safe for concurrent use.
