@@ -34,8 +34,19 @@ type ColumnSpec struct {
 	Type ColumnType `json:"type"`
 	// Numbers and dates.
 	Median  float64   `json:"median,omitempty"`
-	Lo      float64   `json:"lo,omitempty"` // clipping bounds for the linear model (1st/99th percentile)
+	Lo      float64   `json:"lo,omitempty"` // models saved before Transform: the linear model clipped to the 1st/99th percentile
 	Hi      float64   `json:"hi,omitempty"`
+	// How the linear model sees the number (encode_number.go): Transform "linear" or "slog"
+	// (signed log1p of (x − Loc)/Spread, for heavy tails), never clipped; a Sentinel value held
+	// by many rows at the edge of the range gets its own indicator instead.
+	Transform   ColumnTransform `json:"transform,omitempty"`
+	Loc         float64         `json:"loc,omitempty"`
+	Spread      float64         `json:"spread,omitempty"`
+	HasSentinel bool            `json:"has_sentinel,omitempty"`
+	Sentinel    float64         `json:"sentinel,omitempty"`
+	// IntCodes marks an integer column with few distinct values (a weekday, an OS code): training
+	// also tries it as a category and keeps whichever validates better.
+	IntCodes bool `json:"int_codes,omitempty"`
 	Pct     []float64 `json:"pct,omitempty"`  // percentiles 1..99 of training values, for "top 10 %"
 	Cuts    []float64 `json:"cuts,omitempty"` // histogram bin edges for the trees
 	Layout  string    `json:"layout,omitempty"`
@@ -185,6 +196,8 @@ func fitColumn(name string, c *column, n int, cfg EncodeConfig, extra []string) 
 			}
 		}
 		fitNumeric(&spec, xs)
+		_, overridden := cfg.Types[name]
+		spec.IntCodes = typ == TypeNumber && allInt && !overridden && len(vals) >= 3 && len(vals) <= maxIntCodes
 	default:
 		if len(vals) >= 50 && float64(len(vals)) > 0.9*float64(present) {
 			return spec, "identifier-like (nearly every value unique)"
@@ -240,48 +253,6 @@ func parseNumber(v string, typ ColumnType, layout string) (float64, bool) {
 		return 0, false
 	}
 	return x, true
-}
-
-// fitNumeric keeps percentiles (for words and clipping) and histogram cuts (for the trees).
-func fitNumeric(spec *ColumnSpec, xs []float64) {
-	slices.Sort(xs)
-	q := func(p float64) float64 { return xs[min(len(xs)-1, int(p*float64(len(xs))))] }
-	spec.Median = q(0.5)
-	spec.Pct = make([]float64, 99)
-	for i := range spec.Pct {
-		spec.Pct[i] = q(float64(i+1) / 100)
-	}
-	spec.Lo, spec.Hi = spec.Pct[0], spec.Pct[98]
-	distinct := slices.Compact(slices.Clone(xs))
-	const maxCuts = 254
-	if len(distinct) <= maxCuts+1 {
-		for i := 0; i+1 < len(distinct); i++ {
-			spec.Cuts = append(spec.Cuts, midpoint(distinct[i], distinct[i+1]))
-		}
-		return
-	}
-	// Quantile cuts over the rows; a heavy value takes one bin instead of several.
-	for k := 1; k <= maxCuts; k++ {
-		i := k * len(xs) / (maxCuts + 1)
-		if i <= 0 || i >= len(xs) {
-			continue
-		}
-		c := xs[i]
-		if xs[i-1] != xs[i] {
-			c = midpoint(xs[i-1], xs[i])
-		}
-		if len(spec.Cuts) == 0 || c > spec.Cuts[len(spec.Cuts)-1] {
-			spec.Cuts = append(spec.Cuts, c)
-		}
-	}
-}
-
-func midpoint(a, b float64) float64 {
-	m := a + (b-a)/2
-	if m >= b { // adjacent floats
-		m = a
-	}
-	return m
 }
 
 // fitLevels keeps frequent levels and pools the rest into "other".

@@ -115,10 +115,7 @@ func (m *LogReg) shap(enc *Encoding, x *encoded, i int, phi []float64) float64 {
 	}
 	for k, s := range enc.Columns {
 		f, v := m.feature(enc, x, k, i)
-		lo, hi := m.Offset[k], m.Offset[k]+2
-		if s.isCat() {
-			hi = m.Offset[k] + len(s.Levels)
-		}
+		lo, hi := m.Offset[k], m.Offset[k]+s.slots()
 		phi[k] = m.Coef[f] * v
 		for j := lo; j < hi; j++ {
 			phi[k] -= m.Coef[j] * m.Mean[j]
