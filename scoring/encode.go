@@ -33,9 +33,9 @@ type ColumnSpec struct {
 	Name string     `json:"name"`
 	Type ColumnType `json:"type"`
 	// Numbers and dates.
-	Median  float64   `json:"median,omitempty"`
-	Lo      float64   `json:"lo,omitempty"` // models saved before Transform: the linear model clipped to the 1st/99th percentile
-	Hi      float64   `json:"hi,omitempty"`
+	Median float64 `json:"median,omitempty"`
+	Lo     float64 `json:"lo,omitempty"` // models saved before Transform: the linear model clipped to the 1st/99th percentile
+	Hi     float64 `json:"hi,omitempty"`
 	// How the linear model sees the number (encode_number.go): Transform "linear" or "slog"
 	// (signed log1p of (x − Loc)/Spread, for heavy tails), never clipped; a Sentinel value held
 	// by many rows at the edge of the range gets its own indicator instead.
@@ -46,12 +46,12 @@ type ColumnSpec struct {
 	Sentinel    float64         `json:"sentinel,omitempty"`
 	// IntCodes marks an integer column with few distinct values (a weekday, an OS code): training
 	// also tries it as a category and keeps whichever validates better.
-	IntCodes bool `json:"int_codes,omitempty"`
-	Pct     []float64 `json:"pct,omitempty"`  // percentiles 1..99 of training values, for "top 10 %"
-	Cuts    []float64 `json:"cuts,omitempty"` // histogram bin edges for the trees
-	Layout  string    `json:"layout,omitempty"`
-	DateRef float64   `json:"date_ref,omitempty"` // unix days of the training reference time
-	Missing float64   `json:"missing_rate"`
+	IntCodes bool      `json:"int_codes,omitempty"`
+	Pct      []float64 `json:"pct,omitempty"`  // percentiles 1..99 of training values, for "top 10 %"
+	Cuts     []float64 `json:"cuts,omitempty"` // histogram bin edges for the trees
+	Layout   string    `json:"layout,omitempty"`
+	DateRef  float64   `json:"date_ref,omitempty"` // unix days of the training reference time
+	Missing  float64   `json:"missing_rate"`
 	// Categories and booleans: Levels[0] is "missing", Levels[1] is "other" (rare or unseen).
 	Levels []string `json:"levels,omitempty"`
 
