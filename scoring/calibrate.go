@@ -79,3 +79,27 @@ func plattLoss(z, y, w []float64, a, b float64) float64 {
 	}
 	return s
 }
+
+// fitIntercept finds B for a fixed slope a so that the mean of σ(a·z + B) over the rows equals
+// their (weighted) observed rate: the maximum-likelihood intercept, by Newton's method from b.
+func fitIntercept(z, y, w []float64, a, b float64) float64 {
+	for it := 0; it < 100; it++ {
+		var g, h float64
+		for i := range z {
+			p := sigmoid(a*z[i] + b)
+			g += w[i] * (p - y[i])
+			h += w[i] * p * (1 - p)
+		}
+		if h < 1e-12 {
+			break
+		}
+		step := max(-5, min(5, g/h))
+		b -= step
+		if abs(step) < 1e-10 {
+			break
+		}
+	}
+	return b
+}
+
+func abs(x float64) float64 { return math.Abs(x) }

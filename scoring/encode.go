@@ -284,6 +284,15 @@ func fitLevels(spec *ColumnSpec, vals []string, counts []int, n int, cfg EncodeC
 	}
 }
 
+// droppedNames are the columns the encoding left out, for fitting another encoding alike.
+func (e *Encoding) droppedNames() []string {
+	out := make([]string, len(e.Dropped))
+	for i, d := range e.Dropped {
+		out[i] = d.Name
+	}
+	return out
+}
+
 // index rebuilds lookup tables after fitting or unmarshalling.
 func (e *Encoding) index() {
 	for i := range e.Columns {

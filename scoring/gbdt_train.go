@@ -52,8 +52,33 @@ type sampleChunk struct {
 }
 
 // fitGBDT trains on binned columns; the validation rows vbins, vy, vw (vbins may be nil) drive
-// early stopping. It also returns the validation loss after every round (nil without validation).
+// early stopping on log loss and the model keeps the rounds up to the best. It also returns the
+// validation loss after every round (nil without validation).
 func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64, vbins [][]uint8, vy, vw []float64, p GBDTParams) (*GBDT, []float64, error) {
+	m, stop, err := boost(ctx, enc, bins, y, w, vbins, vy, vw, p, logLossRaw)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop.keepBest(m)
+	m.Base = m.baseValue()
+	return m, stop.curve, nil
+}
+
+// fitGBDTCurve trains like fitGBDT but stops on the validation ROC AUC (which a shift of one
+// window's base rate cannot move, unlike log loss) and keeps every round grown, so the caller can
+// pick the number of trees from several windows' curves. The curve is −AUC after every round.
+func fitGBDTCurve(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64, vbins [][]uint8, vy, vw []float64, p GBDTParams) (*GBDT, []float64, error) {
+	m, stop, err := boost(ctx, enc, bins, y, w, vbins, vy, vw, p, func(y, f, w []float64) float64 { return -aucRaw(y, f, w) })
+	if err != nil {
+		return nil, nil, err
+	}
+	m.Base = m.baseValue()
+	return m, stop.curve, nil
+}
+
+// boost grows trees until p.Trees, nothing is left to learn, or the validation loss has not
+// improved for p.EarlyStop rounds.
+func boost(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64, vbins [][]uint8, vy, vw []float64, p GBDTParams, loss func(y, f, w []float64) float64) (*GBDT, *earlyStopping, error) {
 	t := newGBDTTrainer(enc, bins, w, p, len(y))
 	m := &GBDT{Params: p, Init: baseLogOdds(y, w)}
 	// The training scores are kept as e = exp(−score): a tree then multiplies a row's e by its
@@ -63,7 +88,7 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 	if vbins != nil {
 		fv = filled(len(vy), m.Init)
 	}
-	stop := earlyStopping{patience: p.EarlyStop, bestLoss: math.Inf(1), bestIter: -1}
+	stop := &earlyStopping{patience: p.EarlyStop, bestLoss: math.Inf(1), bestIter: -1}
 	for it := 0; it < p.Trees; it++ {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -74,13 +99,11 @@ func fitGBDT(ctx context.Context, enc *Encoding, bins [][]uint8, y, w []float64,
 		}
 		t.update(&tree, leaves, e, fv, vbins)
 		m.Trees = append(m.Trees, tree)
-		if vbins != nil && stop.observe(it, logLossRaw(vy, fv, vw)) {
+		if vbins != nil && stop.observe(it, loss(vy, fv, vw)) {
 			break
 		}
 	}
-	stop.keepBest(m)
-	m.Base = m.baseValue()
-	return m, stop.curve, nil
+	return m, stop, nil
 }
 
 // newGBDTTrainer lays out the histogram of every column and allocates the scratch space of a fit

@@ -32,7 +32,10 @@ type Model struct {
 	Prior          *Prior            `json:"prior,omitempty"`
 	Calibration    Calibration       `json:"calibration"`
 	Validation     Metrics           `json:"validation"`    // held-out metrics when it was chosen
-	Rows           int               `json:"training_rows"` // labelled rows it was trained on
+	Rows           int               `json:"training_rows"` // rows it was trained on (outcomes and weak labels)
+	// Outcomes is how many leads with an outcome (won or lost) it learnt from: with EarlyEstimate,
+	// what a card says ("early estimate: 12 outcomes so far").
+	Outcomes int `json:"outcomes"`
 	Units          map[string]string `json:"units,omitempty"`
 	FeedbackWeight float64           `json:"feedback_weight,omitempty"`
 	Notes          []string          `json:"notes,omitempty"`

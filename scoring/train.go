@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strings"
 )
 
 // TrainConfig says what to train and how. The zero value trains KindAuto with seed 0.
@@ -18,7 +20,8 @@ type TrainConfig struct {
 	MissingTokens []string              // extra raw values meaning missing, e.g. "Select"
 	TimeColumn    string                // validate on the latest leads by this column
 	TimeOrdered   bool                  // rows are in time order: validate on the last ones
-	ValidFraction float64               // share held out for validation; 0 = 0.2
+	ValidFraction float64               // time-ordered: share of the leads in each forward window; 0 = 0.1
+	Folds         int                   // inner folds or forward windows for selection; 0 = 4
 	GBDT          *GBDTParams           // fixed tree parameters instead of the small search
 	Lambda        float64               // fixed L2 penalty for logreg instead of the search
 	Feedback      []Feedback            // rep feedback; the frame must already be WithFeedback
@@ -172,11 +175,33 @@ func newSession(ctx context.Context, f *Frame, labels, w []float64, strong []int
 		return nil, err
 	}
 	x := enc.encode(f)
-	bins := enc.bins(x)
-	tr, va, split := splitRows(f, strong, labels, cfg)
-	rep.Split = split
-	return &session{ctx: ctx, enc: enc, x: x, bins: bins, y: withWeakLabels(labels, weak), w: w, cfg: cfg, units: cfg.Units,
-		train: tr, valid: va, weakRows: weakRows}, nil
+	s := &session{ctx: ctx, num: &view{enc: enc, x: x, bins: enc.bins(x)}, y: withWeakLabels(labels, weak), w: w, cfg: cfg,
+		units: cfg.Units, strong: strong, weakRows: weakRows}
+	if cfg.Kind != KindGBDT {
+		s.codes = codesView(f, cfg, enc)
+	}
+	s.folds, rep.Split = innerFolds(f, strong, labels, cfg)
+	s.timed = strings.HasPrefix(rep.Split, "time-forward")
+	return s, nil
+}
+
+// codesView is the encoding with every IntCodes column as a category, for the linear model to
+// try; nil when there is none.
+func codesView(f *Frame, cfg TrainConfig, enc *Encoding) *view {
+	types := maps.Clone(cfg.Types)
+	if types == nil {
+		types = map[string]ColumnType{}
+	}
+	for _, c := range enc.Columns {
+		if c.IntCodes {
+			types[c.Name] = TypeCategory
+		}
+	}
+	if len(types) == len(cfg.Types) {
+		return nil
+	}
+	ce := fitEncoding(f, EncodeConfig{Drop: enc.droppedNames(), Types: types, MissingTokens: cfg.MissingTokens})
+	return &view{enc: ce, x: ce.encode(f)}
 }
 
 // weakLabelRows are the rows without an outcome that rep votes label: they may join training, at
