@@ -24,18 +24,18 @@ const (
 // Model is a trained scorer: the fitted encoding plus one model family and its calibration.
 // It serialises with json.Marshal and loads with Unmarshal.
 type Model struct {
-	Format         int               `json:"format"`
-	Kind           Kind              `json:"kind"`
-	Encoding       *Encoding         `json:"encoding"`
-	LogReg         *LogReg           `json:"logreg,omitempty"`
-	GBDT           *GBDT             `json:"gbdt,omitempty"`
-	Prior          *Prior            `json:"prior,omitempty"`
-	Calibration    Calibration       `json:"calibration"`
-	Validation     Metrics           `json:"validation"`    // held-out metrics when it was chosen
-	Rows           int               `json:"training_rows"` // rows it was trained on (outcomes and weak labels)
+	Format      int         `json:"format"`
+	Kind        Kind        `json:"kind"`
+	Encoding    *Encoding   `json:"encoding"`
+	LogReg      *LogReg     `json:"logreg,omitempty"`
+	GBDT        *GBDT       `json:"gbdt,omitempty"`
+	Prior       *Prior      `json:"prior,omitempty"`
+	Calibration Calibration `json:"calibration"`
+	Validation  Metrics     `json:"validation"`    // held-out metrics when it was chosen
+	Rows        int         `json:"training_rows"` // rows it was trained on (outcomes and weak labels)
 	// Outcomes is how many leads with an outcome (won or lost) it learnt from: with EarlyEstimate,
 	// what a card says ("early estimate: 12 outcomes so far").
-	Outcomes int `json:"outcomes"`
+	Outcomes       int               `json:"outcomes"`
 	Units          map[string]string `json:"units,omitempty"`
 	FeedbackWeight float64           `json:"feedback_weight,omitempty"`
 	Notes          []string          `json:"notes,omitempty"`
