@@ -41,6 +41,10 @@ type Model struct {
 	Notes          []string          `json:"notes,omitempty"`
 }
 
+// EarlyEstimate tells whether the model is the prior, running before there are enough outcomes
+// to train: a card should say so, with Outcomes ("early estimate: 12 outcomes so far").
+func (m *Model) EarlyEstimate() bool { return m.Kind == KindPrior }
+
 // Unmarshal loads a model saved with json.Marshal.
 func Unmarshal(data []byte) (*Model, error) {
 	var m Model

@@ -78,7 +78,7 @@ func Train(ctx context.Context, f *Frame, labels, weights []float64, cfg TrainCo
 	rep := &Report{Rows: len(strong), Positives: positives}
 	pos, neg := countOutcomes(labels, strong)
 	if len(strong) < MinOutcomes || pos < MinPerClass || neg < MinPerClass {
-		return tooFewOutcomes(f, cfg, rep, pos, neg)
+		return tooFewOutcomes(f, labels, strong, cfg, rep, pos, neg)
 	}
 	s, err := newSession(ctx, f, labels, w, strong, cfg, rep)
 	if err != nil {
@@ -143,12 +143,11 @@ func countOutcomes(labels []float64, rows []int) (pos, neg int) {
 
 // tooFewOutcomes is Train's answer when the outcomes cannot support a model: the prior when one is
 // configured, so that leads are ranked from the first day, else an error saying what is missing.
-func tooFewOutcomes(f *Frame, cfg TrainConfig, rep *Report, pos, neg int) (*Model, *Report, error) {
+func tooFewOutcomes(f *Frame, labels []float64, strong []int, cfg TrainConfig, rep *Report, pos, neg int) (*Model, *Report, error) {
 	rows := rep.Rows
 	why := fmt.Sprintf("%d leads have outcomes (%d won, %d lost); training needs at least %d with %d of each", rows, pos, neg, MinOutcomes, MinPerClass)
 	if cfg.Prior != nil {
-		enc, pr := fitPrior(f, *cfg.Prior, 0)
-		m := &Model{Format: FormatVersion, Kind: KindPrior, Encoding: enc, Prior: pr, Calibration: identityCalibration, Units: cfg.Units, Rows: rows}
+		m := priorModel(f, labels, strong, *cfg.Prior, cfg.Units)
 		rep.UsingPrior, rep.Kind, rep.Chosen = true, KindPrior, "prior"
 		rep.Notes = append(rep.Notes, "running on the prior: "+why)
 		m.Notes = rep.Notes
