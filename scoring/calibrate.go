@@ -16,6 +16,17 @@ var identityCalibration = Calibration{A: 1}
 // apply returns the calibrated probability for raw log-odds z.
 func (c Calibration) apply(z float64) float64 { return sigmoid(c.A*z + c.B) }
 
+// secant is the slope of the calibrated probability between raw log-odds z0 and z1: the factor
+// that turns log-odds effects into probability points adding up to apply(z1) − apply(z0). It is
+// positive (A > 0) and at most A/4; at z0 = z1 it is the derivative.
+func (c Calibration) secant(z0, z1 float64) float64 {
+	if d := z1 - z0; math.Abs(d) > 1e-9 {
+		return (c.apply(z1) - c.apply(z0)) / d
+	}
+	p := c.apply(z1)
+	return c.A * p * (1 - p)
+}
+
 // fitPlatt fits A, B by Newton's method on held-out raw scores. It falls back to the identity
 // when the held-out data cannot support it (one class only, or a non-increasing fit).
 func fitPlatt(z, y, w []float64) Calibration {
