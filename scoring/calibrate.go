@@ -114,3 +114,45 @@ func fitIntercept(z, y, w []float64, a, b float64) float64 {
 }
 
 func abs(x float64) float64 { return math.Abs(x) }
+
+// fitPlattWindows fits Platt scaling with one slope shared by every window and one intercept per
+// window, on each window's held-out scores: forward windows have their own base rates, and one
+// intercept for all would bend the slope to explain a drift of the level rather than the
+// ranking. It returns the slope with the latest window's intercept, and every window's intercept.
+func fitPlattWindows(z, y, w [][]float64) (Calibration, []float64) {
+	var az, ay, aw []float64
+	for j := range z {
+		az, ay, aw = append(az, z[j]...), append(ay, y[j]...), append(aw, w[j]...)
+	}
+	start := fitPlatt(az, ay, aw)
+	if start == identityCalibration {
+		return start, nil
+	}
+	a := start.A
+	b := make([]float64, len(z))
+	for j := range b {
+		b[j] = start.B
+	}
+	for it := 0; it < 50; it++ {
+		for j := range z {
+			b[j] = fitIntercept(z[j], y[j], w[j], a, b[j])
+		}
+		var g, h float64 // Newton step on the shared slope
+		for j := range z {
+			for i, zi := range z[j] {
+				p := sigmoid(a*zi + b[j])
+				g += w[j][i] * (p - y[j][i]) * zi
+				h += w[j][i] * p * (1 - p) * zi * zi
+			}
+		}
+		if h < 1e-12 {
+			break
+		}
+		step := g / h
+		a = max(a-step, 1e-3)
+		if math.Abs(step) < 1e-9 {
+			break
+		}
+	}
+	return Calibration{A: a, B: b[len(b)-1]}, b
+}

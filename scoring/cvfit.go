@@ -52,20 +52,33 @@ func (s *session) evaluate(sp candSpec, fw float64) (fitted, error) {
 }
 
 // score sets the per-fold AUCs, the pooled out-of-fold scores, their Platt calibration and the
-// candidate's validation metrics (on every fold's rows, calibrated).
+// candidate's validation metrics (on every fold's rows, calibrated). Forward windows get one
+// intercept each (fitPlattWindows), stratified folds one for all.
 func (s *session) score(f *fitted, per [][]float64, fw float64) {
 	var y, w []float64
+	ys, ws := make([][]float64, len(s.folds)), make([][]float64, len(s.folds))
 	for j, fd := range s.folds {
-		yv, wv := s.labelsOf(fd.valid)
-		f.aucs = append(f.aucs, aucRaw(yv, per[j], wv))
+		ys[j], ws[j] = s.labelsOf(fd.valid)
+		f.aucs = append(f.aucs, aucRaw(ys[j], per[j], ws[j]))
 		f.rows = append(f.rows, fd.valid...)
 		f.oof = append(f.oof, per[j]...)
-		y, w = append(y, yv...), append(w, wv...)
+		y, w = append(y, ys[j]...), append(w, ws[j]...)
 	}
-	f.calib = fitPlatt(f.oof, y, w)
-	p := make([]float64, len(f.oof))
-	for i, z := range f.oof {
-		p[i] = f.calib.apply(z)
+	var bs []float64
+	if s.timed {
+		f.calib, bs = fitPlattWindows(per, ys, ws)
+	} else {
+		f.calib = fitPlatt(f.oof, y, w)
+	}
+	p := make([]float64, 0, len(f.oof))
+	for j := range per {
+		c := f.calib
+		if bs != nil {
+			c.B = bs[j]
+		}
+		for _, z := range per[j] {
+			p = append(p, c.apply(z))
+		}
 	}
 	name := f.spec.name
 	if f.spec.kind == KindGBDT {
