@@ -108,3 +108,25 @@ func TestIntCodesMarked(t *testing.T) {
 		}
 	}
 }
+
+// An integer code seen as a category: a code never seen in training goes to "other", a missing
+// one to "missing", never to a neighbour's level.
+func TestUnseenIntegerCodeIsOther(t *testing.T) {
+	f := NewFrame([]string{"os"})
+	for i := range 800 {
+		_ = f.AppendRow([]string{fmt.Sprint(1 + i%8)})
+	}
+	enc := fitEncoding(f, EncodeConfig{Types: map[string]ColumnType{"os": TypeCategory}})
+	g := NewFrame([]string{"os"})
+	for _, v := range []string{"3", "9", ""} {
+		_ = g.AppendRow([]string{v})
+	}
+	x := enc.encode(g)
+	s := enc.Columns[0]
+	if got := s.Levels[int(x.vals[0][0])]; got != "3" {
+		t.Errorf("seen code 3 encoded as %q", got)
+	}
+	if x.vals[0][1] != levelOther || x.vals[0][2] != levelMissing {
+		t.Errorf("unseen code → level %v, missing → level %v; want other (%d) and missing (%d)", x.vals[0][1], x.vals[0][2], levelOther, levelMissing)
+	}
+}
