@@ -17,8 +17,9 @@ func (s *session) refit(f fitted, fw float64) (*Model, error) {
 	}
 	sp := f.spec
 	if sp.kind == KindGBDT {
-		// A third more data than a fold supports a few more rounds than the folds chose.
-		sp.gbdt.Trees = max(1, int(math.Round(float64(f.trees)*1.1)))
+		// More rows support more rounds: scale the folds' choice by how many more rows the refit
+		// has than the folds' training sets on average (4/3 for 4 folds).
+		sp.gbdt.Trees = max(1, int(math.Round(float64(f.trees)*s.refitScale())))
 		sp.gbdt.EarlyStop = 0
 	}
 	m, _, err := s.train1(sp, v, x, b, y, w, nil, nil, nil)
@@ -54,4 +55,13 @@ func (s *session) calibrate(m *Model, v *view, f fitted) Calibration {
 	}
 	y, w := s.labelsOf(target)
 	return Calibration{A: f.calib.A, B: fitIntercept(zt, y, w, f.calib.A, f.calib.B)}
+}
+
+// refitScale is the refit's rows over the mean rows the folds trained on.
+func (s *session) refitScale() float64 {
+	var n float64
+	for _, fd := range s.folds {
+		n += float64(len(fd.train)) / float64(len(s.folds))
+	}
+	return max(1, float64(len(s.strong))/n)
 }
