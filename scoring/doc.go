@@ -24,15 +24,37 @@
 // (number, category, boolean, date → days since) and can be overridden; missing values stay
 // explicit (a missing level, or a missing indicator and a learned missing direction); rare levels
 // are pooled into "other"; identifier-like and constant columns are dropped with a note in
-// Report.Notes. Train validates on the latest 20 % of leads when time is known (TimeColumn or
-// TimeOrdered), else on a stratified 20 %; KindAuto tries three L2 penalties of logistic
-// regression (Newton's method, exact) and three shapes of histogram gradient-boosted trees
-// (early-stopped), picks by validation ROC AUC, fits Platt calibration on the held-out scores, and
-// refits the winner on every labelled row. Rep votes on leads without an outcome become weak labels
-// whose weight (0, 0.1, 0.3 or 1) is chosen on validation; data-quality reports never become
-// labels. With fewer than MinOutcomes labelled leads or MinPerClass of a class, Train returns a
-// clear error, or, when TrainConfig.Prior is set, a transparent prior model (Kind KindPrior,
-// Report.UsingPrior, and a note saying how many outcomes there are and how many are needed).
+// Report.Notes.
+//
+// The linear model never clips a number: a value held by at least 10 % of the rows at the edge
+// of the range (pdays = −1 or 999) is a sentinel with its own indicator, a heavy-tailed column is
+// seen through sign(u)·log(1+|u|) of its robust z-score u, and later values beyond the training
+// range keep moving the score. An integer column with 3 to 31 distinct values (a weekday, an OS
+// code) is tried both as a number and as a category, and validation chooses. Unseen values are
+// handled explicitly: a category level (or integer code) never seen in training, or too rare to
+// keep, maps to the reserved level "other", whose weight is learnt from the rare levels pooled
+// there (and is the penalty's zero, close to the average lead, when there were none); a number
+// outside the range is extrapolated by the transform, never frozen.
+//
+// Selection looks at several validations, not one: with time known (TimeColumn or TimeOrdered),
+// 4 forward windows of the latest 10 % of leads each, every window's models trained on the leads
+// before it; otherwise 4 stratified folds. KindAuto tries four L2 penalties of logistic regression
+// (Newton's method, exact), with integer codes as numbers or categories, and three shapes of
+// histogram gradient-boosted trees, whose number of trees is the round with the best mean
+// validation ROC AUC over the windows (ranking, so a window whose base rate moved cannot stop
+// them at one tree). The candidate chosen is the simplest (linear before trees, stronger penalty
+// before weaker) whose paired shortfall from the best mean AUC is within one standard error. Its
+// Platt calibration is cross-fitted on its out-of-fold scores (forward windows: one slope, an
+// intercept per window), and it is refitted on every labelled row; with forward windows the
+// intercept is then refitted on the refit's own scores over the latest window, so the model that
+// scores has the newest base rate, and is not boosted twice. Rep votes on leads without an outcome
+// become weak labels whose weight (0, 0.1, 0.3 or 1) is chosen on the same folds; data-quality
+// reports never become labels. With fewer than MinOutcomes labelled leads or MinPerClass of a
+// class, Train returns a clear error, or, when TrainConfig.Prior is set, a transparent prior
+// model (Kind KindPrior, Report.UsingPrior, Model.EarlyEstimate, Model.Outcomes, and a note saying
+// how many outcomes there are and how many are needed) whose base is the observed win rate (the
+// configured PriorConfig.BaseRate while there is none) and which, from 10 won and 10 lost, is
+// Platt-calibrated on them.
 //
 // # Scoring and explaining
 //
@@ -45,7 +67,10 @@
 //
 // Explanations are per source column (every dummy of "Lead Source" is one factor) and exact:
 // Base + Σ Effect equals the model's raw log-odds (exact linear SHAP for logistic regression,
-// path-dependent TreeSHAP for trees). The calibrated probability is σ(A·raw + B).
+// path-dependent TreeSHAP for trees). The calibrated probability is σ(A·raw + B), and each
+// contribution's Points is its share of Probability − BaseProbability (the effects scaled by the
+// calibrated link's secant between the average lead and this one), so the points a rep reads add
+// up to the number beside them; leadbot.Factor.Strength words them.
 //
 // # Storing, comparing, promoting
 //

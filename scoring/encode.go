@@ -33,14 +33,25 @@ type ColumnSpec struct {
 	Name string     `json:"name"`
 	Type ColumnType `json:"type"`
 	// Numbers and dates.
-	Median  float64   `json:"median,omitempty"`
-	Lo      float64   `json:"lo,omitempty"` // clipping bounds for the linear model (1st/99th percentile)
-	Hi      float64   `json:"hi,omitempty"`
-	Pct     []float64 `json:"pct,omitempty"`  // percentiles 1..99 of training values, for "top 10 %"
-	Cuts    []float64 `json:"cuts,omitempty"` // histogram bin edges for the trees
-	Layout  string    `json:"layout,omitempty"`
-	DateRef float64   `json:"date_ref,omitempty"` // unix days of the training reference time
-	Missing float64   `json:"missing_rate"`
+	Median float64 `json:"median,omitempty"`
+	Lo     float64 `json:"lo,omitempty"` // models saved before Transform: the linear model clipped to the 1st/99th percentile
+	Hi     float64 `json:"hi,omitempty"`
+	// How the linear model sees the number (encode_number.go): Transform "linear" or "slog"
+	// (signed log1p of (x − Loc)/Spread, for heavy tails), never clipped; a Sentinel value held
+	// by many rows at the edge of the range gets its own indicator instead.
+	Transform   ColumnTransform `json:"transform,omitempty"`
+	Loc         float64         `json:"loc,omitempty"`
+	Spread      float64         `json:"spread,omitempty"`
+	HasSentinel bool            `json:"has_sentinel,omitempty"`
+	Sentinel    float64         `json:"sentinel,omitempty"`
+	// IntCodes marks an integer column with few distinct values (a weekday, an OS code): training
+	// also tries it as a category and keeps whichever validates better.
+	IntCodes bool      `json:"int_codes,omitempty"`
+	Pct      []float64 `json:"pct,omitempty"`  // percentiles 1..99 of training values, for "top 10 %"
+	Cuts     []float64 `json:"cuts,omitempty"` // histogram bin edges for the trees
+	Layout   string    `json:"layout,omitempty"`
+	DateRef  float64   `json:"date_ref,omitempty"` // unix days of the training reference time
+	Missing  float64   `json:"missing_rate"`
 	// Categories and booleans: Levels[0] is "missing", Levels[1] is "other" (rare or unseen).
 	Levels []string `json:"levels,omitempty"`
 
@@ -185,6 +196,8 @@ func fitColumn(name string, c *column, n int, cfg EncodeConfig, extra []string) 
 			}
 		}
 		fitNumeric(&spec, xs)
+		_, overridden := cfg.Types[name]
+		spec.IntCodes = typ == TypeNumber && allInt && !overridden && len(vals) >= 3 && len(vals) <= maxIntCodes
 	default:
 		if len(vals) >= 50 && float64(len(vals)) > 0.9*float64(present) {
 			return spec, "identifier-like (nearly every value unique)"
@@ -242,48 +255,6 @@ func parseNumber(v string, typ ColumnType, layout string) (float64, bool) {
 	return x, true
 }
 
-// fitNumeric keeps percentiles (for words and clipping) and histogram cuts (for the trees).
-func fitNumeric(spec *ColumnSpec, xs []float64) {
-	slices.Sort(xs)
-	q := func(p float64) float64 { return xs[min(len(xs)-1, int(p*float64(len(xs))))] }
-	spec.Median = q(0.5)
-	spec.Pct = make([]float64, 99)
-	for i := range spec.Pct {
-		spec.Pct[i] = q(float64(i+1) / 100)
-	}
-	spec.Lo, spec.Hi = spec.Pct[0], spec.Pct[98]
-	distinct := slices.Compact(slices.Clone(xs))
-	const maxCuts = 254
-	if len(distinct) <= maxCuts+1 {
-		for i := 0; i+1 < len(distinct); i++ {
-			spec.Cuts = append(spec.Cuts, midpoint(distinct[i], distinct[i+1]))
-		}
-		return
-	}
-	// Quantile cuts over the rows; a heavy value takes one bin instead of several.
-	for k := 1; k <= maxCuts; k++ {
-		i := k * len(xs) / (maxCuts + 1)
-		if i <= 0 || i >= len(xs) {
-			continue
-		}
-		c := xs[i]
-		if xs[i-1] != xs[i] {
-			c = midpoint(xs[i-1], xs[i])
-		}
-		if len(spec.Cuts) == 0 || c > spec.Cuts[len(spec.Cuts)-1] {
-			spec.Cuts = append(spec.Cuts, c)
-		}
-	}
-}
-
-func midpoint(a, b float64) float64 {
-	m := a + (b-a)/2
-	if m >= b { // adjacent floats
-		m = a
-	}
-	return m
-}
-
 // fitLevels keeps frequent levels and pools the rest into "other".
 func fitLevels(spec *ColumnSpec, vals []string, counts []int, n int, cfg EncodeConfig) {
 	minCount := cfg.MinCount
@@ -313,6 +284,15 @@ func fitLevels(spec *ColumnSpec, vals []string, counts []int, n int, cfg EncodeC
 	}
 }
 
+// droppedNames are the columns the encoding left out, for fitting another encoding alike.
+func (e *Encoding) droppedNames() []string {
+	out := make([]string, len(e.Dropped))
+	for i, d := range e.Dropped {
+		out[i] = d.Name
+	}
+	return out
+}
+
 // index rebuilds lookup tables after fitting or unmarshalling.
 func (e *Encoding) index() {
 	for i := range e.Columns {
@@ -328,140 +308,3 @@ func (e *Encoding) index() {
 
 // isCat tells whether the column is encoded as level codes.
 func (s *ColumnSpec) isCat() bool { return s.Type == TypeCategory || s.Type == TypeBoolean }
-
-// encoded holds one float64 column per spec: the number (NaN when missing, dates as days since)
-// or the category level code.
-type encoded struct {
-	n    int
-	vals [][]float64
-}
-
-// encode applies the fitted encoding to any frame. Columns the model has never seen are ignored;
-// columns it needs but the frame lacks are all missing; unseen categories map to "other".
-func (e *Encoding) encode(f *Frame) *encoded {
-	out := &encoded{n: f.n, vals: make([][]float64, len(e.Columns))}
-	tokens := map[string]bool{}
-	numericToken := false // a missing token that looks like a number ("-1") must be checked per value
-	for _, t := range e.MissingTokens {
-		tokens[t] = true
-		if _, err := strconv.ParseFloat(t, 64); err == nil {
-			numericToken = true
-		}
-	}
-	parallelFor(len(e.Columns), func(k int) {
-		s := &e.Columns[k]
-		j, ok := f.index[s.Name]
-		if !ok {
-			v := make([]float64, f.n)
-			fill := math.NaN()
-			if s.isCat() {
-				fill = levelMissing
-			}
-			for i := range v {
-				v[i] = fill
-			}
-			out.vals[k] = v
-			return
-		}
-		c := f.cols[j]
-		ref := s.DateRef
-		if f.Now != 0 {
-			ref = float64(f.Now) / 86400
-		}
-		switch {
-		case s.Type == TypeNumber && c.numeric && !numericToken:
-			out.vals[k] = c.nums // shared, read-only: no copy for the common case
-		case c.numeric:
-			// Encode each distinct number once: formatting a million floats is slow.
-			memo := map[float64]float64{}
-			v := make([]float64, f.n)
-			for i, x := range c.nums {
-				if math.IsNaN(x) {
-					v[i] = s.fromString("", true, tokens, ref)
-					continue
-				}
-				e, ok := memo[x]
-				if !ok {
-					e = s.fromString(strconv.FormatFloat(x, 'g', -1, 64), false, tokens, ref)
-					memo[x] = e
-				}
-				v[i] = e
-			}
-			out.vals[k] = v
-		default:
-			table := make([]float64, len(c.dict))
-			for code, str := range c.dict {
-				table[code] = s.fromString(str, code == 0, tokens, ref)
-			}
-			v := make([]float64, f.n)
-			for i, code := range c.codes {
-				v[i] = table[code]
-			}
-			out.vals[k] = v
-		}
-	})
-	return out
-}
-
-// fromString encodes one raw value.
-func (s *ColumnSpec) fromString(v string, missing bool, tokens map[string]bool, ref float64) float64 {
-	missing = missing || tokens[v]
-	if s.isCat() {
-		if missing {
-			return levelMissing
-		}
-		if l, ok := s.lookup[v]; ok {
-			return float64(l)
-		}
-		return levelOther
-	}
-	if missing {
-		return math.NaN()
-	}
-	x, ok := parseNumber(v, s.Type, s.Layout)
-	if !ok {
-		return math.NaN()
-	}
-	if s.Type == TypeDate {
-		return ref - x
-	}
-	return x
-}
-
-// bins maps encoded values to histogram bins for tree training: 0 is missing for numbers, and
-// categories use their level code.
-func (e *Encoding) bins(x *encoded) [][]uint8 {
-	out := make([][]uint8, len(e.Columns))
-	parallelFor(len(e.Columns), func(k int) {
-		s := &e.Columns[k]
-		b := make([]uint8, x.n)
-		for i, v := range x.vals[k] {
-			switch {
-			case s.isCat():
-				b[i] = uint8(v)
-			case !math.IsNaN(v):
-				lo, _ := slices.BinarySearch(s.Cuts, v)
-				b[i] = uint8(lo + 1)
-			}
-		}
-		out[k] = b
-	})
-	return out
-}
-
-// nbins is the number of histogram bins of column k.
-func (s *ColumnSpec) nbins() int {
-	if s.isCat() {
-		return len(s.Levels)
-	}
-	return len(s.Cuts) + 2
-}
-
-// percentile returns the share of training values below x, in [0,1].
-func (s *ColumnSpec) percentile(x float64) float64 {
-	if len(s.Pct) == 0 {
-		return 0.5
-	}
-	i, _ := slices.BinarySearch(s.Pct, x)
-	return float64(i) / 100
-}

@@ -9,23 +9,33 @@ import (
 	"strings"
 )
 
-// Contribution is one source column's share of a score, in log-odds. All one-hot dummies and the
-// missing indicator of a column are summed into it, so "Lead Source" is one factor.
+// Contribution is one source column's share of a score. All one-hot dummies and the missing and
+// sentinel indicators of a column are summed into it, so "Lead Source" is one factor.
 type Contribution struct {
-	Column     string  `json:"column"`
-	Value      string  `json:"value"`                // the value as a rep reads it: "Reference", "1,240 s", "missing"
-	Effect     float64 `json:"effect"`               // log-odds pushed up (+) or down (−)
+	Column string  `json:"column"`
+	Value  string  `json:"value"`  // the value as a rep reads it: "Reference", "1,240 s", "missing"
+	Effect float64 `json:"effect"` // log-odds pushed up (+) or down (−), before calibration
+	// Points is the effect in the units the rep sees: the column's share of Probability −
+	// BaseProbability (0.12 = 12 points), the calibrated move from the average lead to this one
+	// split in proportion to the effects, so the points of all columns add up to it exactly.
+	Points     float64 `json:"points"`
 	Missing    bool    `json:"missing"`              // the value was missing
 	Percentile float64 `json:"percentile,omitempty"` // numbers: share of training leads below, or −1
 }
 
-// Explanation says why a lead scored as it did: Base + Σ Effect = Raw exactly.
+// Explanation says why a lead scored as it did: Base + Σ Effect = Raw and BaseProbability +
+// Σ Points = Probability, exactly.
 type Explanation struct {
-	Kind          Kind           `json:"kind"`
-	Base          float64        `json:"base"`          // log-odds of the average lead
-	Raw           float64        `json:"raw"`           // the model's log-odds for this lead
-	Probability   float64        `json:"probability"`   // calibrated probability
-	Contributions []Contribution `json:"contributions"` // largest |Effect| first
+	Kind            Kind           `json:"kind"`
+	Base            float64        `json:"base"`             // log-odds of the average lead
+	Raw             float64        `json:"raw"`              // the model's log-odds for this lead
+	Probability     float64        `json:"probability"`      // calibrated probability
+	BaseProbability float64        `json:"base_probability"` // calibrated probability of the average lead
+	Contributions   []Contribution `json:"contributions"`    // largest |Effect| first
+	// Outcomes is how many outcomes the model learnt from; EarlyEstimate is set while it is the
+	// prior, for the card's "early estimate: 12 outcomes so far".
+	Outcomes      int  `json:"outcomes"`
+	EarlyEstimate bool `json:"early_estimate,omitempty"`
 }
 
 // Explain explains row i of f. For many rows use ExplainRows, which encodes the frame once.
@@ -80,14 +90,16 @@ func (m *Model) ExplainRows(f *Frame, rows []int) []Explanation {
 
 // explanation renders the per-column effects; Raw is Base + Σφ by construction.
 func (m *Model) explanation(base float64, phi, row []float64) Explanation {
-	e := Explanation{Kind: m.Kind, Base: base, Raw: base}
+	e := Explanation{Kind: m.Kind, Base: base, Raw: base, Outcomes: m.Outcomes, EarlyEstimate: m.EarlyEstimate()}
 	for k := range phi {
 		e.Raw += phi[k]
 	}
 	e.Probability = m.Calibration.apply(e.Raw)
+	e.BaseProbability = m.Calibration.apply(base)
+	slope := m.Calibration.secant(base, e.Raw)
 	e.Contributions = make([]Contribution, len(phi))
 	for k, s := range m.Encoding.Columns {
-		c := Contribution{Column: s.Name, Effect: phi[k], Percentile: -1}
+		c := Contribution{Column: s.Name, Effect: phi[k], Points: phi[k] * slope, Percentile: -1}
 		v := row[k]
 		switch {
 		case s.isCat():
@@ -115,10 +127,7 @@ func (m *LogReg) shap(enc *Encoding, x *encoded, i int, phi []float64) float64 {
 	}
 	for k, s := range enc.Columns {
 		f, v := m.feature(enc, x, k, i)
-		lo, hi := m.Offset[k], m.Offset[k]+2
-		if s.isCat() {
-			hi = m.Offset[k] + len(s.Levels)
-		}
+		lo, hi := m.Offset[k], m.Offset[k]+s.slots()
 		phi[k] = m.Coef[f] * v
 		for j := lo; j < hi; j++ {
 			phi[k] -= m.Coef[j] * m.Mean[j]

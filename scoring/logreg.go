@@ -3,37 +3,57 @@ package scoring
 import "math"
 
 // LogReg is an L2-regularised logistic regression over the encoded columns. Every row has exactly
-// one active feature per column: a standardised number or its missing indicator, or one category
-// dummy. That keeps training O(rows × columns) and makes exact linear SHAP a per-column sum.
+// one active feature per column: a standardised number, its missing indicator or its sentinel
+// indicator, or one category dummy. That keeps training O(rows × columns) and makes exact linear
+// SHAP a per-column sum.
 type LogReg struct {
 	Lambda    float64   `json:"lambda"`
 	Intercept float64   `json:"intercept"`
 	Coef      []float64 `json:"coef"`
 	Mean      []float64 `json:"mean"`   // E[x] of every feature over the training rows (weighted)
 	Offset    []int     `json:"offset"` // first feature of each column
-	Center    []float64 `json:"center"` // numeric columns: mean of clipped values
-	Scale     []float64 `json:"scale"`  // numeric columns: standard deviation of clipped values
+	Center    []float64 `json:"center"` // numeric columns: mean of the transformed values
+	Scale     []float64 `json:"scale"`  // numeric columns: standard deviation of the transformed values
 	Iter      int       `json:"iterations"`
 }
 
-// newLogReg lays out the features for the encoding and fits the standardisation.
+// Feature slots of a numeric column, from its offset: the standardised value, the missing
+// indicator and, when the column has a sentinel, the sentinel indicator.
+const (
+	slotValue    = 0
+	slotMissing  = 1
+	slotSentinel = 2
+)
+
+// slots is how many features column s takes.
+func (s *ColumnSpec) slots() int {
+	switch {
+	case s.isCat():
+		return len(s.Levels)
+	case s.HasSentinel:
+		return 3
+	}
+	return 2
+}
+
+// newLogReg lays out the features for the encoding and fits the standardisation over the present,
+// non-sentinel values.
 func newLogReg(enc *Encoding, x *encoded, w []float64, lambda float64) *LogReg {
 	m := &LogReg{Lambda: lambda, Offset: make([]int, len(enc.Columns)), Center: make([]float64, len(enc.Columns)), Scale: make([]float64, len(enc.Columns))}
 	p := 0
 	for k := range enc.Columns {
 		s := &enc.Columns[k]
 		m.Offset[k] = p
+		p += s.slots()
 		if s.isCat() {
-			p += len(s.Levels)
 			continue
 		}
-		p += 2
 		var sw, sx, sxx float64
 		for i, v := range x.vals[k] {
-			if math.IsNaN(v) {
+			if math.IsNaN(v) || s.isSentinel(v) {
 				continue
 			}
-			v = min(max(v, s.Lo), s.Hi)
+			v = s.linear(v)
 			sw += w[i]
 			sx += w[i] * v
 			sxx += w[i] * v * v
@@ -54,14 +74,16 @@ func newLogReg(enc *Encoding, x *encoded, w []float64, lambda float64) *LogReg {
 // feature returns the active feature of column k in row i and its value.
 func (m *LogReg) feature(enc *Encoding, x *encoded, k, i int) (int, float64) {
 	v := x.vals[k][i]
-	if enc.Columns[k].isCat() {
-		return m.Offset[k] + int(v), 1
-	}
-	if math.IsNaN(v) {
-		return m.Offset[k] + 1, 1
-	}
 	s := &enc.Columns[k]
-	return m.Offset[k], (min(max(v, s.Lo), s.Hi) - m.Center[k]) / m.Scale[k]
+	switch {
+	case s.isCat():
+		return m.Offset[k] + int(v), 1
+	case math.IsNaN(v):
+		return m.Offset[k] + slotMissing, 1
+	case s.isSentinel(v):
+		return m.Offset[k] + slotSentinel, 1
+	}
+	return m.Offset[k] + slotValue, (s.linear(v) - m.Center[k]) / m.Scale[k]
 }
 
 // raw returns the log-odds of row i.

@@ -15,6 +15,7 @@ func (m *LogReg) fit(ctx context.Context, enc *Encoding, x *encoded, y, w []floa
 	if err != nil {
 		return err
 	}
+	s.standardise()
 	s.featureMeans()
 	m.Intercept = baseLogOdds(y[:s.n], w[:s.n]) // start from the base rate
 	f, err := s.solve(ctx)
@@ -42,6 +43,40 @@ type newtonFit struct {
 	d       []float64 // Hessian weights on hrows
 	grad    []float64 // gradient; the last entry is the intercept's
 	hdiag   []float64 // Hessian diagonal: the conjugate gradient's preconditioner
+	// std holds, for each numeric column whose transform is not the identity, every row's
+	// standardised value, computed once: the objective and its derivatives read each row's
+	// features dozens of times, and a log per read made the signed-log columns dominate a fit.
+	std [][]float64
+}
+
+// feature is m.feature, from the standardised values computed once.
+func (s *newtonFit) feature(k, i int) (int, float64) {
+	if c := s.std[k]; c != nil {
+		if v := c[i]; !math.IsNaN(v) {
+			return s.m.Offset[k] + slotValue, v
+		}
+	}
+	return s.m.feature(s.enc, s.x, k, i)
+}
+
+// standardise fills std for the columns with a non-identity transform; NaN marks a row whose
+// active feature is an indicator (missing or sentinel).
+func (s *newtonFit) standardise() {
+	s.std = make([][]float64, s.K)
+	parallelFor(s.K, func(k int) {
+		c := &s.enc.Columns[k]
+		if c.isCat() || c.Transform == TransformLinear {
+			return
+		}
+		col := make([]float64, s.n)
+		for i, v := range s.x.vals[k][:s.n] {
+			col[i] = math.NaN()
+			if !math.IsNaN(v) && !c.isSentinel(v) {
+				col[i] = (c.linear(v) - s.m.Center[k]) / s.m.Scale[k]
+			}
+		}
+		s.std[k] = col
+	})
 }
 
 // newNewtonFit allocates a fit; it refuses data whose weights are all zero, which has no optimum.
@@ -81,7 +116,7 @@ func (s *newtonFit) featureMeans() {
 	m := s.m
 	for i := range s.n {
 		for k := range s.K {
-			f, v := m.feature(s.enc, s.x, k, i)
+			f, v := s.feature(k, i)
 			m.Mean[f] += s.w[i] * v / s.W
 		}
 	}
@@ -148,14 +183,14 @@ func (s *newtonFit) lineSearch(f0 float64, dir, trial []float64) (float64, bool)
 // log-odds in eta for the gradient. Rows are summed in fixed chunks, combined in chunk order, so
 // the value is the same on any core count.
 func (s *newtonFit) objective(b0 float64, b []float64) float64 {
-	m, enc, x, y, w, K := s.m, s.enc, s.x, s.y, s.w, s.K
+	m, y, w, K := s.m, s.y, s.w, s.K
 	parts := make([]float64, numChunks)
 	parallelChunks(s.n, func(c, lo, hi int) {
 		var sum float64
 		for i := lo; i < hi; i++ {
 			z := b0
 			for k := range K {
-				f, v := m.feature(enc, x, k, i)
+				f, v := s.feature(k, i)
 				z += b[f] * v
 			}
 			s.eta[i] = z
@@ -177,7 +212,7 @@ func (s *newtonFit) objective(b0 float64, b []float64) float64 {
 // gradient sets grad, the exact gradient of the objective at eta over every row: exact, so that
 // Newton's method ends on the exact optimum however the Hessian is estimated.
 func (s *newtonFit) gradient() {
-	m, enc, x, y, w, p, K := s.m, s.enc, s.x, s.y, s.w, s.p, s.K
+	m, y, w, p, K := s.m, s.y, s.w, s.p, s.K
 	parts := make([][]float64, numChunks)
 	parallelChunks(s.n, func(c, lo, hi int) {
 		g := make([]float64, p+1)
@@ -185,7 +220,7 @@ func (s *newtonFit) gradient() {
 			r := w[i] * (sigmoid(s.eta[i]) - y[i])
 			g[p] += r
 			for k := range K {
-				f, v := m.feature(enc, x, k, i)
+				f, v := s.feature(k, i)
 				g[f] += r * v
 			}
 		}
@@ -201,14 +236,14 @@ func (s *newtonFit) gradient() {
 // hessianDiag sets the Hessian weights d of the rows in hrows at eta and the Hessian's diagonal,
 // which preconditions the conjugate gradient.
 func (s *newtonFit) hessianDiag() {
-	m, enc, x, w, p, K := s.m, s.enc, s.x, s.w, s.p, s.K
+	m, w, p, K := s.m, s.w, s.p, s.K
 	clear(s.hdiag)
 	for _, i := range s.hrows {
 		q := sigmoid(s.eta[i])
 		s.d[i] = w[i] * q * (1 - q) * s.hscale
 		s.hdiag[p] += s.d[i]
 		for k := range K {
-			f, v := m.feature(enc, x, k, i)
+			f, v := s.feature(k, i)
 			s.hdiag[f] += s.d[i] * v * v
 		}
 	}
@@ -220,20 +255,20 @@ func (s *newtonFit) hessianDiag() {
 // hessVec sets out to the estimated Hessian times v: the conjugate gradient needs only these
 // products, never the p×p Hessian itself.
 func (s *newtonFit) hessVec(v, out []float64) {
-	m, enc, x, d, hrows, p, K := s.m, s.enc, s.x, s.d, s.hrows, s.p, s.K
+	m, d, hrows, p, K := s.m, s.d, s.hrows, s.p, s.K
 	parts := make([][]float64, numChunks)
 	parallelChunks(len(hrows), func(c, lo, hi int) {
 		o := make([]float64, p+1)
 		for _, i := range hrows[lo:hi] {
 			sum := v[p]
 			for k := range K {
-				f, xv := m.feature(enc, x, k, i)
+				f, xv := s.feature(k, i)
 				sum += v[f] * xv
 			}
 			sum *= d[i]
 			o[p] += sum
 			for k := range K {
-				f, xv := m.feature(enc, x, k, i)
+				f, xv := s.feature(k, i)
 				o[f] += sum * xv
 			}
 		}

@@ -66,14 +66,6 @@ func TestLogRegStationary(t *testing.T) {
 	}
 }
 
-func ones(n int) []float64 {
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 1
-	}
-	return w
-}
-
 func b2f(b bool) float64 {
 	if b {
 		return 1

@@ -132,3 +132,20 @@ func topDecile(y, w []float64, idx []int, W, P float64) (prec, lift float64) {
 	}
 	return prec, lift
 }
+
+// aucRaw is the weighted ROC AUC of scores f (ties count half): what selection compares, cheap
+// enough to compute after every boosting round.
+func aucRaw(y, f, w []float64) float64 {
+	idx := make([]int, len(f))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(f[b], f[a]) })
+	var W, P float64
+	for i := range y {
+		W += weightAt(w, i)
+		P += weightAt(w, i) * y[i]
+	}
+	auc, _ := rankAUCs(y, f, w, idx, W, P)
+	return auc
+}

@@ -24,19 +24,26 @@ const (
 // Model is a trained scorer: the fitted encoding plus one model family and its calibration.
 // It serialises with json.Marshal and loads with Unmarshal.
 type Model struct {
-	Format         int               `json:"format"`
-	Kind           Kind              `json:"kind"`
-	Encoding       *Encoding         `json:"encoding"`
-	LogReg         *LogReg           `json:"logreg,omitempty"`
-	GBDT           *GBDT             `json:"gbdt,omitempty"`
-	Prior          *Prior            `json:"prior,omitempty"`
-	Calibration    Calibration       `json:"calibration"`
-	Validation     Metrics           `json:"validation"`    // held-out metrics when it was chosen
-	Rows           int               `json:"training_rows"` // labelled rows it was trained on
+	Format      int         `json:"format"`
+	Kind        Kind        `json:"kind"`
+	Encoding    *Encoding   `json:"encoding"`
+	LogReg      *LogReg     `json:"logreg,omitempty"`
+	GBDT        *GBDT       `json:"gbdt,omitempty"`
+	Prior       *Prior      `json:"prior,omitempty"`
+	Calibration Calibration `json:"calibration"`
+	Validation  Metrics     `json:"validation"`    // held-out metrics when it was chosen
+	Rows        int         `json:"training_rows"` // rows it was trained on (outcomes and weak labels)
+	// Outcomes is how many leads with an outcome (won or lost) it learnt from: with EarlyEstimate,
+	// what a card says ("early estimate: 12 outcomes so far").
+	Outcomes       int               `json:"outcomes"`
 	Units          map[string]string `json:"units,omitempty"`
 	FeedbackWeight float64           `json:"feedback_weight,omitempty"`
 	Notes          []string          `json:"notes,omitempty"`
 }
+
+// EarlyEstimate tells whether the model is the prior, running before there are enough outcomes
+// to train: a card should say so, with Outcomes ("early estimate: 12 outcomes so far").
+func (m *Model) EarlyEstimate() bool { return m.Kind == KindPrior }
 
 // Unmarshal loads a model saved with json.Marshal.
 func Unmarshal(data []byte) (*Model, error) {

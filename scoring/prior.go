@@ -29,13 +29,21 @@ type PriorRule struct {
 
 // PriorConfig configures the prior used before there are enough outcomes to train.
 type PriorConfig struct {
+	// BaseRate is the share of leads expected to win, used while no lead has an outcome (0 means
+	// DefaultPriorBaseRate); once some have, the observed rate takes over.
+	BaseRate      float64            `json:"base_rate,omitempty"`
 	Rules         []PriorRule        `json:"rules"`
 	VoteWeight    float64            `json:"vote_weight"`    // log-odds per net 👍; 0 means 1
 	ReasonWeights map[string]float64 `json:"reason_weights"` // log-odds per reason code given
 }
 
-// Prior is a fitted transparent ranking: a sum of configured rule effects and rep feedback. Its
-// output is a rank, not a calibrated probability.
+// DefaultPriorBaseRate is the win rate assumed before any outcome when none is configured: a
+// B2B lead list converts a few to a few tens of percent, and 10 % keeps an average lead out of
+// the "hot" band until outcomes say otherwise.
+const DefaultPriorBaseRate = 0.1
+
+// Prior is a fitted transparent ranking: a sum of configured rule effects and rep feedback, with
+// Base set so that the average lead's rules add up to the base rate's log-odds.
 type Prior struct {
 	Config PriorConfig `json:"config"`
 	Base   float64     `json:"base"`
@@ -81,10 +89,63 @@ func fitPrior(f *Frame, cfg PriorConfig, baseRate float64) (*Encoding, *Prior) {
 	enc.Dropped = nil
 	enc.index()
 	p := &Prior{Config: cfg}
-	if baseRate > 0 && baseRate < 1 {
-		p.Base = logit(baseRate)
+	x := enc.encode(f)
+	var mean float64 // the rules' mean effect over every lead, labelled or not
+	for i := range f.Len() {
+		for k := range enc.Columns {
+			if s := &enc.Columns[k]; !isFeedbackColumn(s.Name) {
+				mean += p.effect(s, x.vals[k][i]) / float64(f.Len())
+			}
+		}
 	}
+	p.Base = logit(baseRate) - mean
 	return enc, p
+}
+
+// isFeedbackColumn tells the vote and reason columns from the configured rules'.
+func isFeedbackColumn(name string) bool {
+	return name == VoteColumn || len(name) > len(ReasonPrefix) && name[:len(ReasonPrefix)] == ReasonPrefix
+}
+
+// priorModel is the prior for frame f, told the truth by whatever outcomes there are: its base
+// is the observed win rate (smoothed toward the configured one, which alone counts while there
+// are none), and with at least minPriorClass won and lost leads a Platt calibration fitted on
+// them scales the configured rules (slope between 0.05, so the rules still rank, and 4) to
+// what the outcomes support.
+func priorModel(f *Frame, labels []float64, strong []int, cfg PriorConfig, units map[string]string) *Model {
+	r0 := cfg.BaseRate
+	if !(r0 > 0 && r0 < 1) {
+		r0 = DefaultPriorBaseRate
+	}
+	pos, neg := countOutcomes(labels, strong)
+	rate := (float64(pos) + 2*r0) / float64(pos+neg+2)
+	enc, pr := fitPrior(f, cfg, rate)
+	m := &Model{Format: FormatVersion, Kind: KindPrior, Encoding: enc, Prior: pr, Calibration: identityCalibration, Units: units,
+		Rows: len(strong), Outcomes: len(strong)}
+	if pos < minPriorClass || neg < minPriorClass {
+		return m
+	}
+	z0 := m.rawRows(enc.encode(f.Select(strong)))
+	y := make([]float64, len(strong))
+	for j, i := range strong {
+		y[j] = labels[i]
+	}
+	w := ones(len(y))
+	a := min(4, max(0.05, fitPlatt(z0, y, w).A))
+	m.Calibration = Calibration{A: a, B: fitIntercept(z0, y, w, a, 0)}
+	return m
+}
+
+// minPriorClass is how many won and lost leads the prior's calibration needs.
+const minPriorClass = 10
+
+// ones is n weights of 1.
+func ones(n int) []float64 {
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = 1
+	}
+	return w
 }
 
 func (p *Prior) index() {}

@@ -1,13 +1,22 @@
 package scoring
 
-import "math"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
-// choose fits every candidate, picks the best on validation, tunes the weak labels' weight for it
-// and refits it on every labelled row; the report records every candidate and the choice.
+// choose scores every candidate on the inner folds, picks one by the one-standard-error rule,
+// tunes the weak labels' weight for it and refits it on every labelled row, calibrated on its
+// out-of-fold scores; the report records every candidate and the choice.
 func (s *session) choose(rep *Report) (*Model, *Report, error) {
-	cands, err := s.search()
-	if err != nil {
-		return nil, nil, err
+	var cands []fitted
+	for _, sp := range s.specs() {
+		f, err := s.evaluate(sp, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		cands = append(cands, f)
 	}
 	best := bestCandidate(cands)
 	chosen, fw, err := s.feedbackWeight(cands[best])
@@ -20,50 +29,69 @@ func (s *session) choose(rep *Report) (*Model, *Report, error) {
 		cands[i].c.Selected = i == best
 	}
 	markBestOfKind(cands)
-
-	final, err := s.refit(chosen, rep.FeedbackWeight)
+	final, err := s.refit(chosen, fw)
 	if err != nil {
 		return nil, nil, err
 	}
 	if s.cfg.KeepCandidates {
-		if err := s.refitBestOfKind(cands, best, final, rep.FeedbackWeight); err != nil {
+		if err := s.refitBestOfKind(cands, best, final, fw); err != nil {
 			return nil, nil, err
 		}
 	}
 	for _, c := range cands {
 		rep.Candidates = append(rep.Candidates, c.c)
 	}
+	if chosen.spec.codes {
+		rep.Notes = append(rep.Notes, "integer codes treated as categories (chosen on validation): "+strings.Join(codeColumns(s.num.enc), ", "))
+	}
 	rep.Chosen, rep.Kind, rep.Validation = chosen.c.Name, chosen.c.Kind, chosen.c.Validation
 	final.Notes = rep.Notes
 	return final, rep, nil
 }
 
-// bestCandidate is the index of the best candidate by better; the first wins a tie, so the choice
-// follows the order of the search.
+// bestCandidate applies the one-standard-error rule: the best is the highest mean validation ROC
+// AUC over the folds, and the simplest candidate (lowest rank: the linear model before the trees,
+// a stronger penalty before a weaker one, smaller trees before bigger) whose paired shortfall
+// from it is within one standard error is chosen. A family is preferred only when the data cannot
+// tell the two apart, never by a fixed margin.
 func bestCandidate(cands []fitted) int {
-	best := 0
+	top := 0
 	for i := range cands {
-		if better(cands[i].c.Validation, cands[best].c.Validation, cands[i].c.Kind, cands[best].c.Kind) {
-			best = i
+		if meanOf(cands[i].aucs) > meanOf(cands[top].aucs) {
+			top = i
 		}
 	}
-	return best
+	order := make([]int, len(cands))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cands[a].spec.rank - cands[b].spec.rank })
+	for _, i := range order {
+		d := make([]float64, len(cands[i].aucs))
+		for j := range d {
+			d[j] = cands[top].aucs[j] - cands[i].aucs[j]
+		}
+		if withinOneSE(d) {
+			return i
+		}
+	}
+	return top
 }
 
-// feedbackWeight chooses the weight of the weak labels (0, 0.1, 0.3 or 1) on validation, for the
-// chosen configuration: votes count only when they raise the validation ROC AUC by more than
-// noise. It returns the configuration as fitted with that weight, and the weight.
+// feedbackWeight chooses the weight of the weak labels (0, 0.1, 0.3 or 1) on the folds, for the
+// chosen configuration: votes count only when they raise the mean validation ROC AUC by more
+// than noise. It returns the configuration as fitted with that weight, and the weight.
 func (s *session) feedbackWeight(chosen fitted) (fitted, float64, error) {
 	if len(s.weakRows) == 0 {
 		return chosen, 0, nil
 	}
 	bestW := 0.0
 	for _, fw := range []float64{0.1, 0.3, 1} {
-		c, err := s.fit(chosen.spec, fw)
+		c, err := s.evaluate(chosen.spec, fw)
 		if err != nil {
 			return fitted{}, 0, err
 		}
-		if c.c.Validation.AUC > chosen.c.Validation.AUC+1e-4 {
+		if meanOf(c.aucs) > meanOf(chosen.aucs)+1e-4 {
 			chosen, bestW = c, fw
 		}
 	}
@@ -88,30 +116,41 @@ func (s *session) refitBestOfKind(cands []fitted, best int, final *Model, fw flo
 	return nil
 }
 
-// better orders candidates: higher validation ROC AUC; within 0.001 the lower log loss, and the
-// logistic regression on a tie, since its explanations are simpler.
-func better(a, b Metrics, ka, kb Kind) bool {
-	if math.Abs(a.AUC-b.AUC) > 1e-3 {
-		return a.AUC > b.AUC
-	}
-	if ka != kb {
-		return ka == KindLogReg
-	}
-	return a.LogLoss < b.LogLoss
-}
-
-// markBestOfKind marks the best candidate of each family, the selected one always being its own
-// family's best, so that KeepCandidates refits one model per family and reuses the final one.
+// markBestOfKind marks the best candidate of each family by the same rule, the selected one
+// always being its own family's best, so that KeepCandidates refits one model per family.
 func markBestOfKind(cands []fitted) {
 	for _, kind := range []Kind{KindLogReg, KindGBDT} {
-		bi := -1
+		var idx []int
+		sel := -1
 		for i := range cands {
-			if cands[i].c.Kind == kind && (bi < 0 || cands[i].c.Selected || (!cands[bi].c.Selected && better(cands[i].c.Validation, cands[bi].c.Validation, kind, kind))) {
-				bi = i
+			if cands[i].c.Kind == kind {
+				idx = append(idx, i)
+				if cands[i].c.Selected {
+					sel = i
+				}
 			}
 		}
-		if bi >= 0 {
-			cands[bi].c.Best = true
+		if len(idx) == 0 {
+			continue
+		}
+		if sel < 0 {
+			sub := make([]fitted, len(idx))
+			for j, i := range idx {
+				sub[j] = cands[i]
+			}
+			sel = idx[bestCandidate(sub)]
+		}
+		cands[sel].c.Best = true
+	}
+}
+
+// codeColumns names the columns marked IntCodes.
+func codeColumns(enc *Encoding) []string {
+	var out []string
+	for _, c := range enc.Columns {
+		if c.IntCodes {
+			out = append(out, fmt.Sprintf("%q", c.Name))
 		}
 	}
+	return out
 }

@@ -123,10 +123,7 @@ func TestLinearSHAPMatchesBruteForce(t *testing.T) {
 		want := shapleyBrute(M, func(mask int) float64 {
 			s := lr.Intercept
 			for k, spec := range enc.Columns {
-				lo, hi := lr.Offset[k], lr.Offset[k]+2
-				if spec.isCat() {
-					hi = lr.Offset[k] + len(spec.Levels)
-				}
+				lo, hi := lr.Offset[k], lr.Offset[k]+spec.slots()
 				if mask&(1<<k) != 0 {
 					fi, v := lr.feature(enc, x, k, i)
 					s += lr.Coef[fi] * v

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strings"
 )
 
 // TrainConfig says what to train and how. The zero value trains KindAuto with seed 0.
@@ -18,7 +20,8 @@ type TrainConfig struct {
 	MissingTokens []string              // extra raw values meaning missing, e.g. "Select"
 	TimeColumn    string                // validate on the latest leads by this column
 	TimeOrdered   bool                  // rows are in time order: validate on the last ones
-	ValidFraction float64               // share held out for validation; 0 = 0.2
+	ValidFraction float64               // time-ordered: share of the leads in each forward window; 0 = 0.1
+	Folds         int                   // inner folds or forward windows for selection; 0 = 4
 	GBDT          *GBDTParams           // fixed tree parameters instead of the small search
 	Lambda        float64               // fixed L2 penalty for logreg instead of the search
 	Feedback      []Feedback            // rep feedback; the frame must already be WithFeedback
@@ -75,7 +78,7 @@ func Train(ctx context.Context, f *Frame, labels, weights []float64, cfg TrainCo
 	rep := &Report{Rows: len(strong), Positives: positives}
 	pos, neg := countOutcomes(labels, strong)
 	if len(strong) < MinOutcomes || pos < MinPerClass || neg < MinPerClass {
-		return tooFewOutcomes(f, cfg, rep, pos, neg)
+		return tooFewOutcomes(f, labels, strong, cfg, rep, pos, neg)
 	}
 	s, err := newSession(ctx, f, labels, w, strong, cfg, rep)
 	if err != nil {
@@ -140,12 +143,11 @@ func countOutcomes(labels []float64, rows []int) (pos, neg int) {
 
 // tooFewOutcomes is Train's answer when the outcomes cannot support a model: the prior when one is
 // configured, so that leads are ranked from the first day, else an error saying what is missing.
-func tooFewOutcomes(f *Frame, cfg TrainConfig, rep *Report, pos, neg int) (*Model, *Report, error) {
+func tooFewOutcomes(f *Frame, labels []float64, strong []int, cfg TrainConfig, rep *Report, pos, neg int) (*Model, *Report, error) {
 	rows := rep.Rows
 	why := fmt.Sprintf("%d leads have outcomes (%d won, %d lost); training needs at least %d with %d of each", rows, pos, neg, MinOutcomes, MinPerClass)
 	if cfg.Prior != nil {
-		enc, pr := fitPrior(f, *cfg.Prior, 0)
-		m := &Model{Format: FormatVersion, Kind: KindPrior, Encoding: enc, Prior: pr, Calibration: identityCalibration, Units: cfg.Units, Rows: rows}
+		m := priorModel(f, labels, strong, *cfg.Prior, cfg.Units)
 		rep.UsingPrior, rep.Kind, rep.Chosen = true, KindPrior, "prior"
 		rep.Notes = append(rep.Notes, "running on the prior: "+why)
 		m.Notes = rep.Notes
@@ -172,11 +174,33 @@ func newSession(ctx context.Context, f *Frame, labels, w []float64, strong []int
 		return nil, err
 	}
 	x := enc.encode(f)
-	bins := enc.bins(x)
-	tr, va, split := splitRows(f, strong, labels, cfg)
-	rep.Split = split
-	return &session{ctx: ctx, enc: enc, x: x, bins: bins, y: withWeakLabels(labels, weak), w: w, cfg: cfg, units: cfg.Units,
-		train: tr, valid: va, weakRows: weakRows}, nil
+	s := &session{ctx: ctx, num: &view{enc: enc, x: x, bins: enc.bins(x)}, y: withWeakLabels(labels, weak), w: w, cfg: cfg,
+		units: cfg.Units, strong: strong, weakRows: weakRows}
+	if cfg.Kind != KindGBDT {
+		s.codes = codesView(f, cfg, enc)
+	}
+	s.folds, rep.Split = innerFolds(f, strong, labels, cfg)
+	s.timed = strings.HasPrefix(rep.Split, "time-forward")
+	return s, nil
+}
+
+// codesView is the encoding with every IntCodes column as a category, for the linear model to
+// try; nil when there is none.
+func codesView(f *Frame, cfg TrainConfig, enc *Encoding) *view {
+	types := maps.Clone(cfg.Types)
+	if types == nil {
+		types = map[string]ColumnType{}
+	}
+	for _, c := range enc.Columns {
+		if c.IntCodes {
+			types[c.Name] = TypeCategory
+		}
+	}
+	if len(types) == len(cfg.Types) {
+		return nil
+	}
+	ce := fitEncoding(f, EncodeConfig{Drop: enc.droppedNames(), Types: types, MissingTokens: cfg.MissingTokens})
+	return &view{enc: ce, x: ce.encode(f)}
 }
 
 // weakLabelRows are the rows without an outcome that rep votes label: they may join training, at

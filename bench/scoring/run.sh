@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks the scoring engine against scikit-learn and XGBoost on the shared data, in one run.
 #
-#   bash bench/scoring/run.sh            quality table, GBDT train time vs XGBoost, predict/explain speed
+#   bash bench/scoring/run.sh            quality table (CV, and bank-full time-ordered 80/20 with ECE),
+#                                        GBDT train time vs XGBoost, predict/explain speed
 #   bash bench/scoring/run.sh --memory   also training memory on 1,000,000 leads × 50 columns (minutes)
 #   bash bench/scoring/run.sh --tags     also the Tags replay (model alone / tags alone / both)
 #
@@ -47,6 +48,10 @@ run_eval leads-noTags --data "$DATA/leads_xeducation.csv" --target Converted --m
 run_eval shoppers-all --data "$DATA/online_shoppers_intention.csv" --target Revenue
 run_eval shoppers-noPV --data "$DATA/online_shoppers_intention.csv" --target Revenue --drop PageValues
 run_eval bank-noDuration --data "$DATA/bank-full.csv" --target y --drop duration
+run_eval bank-time --data "$DATA/bank-full.csv" --target y --drop duration --split time
+
+echo "peers: calibration and the time-ordered split (bench/scoring/peers_drift.py)" >&2
+$PY "$ROOT/bench/scoring/peers_drift.py" --shared "$SHARED" --json "$OUT/peers-drift.json" 2>"$OUT/peers-drift.log"
 
 echo "peers: peer_baselines.py" >&2
 $PY "$SHARED/bench/peer_baselines.py" --data "$DATA" --json "$OUT/peers.json" >"$OUT/peers.log"
@@ -87,6 +92,20 @@ for key, name in sets:
     ok = "reached" if o["auc"] >= bauc else "BELOW"
     print(f"{name:36s} {o['auc']:7.4f} {o['model']:>7s} {p['LR']['auc']:7.4f} {p['HGB']['auc']:7.4f} {p['XGB']['auc']:7.4f} "
           f"{bauc:7.4f} {bname:>3s} {o['auc']/bauc:7.4f}  {ok}")
+drift = json.load(open(os.path.join(out, "peers-drift.json")))
+print("\nCalibration and drift: ROC AUC / ECE (10 equal-width bins), ours (eval) beside each peer (peers_drift.py)")
+print(f"{'split':40s} {'ours':>15s} {'LR':>15s} {'HGB':>15s} {'XGB':>15s}  AUC vs best peer   ECE vs best peer")
+for key, pk, name in [("leads-strict", "leads-strict", "leads strict, 5-fold CV"), ("shoppers-all", "shoppers-all", "shoppers all, 5-fold CV"),
+                      ("bank-noDuration", "bank-cv", "bank-full no duration, 5-fold CV"),
+                      ("bank-time", "bank-time", "bank-full no duration, time 80/20")]:
+    o = json.load(open(os.path.join(out, f"ours-{key}.json")))
+    p = drift[pk]
+    cell = lambda a, e: f"{a:.4f}/{e:.4f}"
+    ba = max(r["auc"] for r in p.values())
+    be = min(r["ece"] for r in p.values())
+    print(f"{name:40s} {cell(o['auc'], o['ece']):>15s} {cell(p['LR']['auc'], p['LR']['ece']):>15s} {cell(p['HGB']['auc'], p['HGB']['ece']):>15s} "
+          f"{cell(p['XGB']['auc'], p['XGB']['ece']):>15s}  {o['auc']/ba:6.4f} {'reached' if o['auc'] >= ba else 'BELOW':>7s}  "
+          f"{o['ece']:.4f} vs {be:.4f} {'no worse' if o['ece'] <= be else 'WORSE'}")
 bench = open(os.path.join(out, "gobench.txt")).read()
 def metric(name, unit):
     m = re.search(name + r"\S*\s+\d+\s+\d+ ns/op.*?([\d.]+) " + re.escape(unit), bench)
