@@ -191,7 +191,7 @@ func TestCardBlocks(t *testing.T) {
 			want: []string{"*00Q7*\n_no score yet: it arrived after the last scoring run_"}, wantNot: []string{"likely to convert", ":arrow_up:", "Source:"}},
 		{name: "rule-based cool score", card: card(func(c *Card) { c.Lead.Score, c.Factors.Prior = ptrTo(0.12), true }),
 			kinds: "section context actions", ids: "lead_42 ctx_42 actions_42", actions: buttons,
-			want: []string{"*12%* likely to convert · cool _(rule-based until the model has enough outcomes)_"}},
+			want: []string{"*12%* likely to convert · cool _(early estimate: no outcomes yet, rules and the team's feedback)_"}},
 		{name: "what changed since last seen", card: card(func(c *Card) {
 			c.Prev = ptrTo(scoreOf(0.55, leadbot.Factor{Column: "source", Label: "Lead Source: Web", Value: 0.2}))
 		}), kinds: "section context actions", ids: "lead_42 ctx_42 actions_42", actions: buttons,

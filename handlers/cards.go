@@ -191,17 +191,17 @@ func CardBlocks(c Card, now time.Time) []slack.Block {
 	if l.Score != nil {
 		fmt.Fprintf(&b, "\n*%s* likely to convert · %s", percent(*l.Score), c.bands().Of(*l.Score))
 		if c.Factors.Prior {
-			b.WriteString(" _(rule-based until the model has enough outcomes)_")
+			b.WriteString(" _(" + earlyEstimate(c.Factors.Outcomes) + ")_")
 		}
 	} else {
 		b.WriteString("\n_" + unscored(l) + "_")
 	}
 	ups, downs := readable(c.Factors).Top(3, 2)
 	for _, f := range ups {
-		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", sentence(f, c.Said, now), leadbot.Strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_up: %s _(%s)_", sentence(f, c.Said, now), f.Strength())
 	}
 	for _, f := range downs {
-		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", sentence(f, c.Said, now), leadbot.Strength(f.Value))
+		fmt.Fprintf(&b, "\n:arrow_down: %s _(%s)_", sentence(f, c.Said, now), f.Strength())
 	}
 	if c.Prev != nil && l.Score != nil {
 		if ch := Changed(*c.Prev, *l.Score, c.Factors); ch != "" {
@@ -257,4 +257,15 @@ func lastActivity(l leadbot.Lead) string {
 		}
 	}
 	return ""
+}
+
+// earlyEstimate says how much the score of a model still learning rests on.
+func earlyEstimate(outcomes int) string {
+	switch outcomes {
+	case 0:
+		return "early estimate: no outcomes yet, rules and the team's feedback"
+	case 1:
+		return "early estimate: 1 outcome so far"
+	}
+	return fmt.Sprintf("early estimate: %d outcomes so far", outcomes)
 }

@@ -130,12 +130,12 @@ func buildDataset(leads []store.TrainingLead, fb []store.TrainingFeedback, opt f
 
 // factors turns an explanation into what the store keeps with a score.
 func factors(e scoring.Explanation, prior bool) leadbot.Factors {
-	f := leadbot.Factors{Base: e.Base, Prior: prior}
+	f := leadbot.Factors{Base: e.Base, BaseProbability: e.BaseProbability, Prior: prior || e.EarlyEstimate, Outcomes: e.Outcomes}
 	for _, c := range e.Contributions {
 		if c.Effect == 0 {
 			continue
 		}
-		f.Factors = append(f.Factors, leadbot.Factor{Column: c.Column, Label: c.String(), Value: c.Effect})
+		f.Factors = append(f.Factors, leadbot.Factor{Column: c.Column, Label: c.String(), Value: c.Effect, Points: c.Points})
 	}
 	return f
 }

@@ -52,8 +52,9 @@ func parseServe(a *app, args []string) (serveOptions, error) {
 Runs leadbot: migrates the database (unless -no-migrate), connects to Slack over Socket Mode,
 runs the scheduler (digests at each rep's local hour), and serves /healthz, /readyz and, without
 Slack tokens, the sandbox workspace on LEADBOT_HTTP_ADDR. Runs until SIGINT or SIGTERM, then
-shuts down in reverse order: stop taking envelopes, finish handlers, stop the scheduler, stop the
-HTTP server, close the database.`)
+shuts down in reverse order: stop taking envelopes, finish handlers, stop the scheduler, write
+or keep the clicks still spooled from a database outage (LEADBOT_DATA_DIR/click-spool.jsonl,
+applied at the next start), stop the HTTP server, close the database.`)
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations; refuse to start if the schema is not current")
 	noScheduler := fs.Bool("no-scheduler", false, "do not run scheduled jobs in this replica")
 	err := parse(fs, args)

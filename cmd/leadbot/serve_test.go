@@ -116,7 +116,7 @@ func TestServeStartFailureStopsWhatStarted(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, `schedule retrain "every night"`) {
 		t.Fatalf("exit %d, want 1 and the bad schedule named:\n%s", code, errs)
 	}
-	checkStopped(t, errs, "listener", "sandbox", "http")
+	checkStopped(t, errs, "listener", "sandbox", "http", "spool")
 }
 
 // A Slack app token the workspace does not know ends Socket Mode after start-up; serve then stops
@@ -135,7 +135,7 @@ func TestServeBadSlackTokenStopsEverything(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "invalid_auth") {
 		t.Fatalf("exit %d, want 1 and invalid_auth:\n%s", code, errs)
 	}
-	checkStopped(t, errs, "listener", "http", "scheduler", "bot")
+	checkStopped(t, errs, "listener", "http", "spool", "scheduler", "bot")
 }
 
 // On SIGINT (ctx ends) serve stops taking envelopes, then stops the scheduler and the HTTP server,
@@ -168,7 +168,7 @@ func TestServeShutsDownInReverseOrder(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d after SIGINT:\n%s", code, errb.String())
 	}
-	checkStopped(t, errb.String(), "listener", "http", "scheduler", "bot")
+	checkStopped(t, errb.String(), "listener", "http", "spool", "scheduler", "bot")
 	for ws.Connections() > 0 && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
