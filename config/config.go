@@ -91,6 +91,8 @@ type PriorConfig struct {
 	VoteWeight float64 `yaml:"vote_weight"`
 	// ReasonWeights gives log-odds per reason code, e.g. no_budget: -1.
 	ReasonWeights map[string]float64 `yaml:"reason_weights"`
+	// BaseRate is the share of leads that convert, assumed until there are outcomes (default 0.1).
+	BaseRate float64 `yaml:"base_rate"`
 }
 
 // PriorRule is one engagement or fit rule: a number column with a weight (log-odds between the
@@ -253,6 +255,9 @@ func (c Config) validate() error {
 	}
 	if _, err := time.LoadLocation(d.DefaultTZ); err != nil {
 		errs = append(errs, fmt.Errorf("digest.default_timezone %q: %v", d.DefaultTZ, err))
+	}
+	if b := c.File.Scoring.Prior.BaseRate; b < 0 || b >= 1 {
+		errs = append(errs, fmt.Errorf("scoring.prior.base_rate %v: give the share of leads that convert, between 0 and 1 (0.1 by default)", b))
 	}
 	for _, r := range c.File.Scoring.Prior.Rules {
 		if r.Column == "" || (r.Weight == 0 && len(r.Values) == 0) {

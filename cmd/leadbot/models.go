@@ -33,7 +33,8 @@ func (a *app) trainingConfig() training.Config {
 		Types:   types,
 		Missing: a.cfg.File.Import.Missing,
 		Margin:  sc.PromotionMargin,
-		Prior:   scoring.PriorConfig{Rules: rules, VoteWeight: sc.Prior.VoteWeight, ReasonWeights: sc.Prior.ReasonWeights},
+		Prior: scoring.PriorConfig{Rules: rules, VoteWeight: sc.Prior.VoteWeight, ReasonWeights: sc.Prior.ReasonWeights,
+			BaseRate: sc.Prior.BaseRate},
 	}
 }
 
