@@ -204,7 +204,10 @@ func (s *Service) onUndo(ctx context.Context, cb *slack.InteractionCallback, a *
 		s.fail(ctx, cb.User.ID, t, err)
 		return
 	}
+	// An undone reason no longer moves its account: the scores it moved move back now.
+	moved := s.rescoreAfterReason(ctx, id, s.companyOf(ctx, id))
 	s.refresh(ctx, cb.User.ID, t)
+	s.tellMoved(ctx, cb.User.ID, t, moved)
 }
 
 func (s *Service) onSnooze(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) {

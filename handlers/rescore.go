@@ -35,8 +35,8 @@ func (s *Service) rescoreAfterReason(ctx context.Context, leadID int64, company 
 	return MovedText(company, r)
 }
 
-// MovedText is the line a rep reads after a reason moved the account's other leads:
-// "2 other leads at Summit Nimbus moved down: Sam Tanaka 93 % → 61 %, Li Wu 80 % → 58 %."
+// MovedText is the line a rep reads after a reason (or its Undo) moved the account's other
+// leads: "2 other leads at Summit Nimbus moved down: Sam Tanaka 93 % → 61 %, Li Wu 80 % → 58 %."
 func MovedText(company string, r training.AccountRescore) string {
 	if len(r.Others) == 0 {
 		return ""
@@ -76,7 +76,7 @@ func MovedText(company string, r training.AccountRescore) string {
 	if len(r.Others) > len(parts) {
 		more = fmt.Sprintf(" and %d more", len(r.Others)-len(parts))
 	}
-	return slacklimit.Truncate(fmt.Sprintf(":arrows_counterclockwise: Your reason moved %s%s %s: %s%s.", n, at, dir, strings.Join(parts, ", "), more), slacklimit.SectionText)
+	return slacklimit.Truncate(fmt.Sprintf(":arrows_counterclockwise: %s%s %s: %s%s.", n, at, dir, strings.Join(parts, ", "), more), slacklimit.SectionText)
 }
 
 func spacedPercent(p float64) string { return fmt.Sprintf("%.0f %%", 100*p) }

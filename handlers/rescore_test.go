@@ -81,7 +81,7 @@ func TestReasonMovesTheAccountAtOnce(t *testing.T) {
 		"reason_code": sandbox.Options("leadership_change"), "account_wide": sandbox.Options("yes")}); err != nil {
 		t.Fatal(err)
 	}
-	told := e.ephemeralFor(annU, "Your reason moved")
+	told := e.ephemeralFor(annU, "other lead")
 	after, _ := e.st.LeadByExternalID(e.ctx, "R0800")
 	if after.Score == nil || *after.Score >= before-0.05 {
 		t.Fatalf("Person 800 at the same account: %v → %v", before, after.Score)
@@ -89,6 +89,22 @@ func TestReasonMovesTheAccountAtOnce(t *testing.T) {
 	want := fmt.Sprintf("1 other lead at Co 20 moved down: Person 800 %.0f %% → %.0f %%", 100*before, 100**after.Score)
 	if !strings.Contains(told.Text, want) {
 		t.Fatalf("told %q, want it to say %q", told.Text, want)
+	}
+
+	// Undo takes the reason back, and the account's scores with it.
+	redrawn, err := e.sb.WaitEphemeral(e.ctx, func(x sandbox.Ephemeral) bool {
+		return x.TS == card.TS && strings.Contains(string(x.RawBlocks), handlers.ActionUndo)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.ClickButton(e.ctx, annU, redrawn, fmt.Sprintf("verdict_%d/%s", target.ID, handlers.ActionUndo)); err != nil {
+		t.Fatal(err)
+	}
+	e.ephemeralFor(annU, "moved up: Person 800")
+	back, _ := e.st.LeadByExternalID(e.ctx, "R0800")
+	if math.Abs(*back.Score-before) > 0.005 {
+		t.Fatalf("after Undo Person 800 is at %v, was %v before the reason", *back.Score, before)
 	}
 }
 
@@ -125,7 +141,7 @@ func BenchmarkReasonToMoved(b *testing.B) {
 			b.Fatal(err)
 		}
 		if _, err := e.sb.WaitEphemeral(e.ctx, func(x sandbox.Ephemeral) bool {
-			return x.User == annU.ID && strings.Contains(x.Text, "Your reason moved") && strings.Contains(x.Text, fmt.Sprintf("Person %d ", 795+i))
+			return x.User == annU.ID && strings.Contains(x.Text, "other lead") && strings.Contains(x.Text, fmt.Sprintf("Person %d ", 795+i))
 		}); err != nil {
 			b.Fatal(err)
 		}

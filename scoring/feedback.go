@@ -27,12 +27,17 @@ const (
 // reasons reach every lead whose account matches. f itself is not changed.
 //
 // Use it both when training and when scoring, with the feedback known at that time, so the model
-// sees the same columns in both.
-func WithFeedback(f *Frame, fb []Feedback, accountColumn string) *Frame {
+// sees the same columns in both. always names reason codes whose column is added even when no
+// feedback gives them: when scoring, the model's, so that a batch of leads no rep gave that
+// reason for reads 0 ("nobody said so"), as in training, not missing.
+func WithFeedback(f *Frame, fb []Feedback, accountColumn string, always ...string) *Frame {
 	g := f.Drop() // a new column list sharing f's storage
 	n := f.Len()
 	votes := make([]float64, n)
 	reasons := map[string][]float64{}
+	for _, c := range always {
+		reasons[c] = make([]float64, n)
+	}
 	var accounts map[string][]int
 	for _, b := range fb {
 		if b.Lead < 0 || b.Lead >= n {

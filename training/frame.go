@@ -124,7 +124,7 @@ func buildDataset(leads []store.TrainingLead, fb []store.TrainingFeedback, opt f
 		d.row[l.ID] = i
 	}
 	d.fb, d.fbAt = visibleFeedback(leads, d.row, fb)
-	d.frame = scoring.WithFeedback(d.frame, d.fb, colAccount)
+	d.frame = scoring.WithFeedback(d.frame, d.fb, colAccount, reasonCodes(opt.columns)...)
 	return d
 }
 
@@ -138,4 +138,16 @@ func factors(e scoring.Explanation, prior bool) leadbot.Factors {
 		f.Factors = append(f.Factors, leadbot.Factor{Column: c.Column, Label: c.String(), Value: c.Effect, Points: c.Points})
 	}
 	return f
+}
+
+// reasonCodes are the reason codes among a model's columns: scoring gives each its column even
+// when no rep gave it in the batch scored.
+func reasonCodes(columns []string) []string {
+	var codes []string
+	for _, c := range columns {
+		if code, ok := strings.CutPrefix(c, scoring.ReasonPrefix); ok {
+			codes = append(codes, code)
+		}
+	}
+	return codes
 }
