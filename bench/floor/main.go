@@ -12,7 +12,10 @@
 // scoring.Train that Retrain uses in production, without the database and without the champion
 // gate (every retrain is used).
 //
-//	go run ./bench/floor [-seed 1] [-seeds 1] [-kind auto|logreg|gbdt] [-no-recency] [-v]
+// It also gives the floor a randomized holdout (holdout.go): the hot leads are "sent" and convert
+// more when they are; the uplift report's interval is checked against the simulated truth.
+//
+//	go run ./bench/floor [-seed 1] [-seeds 1] [-kind auto|logreg|gbdt] [-no-recency] [-holdout-draws 200] [-v]
 package main
 
 import (
@@ -72,6 +75,7 @@ func main() {
 	kind := flag.String("kind", "auto", "model family: auto, logreg or gbdt")
 	verbose := flag.Bool("v", false, "print each retrain")
 	noRecency := flag.Bool("no-recency", false, "never weight by recency (what the choice on validation adds)")
+	draws := flag.Int("holdout-draws", 200, "randomized-holdout experiments drawn on each seed's scored leads (0: none)")
 	flag.Parse()
 	var sum [3]float64
 	for k := range *seeds {
@@ -89,6 +93,9 @@ func main() {
 		}
 		fmt.Printf("== seed %d\n", sd)
 		g := report(w, out, time.Since(t0))
+		if *draws > 0 {
+			holdoutArm(out, *draws, sd)
+		}
 		for i := range sum {
 			sum[i] += g[i] / float64(*seeds)
 		}
