@@ -68,6 +68,7 @@ type Stats struct {
 	Feedback                         int // past verdicts the reps gave
 	PastScores                       int // scores given before the outcomes (model health's history)
 	HeldOut, Treated                 int // the past holdout's arms
+	Verdicts                         int // the reps' 👍/👎 of the last ten weeks
 }
 
 var (
@@ -113,7 +114,8 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 		opt.Now = time.Now()
 	}
 	s := &seeder{st: st, rng: rand.New(rand.NewPCG(opt.Seed, 0x1eadb07)), now: opt.Now,
-		scoreRng: rand.New(rand.NewPCG(opt.Seed, 0x5c0de5))}
+		scoreRng: rand.New(rand.NewPCG(opt.Seed, 0x5c0de5)), verdictRng: rand.New(rand.NewPCG(opt.Seed, 0x7e4d5)),
+		judged: map[int64]bool{}}
 	if err := s.team(ctx, sl); err != nil {
 		return s.stats, err
 	}
@@ -128,6 +130,9 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 	}
 	s.stats.PastScores = len(s.past)
 	if _, err := st.RecordPastExperiment(ctx, holdoutShare, s.holdoutStart(), s.holdoutStop(), s.arms); err != nil {
+		return s.stats, err
+	}
+	if err := s.verdicts(ctx); err != nil {
 		return s.stats, err
 	}
 	return s.stats, nil
@@ -147,6 +152,11 @@ type seeder struct {
 	scoreRng *rand.Rand
 	past     []store.PastScore
 	arms     []store.PastArm // the past holdout's assignments
+	// judged are the leads a rep already gave a verdict on; pool the leads recent verdicts may
+	// fall on; verdictRng draws those verdicts apart from rng, so the leads stay the seed's.
+	judged     map[int64]bool
+	pool       []judgeable
+	verdictRng *rand.Rand
 }
 
 // team adds the demo team to the workspace and the database, the manager first so that every
@@ -289,6 +299,7 @@ func (s *seeder) feedback(ctx context.Context, l leadbot.Lead, owner leadbot.Rep
 		return nil
 	}
 	a.told = true
+	s.judged[l.ID] = true
 	if _, _, err := s.st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: l.ID, RepID: owner.ID, Verdict: -1,
 		ReasonCode: "leadership_change", AccountWide: true, CreatedAt: f.created.AddDate(0, 0, 3)}); err != nil {
 		return err
@@ -300,6 +311,7 @@ func (s *seeder) feedback(ctx context.Context, l leadbot.Lead, owner leadbot.Rep
 // outcome closes the leads older than a month, won or lost by drawing from the rule; the month's
 // leads are the open pipeline, the ones digests carry.
 func (s *seeder) outcome(ctx context.Context, l leadbot.Lead, a *account, f fields) error {
+	s.pool = append(s.pool, judgeable{lead: l, owner: *l.OwnerID, industry: a.industry, created: f.created, p: 1 / (1 + math.Exp(-f.logit(a)))})
 	if f.age < 30 {
 		s.stats.Open++
 		return nil
@@ -309,6 +321,7 @@ func (s *seeder) outcome(ctx context.Context, l leadbot.Lead, a *account, f fiel
 		logit -= holdoutEffect // not sent: worked later, or not at all
 	}
 	won := s.rng.Float64() < 1/(1+math.Exp(-logit))
+	s.pool[len(s.pool)-1].outcome = map[bool]int{true: 1, false: -1}[won]
 	outcome := "lost"
 	if won {
 		outcome, s.stats.Won = "won", s.stats.Won+1

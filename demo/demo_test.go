@@ -73,10 +73,18 @@ func TestAccountWideReasonMovesTheAccount(t *testing.T) {
 	}
 	open, _ := st.OpenLeads(ctx)
 	var judged, other leadbot.Lead
-	unjudged := func(l leadbot.Lead) bool { fb, err := st.FeedbackOnLead(ctx, l.ID); return err == nil && len(fb) == 0 }
+	// The manager gives the reason, so a lead the owner judged already can take it too.
+	managers, err := st.Managers(ctx)
+	if err != nil || len(managers) == 0 {
+		t.Fatal("no manager", err)
+	}
+	unsaid := func(l leadbot.Lead) bool {
+		said, err := st.ReasonsSaid(ctx, l.ID)
+		return err == nil && len(said) == 0
+	}
 	for i, a := range open {
 		for _, b := range open[i+1:] {
-			if a.Account == b.Account && judged.ID == 0 && unjudged(a) && unjudged(b) {
+			if a.Account == b.Account && judged.ID == 0 && unsaid(a) && unsaid(b) {
 				judged, other = a, b
 			}
 		}
@@ -84,7 +92,7 @@ func TestAccountWideReasonMovesTheAccount(t *testing.T) {
 	if judged.ID == 0 {
 		t.Fatal("no account with two open leads")
 	}
-	if _, _, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: judged.ID, RepID: *judged.OwnerID, Verdict: -1,
+	if _, _, err := st.RecordFeedback(ctx, leadbot.NewFeedback{LeadID: judged.ID, RepID: managers[0].ID, Verdict: -1,
 		ReasonCode: "leadership_change", AccountWide: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -140,5 +148,26 @@ func TestSeedGivesTheValueReportAHoldout(t *testing.T) {
 	}
 	if held, _ := st.HeldOut(ctx, []int64{rows[0].LeadID}); len(held) != 0 {
 		t.Fatal("the demo's experiment is over: no lead may stay held out")
+	}
+}
+
+// The demo's reps report more Finance leads lost to a competitor this week than usual: the
+// emerging trend a manager sees on the first run.
+func TestSeedHasAnEmergingTrend(t *testing.T) {
+	ctx := context.Background()
+	st := store.New(pgtest.NewDB(t))
+	stats, err := demo.Seed(ctx, st, &fakeSlack{}, demo.Options{Seed: 1, Now: today})
+	if err != nil || stats.Verdicts == 0 {
+		t.Fatalf("%+v %v", stats, err)
+	}
+	ts, err := report.FindTrends(ctx, st, today, report.TrendConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range ts {
+		t.Logf("%s (p %.2g, %s)", tr.Text(), tr.P, tr.Column)
+	}
+	if len(ts) != 1 || ts[0].Segment != "Finance" || ts[0].Reason != "competitor" || ts[0].Reflected {
+		t.Fatalf("want the Finance competitor rise alone, got %d trends", len(ts))
 	}
 }

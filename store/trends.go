@@ -16,7 +16,8 @@ type ColumnWeight struct {
 }
 
 // SegmentColumns returns the categorical lead columns a segment can be cut on (source, and CRM
-// attributes with 2 to maxDistinct values among open leads), heaviest in the model first.
+// attributes with 2 to maxDistinct values among open leads, not all of them numbers), heaviest in
+// the model first.
 func (s *Store) SegmentColumns(ctx context.Context, maxDistinct int) ([]ColumnWeight, error) {
 	var cs []ColumnWeight
 	err := s.db.SelectContext(ctx, &cs, `
@@ -28,6 +29,7 @@ func (s *Store) SegmentColumns(ctx context.Context, maxDistinct int) ([]ColumnWe
 		    FROM leads l, jsonb_each_text(l.attributes) a
 		    WHERE l.status = 'open' AND a.value <> ''
 		    GROUP BY a.key
+		    HAVING NOT bool_and(a.value ~ '^-?[0-9]+([.][0-9]+)?$') -- a number is not a segment
 		), weights AS (
 		    SELECT f->>'column' AS col, avg(abs((f->>'value')::float8)) AS weight
 		    FROM (SELECT factors FROM scores ORDER BY scored_at DESC, id DESC LIMIT 2000) s,

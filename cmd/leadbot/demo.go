@@ -24,11 +24,12 @@ func (s sandboxPeople) AddPerson(p demo.Person) string {
 // prepareSandbox makes the sandbox workspace match the database. An empty database gets the demo
 // team, leads, outcomes and a first model; otherwise the reps are added back to the workspace with
 // their stored Slack ids (the workspace lives in memory and starts empty on every run, so earlier
-// messages are gone but everything in the database still lines up).
-func (a *app) prepareSandbox(ctx context.Context, st *store.Store, sb *sandbox.Workspace) error {
+// messages are gone but everything in the database still lines up). seeded is true when it
+// seeded the demo.
+func (a *app) prepareSandbox(ctx context.Context, st *store.Store, sb *sandbox.Workspace) (seeded bool, err error) {
 	reps, err := st.Reps(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if len(reps) > 0 {
 		for _, r := range reps {
@@ -43,27 +44,27 @@ func (a *app) prepareSandbox(ctx context.Context, st *store.Store, sb *sandbox.W
 		// timezone's today).
 		n, err := st.ForgetDigestsSince(ctx, time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1))
 		if err != nil {
-			return err
+			return false, err
 		}
 		if n > 0 {
 			a.log.Info("sandbox restarted: recent digests will be sent again (their messages were in the previous run's workspace)", "digests", n)
 		}
-		return nil
+		return false, nil
 	}
 	start := time.Now()
 	a.log.Info("empty database: seeding the demo sales team (set DATABASE_URL or import your own data to skip)")
 	stats, err := demo.Seed(ctx, st, sandboxPeople{sb}, demo.Options{Seed: 1})
 	if err != nil {
-		return err
+		return false, err
 	}
 	cfg := a.trainingConfig()
 	r, err := training.Retrain(ctx, st, cfg, a.log)
 	if err != nil {
-		return err
+		return false, err
 	}
 	a.log.Info("demo ready", "reps", stats.Reps, "leads", stats.Leads, "outcomes", stats.Outcomes, "open", stats.Open,
 		"model", r.Version, "kind", r.Kind, "auc", r.Challenger.AUC, "took", time.Since(start).Round(time.Millisecond).String())
-	return nil
+	return true, nil
 }
 
 func orName(r leadbot.Rep) string {

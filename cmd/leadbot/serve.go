@@ -14,6 +14,7 @@ import (
 	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/internal/metrics"
+	"github.com/leadbot/leadbot/report"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/spool"
 	"github.com/leadbot/leadbot/store"
@@ -93,6 +94,7 @@ type server struct {
 	rt         *runtime
 	sched      *bot.Scheduler
 	ready      chan struct{} // closed once rt and sched are set: the sandbox's buttons wait for it
+	demoSeeded bool          // the sandbox seeded the demo on this start: its trends are posted once
 }
 
 // component is a running part of the server and how to stop it.
@@ -213,7 +215,9 @@ func (s *server) startSandbox() error {
 	s.mux.Handle("/sandbox/", h) // the sandbox page's assets, JSON and event stream
 	s.mux.Handle("/{$}", h)      // the sandbox page
 	s.target.apiURL = s.base + "/api/"
-	return s.a.prepareSandbox(s.ctx, s.st, sb)
+	seeded, err := s.a.prepareSandbox(s.ctx, s.st, sb)
+	s.demoSeeded = seeded
+	return err
 }
 
 // wire builds the rep loop (Slack client, sender, handlers, router) that the scheduler's jobs and
@@ -269,6 +273,15 @@ func (s *server) runSpool(sp *spool.Spool, svc *handlers.Service) {
 func (s *server) startScheduler() error {
 	s.sched = bot.NewScheduler(s.st, s.a.log.With("component", "scheduler"))
 	close(s.ready)
+	if s.demoSeeded {
+		// The demo's reps report something new this week: the manager reads it on the first
+		// run, as the daily trends job would at 07:00.
+		if _, err := s.sched.RunNow(s.ctx, "trends", func(ctx context.Context) (any, error) {
+			return s.rt.service.RunTrends(ctx, report.TrendConfig{})
+		}); err != nil {
+			s.a.log.Warn("demo: emerging trends not posted", "err", err)
+		}
+	}
 	if !s.opt.scheduler {
 		return nil
 	}
