@@ -236,19 +236,33 @@ func (s *Service) managerDigest(ctx context.Context, m leadbot.Rep, sched cron.S
 	if extra := s.monthlyValue(ctx, m, now); len(extra)+len(blocks) <= 50 {
 		blocks = append(blocks, extra...)
 	}
-	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText("Your team's week with leadbot", false), slack.MsgOptionBlocks(blocks...))
+	opts := []slack.MsgOption{slack.MsgOptionText("Your team's week with leadbot", false), slack.MsgOptionBlocks(blocks...)}
+	ch, err := s.postManagerDigest(ctx, d, slackID, opts)
 	if err != nil {
-		if d.Status != "sent" { // a failed fresh copy leaves the one already sent standing
-			_ = s.st.MarkDigestFailed(context.WithoutCancel(ctx), d.ID, err.Error())
-		}
 		return err
 	}
 	stats.Sent++
-	if err := s.st.MarkDigestSent(context.WithoutCancel(ctx), d.ID, ch, ts); err != nil {
-		return err
-	}
 	// The chart follows the report in the DM: after it, not in its thread, where it would hide
 	// behind "1 reply". Best effort: a chart that fails is logged, the digest stands.
 	s.uploadTeamChart(ctx, m, ch)
 	return nil
+}
+
+// postManagerDigest sends a manager's report. The scheduled one goes exactly once, as the rep
+// digests do (the lease's fence, metadata, a lookup before any resend, the record retried); a
+// fresh copy asked for on demand (the demo button, digest -now -managers) of a digest already
+// sent is a plain post, recorded as the digest's message. It returns the DM's channel.
+func (s *Service) postManagerDigest(ctx context.Context, d store.Digest, slackID string, opts []slack.MsgOption) (string, error) {
+	if d.Status != "sent" {
+		if _, err := s.postDigest(ctx, d, slackID, 1, opts...); err != nil {
+			return "", err
+		}
+		sent, err := s.st.DigestByID(ctx, d.ID)
+		return sent.Channel, err
+	}
+	ch, ts, err := s.sl.Post(ctx, slackID, opts...)
+	if err != nil {
+		return "", err // the copy already sent stands
+	}
+	return ch, s.st.MarkDigestSent(context.WithoutCancel(ctx), d.ID, ch, ts)
 }

@@ -101,8 +101,13 @@ func TestLeadbotValueForManagers(t *testing.T) {
 	if _, err := e.svc.RunManagerDigests(e.ctx, handlers.ManagerDigestOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
-	if m := e.dmTo(bossU); !strings.Contains(string(m.RawBlocks), "What sending the list changed") {
+	m := e.dmTo(bossU)
+	if !strings.Contains(string(m.RawBlocks), "What sending the list changed") {
 		t.Fatalf("manager digest without the value section: %s", m.RawBlocks)
+	}
+	// Sent exactly once, as a rep digest is: it carries the metadata that finds it after a lost answer.
+	if !strings.Contains(string(m.Metadata), handlers.DigestEventType) || !strings.Contains(string(m.Metadata), `"manager"`) {
+		t.Fatalf("manager digest without its metadata: %s", m.Metadata)
 	}
 }
 
