@@ -14,8 +14,9 @@ import (
 
 // TestManagerPage is the manager's first run: `leadbot` with no configuration, the manager on
 // the sandbox page asks for the team digest (twice: a fresh one each time), sees both charts
-// inline in the DM, runs /leadbot team while scrolled up and finds the answer in view, and opens
-// the Home tab, which is the team view with model health in plain words.
+// inline in the DM, runs /leadbot team while scrolled up and finds the answer in view, reads
+// /leadbot value and the week's emerging trend, and opens the Home tab, which is the team view
+// with model health in plain words.
 func TestManagerPage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test starts leadbot, PostgreSQL and Chromium")
@@ -113,6 +114,25 @@ func TestManagerPage(t *testing.T) {
 			const r = e.getBoundingClientRect(), b = l.getBoundingClientRect();
 			return r.bottom <= b.bottom + 2 && r.bottom > b.top; })()`),
 		screenshot(t, "manager-team.png"))
+
+	// The holdout's uplift, and what the reps reported more than usual this week (the demo's
+	// first start posts it).
+	do("run /leadbot value",
+		chromedp.SendKeys(chromedp.CSS(`#composer-input`), "/leadbot value"), chromedp.KeyEvent("\r"),
+		waitJS[chromedp.Void](`(() => { const e = [...document.querySelectorAll('#messages .msg.ephemeral')].pop();
+			return e && e.textContent.includes('What sending the list changed'); })()`),
+		screenshot(t, "manager-value.png"))
+	if v := text(`#messages`); !strings.Contains(v, "Sending the list raised conversion of hot leads") || !strings.Contains(v, "95 % CI") {
+		t.Errorf("/leadbot value does not give the uplift with its interval")
+	}
+	do("the emerging trend",
+		waitJS[chromedp.Void](`(() => { const m = [...document.querySelectorAll('#messages .msg')]
+			.filter((m) => m.textContent.includes('Reps are reporting something new')).pop();
+			if (!m) return false; m.scrollIntoView({block: 'start'}); return true; })()`),
+		screenshot(t, "manager-trend.png"))
+	if !strings.Contains(text(`#messages`), "Reps marked 8 Finance leads") {
+		t.Errorf("the manager's DM lacks the emerging trend")
+	}
 
 	do("open Home",
 		chromedp.Click(chromedp.CSS(`button[data-conv="home"]`)),

@@ -88,7 +88,7 @@ func (k KPIs) Lines() []string {
 		return []string{"No lead was sent in this period, so there is nothing to measure yet."}
 	}
 	lines := []string{
-		fmt.Sprintf("Leads leadbot called hot: %s of %s won (%s), %s won; the rest: %s of %s (%s), %s won.",
+		fmt.Sprintf("Leads leadbot called hot: %s of %s won (%s), revenue %s; the rest: %s of %s (%s), revenue %s.",
 			experiment.Thousands(t.HotWon), experiment.Thousands(t.HotLeads), ratePct(t.HotWon, t.HotLeads), money(t.HotRevenue),
 			experiment.Thousands(t.RestWon), experiment.Thousands(t.RestLeads), ratePct(t.RestWon, t.RestLeads), money(t.RestRevenue)),
 		fmt.Sprintf("Pipeline from hot leads %s, from the rest %s.", money(t.HotPipeline), money(t.RestPipe)),

@@ -73,8 +73,9 @@ type ReasonOutcome struct {
 	MeanScore float64 `db:"mean_score"` // the model's mean probability at the verdict
 }
 
-// ReasonOutcomes returns, for 👎 verdicts (active, not data-quality) given since, per reason code
-// and per rep and reason, the leads that have an outcome and how many were lost.
+// ReasonOutcomes returns, for 👎 verdicts (active, not data-quality, on a lead the model had
+// scored) given since, per reason code and per rep and reason, the leads that have an outcome and
+// how many were lost.
 func (s *Store) ReasonOutcomes(ctx context.Context, since time.Time) ([]ReasonOutcome, error) {
 	var out []ReasonOutcome
 	err := s.db.SelectContext(ctx, &out, `
@@ -82,12 +83,13 @@ func (s *Store) ReasonOutcomes(ctx context.Context, since time.Time) ([]ReasonOu
 		       CASE WHEN GROUPING(r.id) = 0 THEN min(r.name) ELSE '' END AS rep_name,
 		       count(*) AS resolved,
 		       count(*) FILTER (WHERE o.outcome NOT IN ('won', 'converted')) AS lost,
-		       coalesce(avg(f.probability), 0) AS mean_score
+		       avg(f.probability) AS mean_score
 		FROM feedback f
 		JOIN reason_codes rc ON rc.code = f.reason_code
 		JOIN reps r ON r.id = f.rep_id
 		JOIN outcomes o ON o.lead_id = f.lead_id
 		WHERE f.verdict = -1 AND f.undone_at IS NULL AND NOT rc.data_quality AND f.created_at >= $1
+		  AND f.probability IS NOT NULL -- what the model said when the rep disagreed
 		  AND f.created_at <= o.occurred_at
 		GROUP BY GROUPING SETS ((f.reason_code, rc.label), (f.reason_code, rc.label, r.id))
 		ORDER BY f.reason_code, rep_id NULLS FIRST`, since)

@@ -18,9 +18,9 @@ func kpiFixture(t *testing.T) (*report.KPIs, error) {
 	t.Helper()
 	ctx := context.Background()
 	st := newStore(t)
-	_, ann := team(t, st)
+	mgr, ann := team(t, st)
 	db := st.DB()
-	db.MustExec(strings.ReplaceAll(`
+	fixture := `
 		INSERT INTO leads (external_id, name, owner_id) SELECT 'K' || i, 'Lead ' || i, $1 FROM generate_series(0, 17) i;
 		INSERT INTO digests (rep_id, day, status, sent_at) VALUES ($1, '2030-03-04', 'sent', '2030-03-04 09:00+00');
 		INSERT INTO deliveries (rep_id, lead_id, day, digest_id, position, probability, created_at)
@@ -36,7 +36,11 @@ func kpiFixture(t *testing.T) (*report.KPIs, error) {
 		INSERT INTO outcomes (lead_id, outcome, occurred_at)
 		SELECT id, 'lost', '2030-06-01' FROM leads WHERE substr(external_id, 2)::int >= 10;
 		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, probability, created_at)
-		SELECT id, $1, -1, 'no_budget', 0.3, '2030-03-06' FROM leads WHERE substr(external_id, 2)::int >= 10;`, "$1", strconv.FormatInt(ann.ID, 10)))
+		SELECT id, $1, -1, 'no_budget', 0.3, '2030-03-06' FROM leads WHERE substr(external_id, 2)::int >= 10;
+		-- A 👎 on a lead the model had not scored says nothing of who was right: left out.
+		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, created_at)
+		SELECT id, $2, -1, 'no_budget', '2030-03-06' FROM leads WHERE external_id = 'K10';`
+	db.MustExec(strings.NewReplacer("$1", strconv.FormatInt(ann.ID, 10), "$2", strconv.FormatInt(mgr.ID, 10)).Replace(fixture))
 	since := time.Date(2030, 3, 1, 0, 0, 0, 0, time.UTC)
 	k, err := report.BuildKPIs(ctx, st, since, since.AddDate(0, 1, 0), 0.6)
 	return &k, err
@@ -59,7 +63,7 @@ func TestSharedKPIs(t *testing.T) {
 		t.Fatalf("by rep %+v", k.ByRep)
 	}
 	text := strings.Join(k.Lines(), "\n")
-	for _, want := range []string{"Leads leadbot called hot: 3 of 5 won (60 %), 3,000 won; the rest: 1 of 5 (20 %), 200 won.",
+	for _, want := range []string{"Leads leadbot called hot: 3 of 5 won (60 %), revenue 3,000; the rest: 1 of 5 (20 %), revenue 200.",
 		"The top 3 of each digest: 3 of 3 worked within 14 days (100 %).", "No budget: 9 of 9 lost (100 %"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("KPIs lack %q:\n%s", want, text)
