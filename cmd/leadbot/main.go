@@ -37,7 +37,7 @@ func commands() []command {
 		{"score", "score every open lead with the champion model", runScore},
 		{"explain", "print one lead's score and the reasons behind it", runExplain},
 		{"models", "list model versions; promote or roll back", runModels},
-		{"export", "export feedback, scores or outcomes as CSV for a spreadsheet or BI tool", runExport},
+		{"export", "export feedback, scores, outcomes or holdout assignments as CSV (spreadsheet, BI)", runExport},
 		{"report", "print the holdout's uplift (value) or the reasons rising this week (trends)", runReport},
 		{"crm", "sync with Salesforce or HubSpot; check the connection; list the fields to create", runCRM},
 		{"manifest", "print the Slack app manifest (create the app from it at api.slack.com/apps)", runManifest},
@@ -126,7 +126,7 @@ Environment:
   SLACK_API_URL       Slack Web API base (default https://slack.com/api/)
   LEADBOT_HTTP_ADDR   health, metrics and sandbox page (default 127.0.0.1:8080)
   LEADBOT_CONFIG      YAML file: column mappings, schedules, teams, scoring and prior rules
-  LEADBOT_DATA_DIR    embedded database and local state (default ./.leadbot)
+  LEADBOT_DATA_DIR    embedded database, the click spool of a database outage (default ./.leadbot)
   LEADBOT_API_TOKEN   bearer token for the CRM webhooks under /api/v1/ (unset: webhooks off)
   LEADBOT_API_RATE    webhook requests a second per client (default 10; off), LEADBOT_API_BURST (20)
   LEADBOT_METRICS_AUTH  /metrics: auto (token beyond loopback), token or none
