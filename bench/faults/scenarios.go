@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/leadbot/leadbot/internal/netfault"
 	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/internal/netfault"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/store"
 )

@@ -11,9 +11,9 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/leadbot/leadbot"
-	"github.com/leadbot/leadbot/internal/netfault"
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/internal/netfault"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/store"
 )
