@@ -10,23 +10,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/leadbot/leadbot/internal/pgproc"
 )
 
 // With reps imported but none with a Slack id (so no demo, and no one the sandbox can show), the
 // page says what to do instead of only "No one is in the workspace yet".
 func TestEmptyWorkspacePage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the browser test starts leadbot, PostgreSQL and Chromium")
-	}
-	chrome := findChromium()
-	if chrome == "" {
-		needOrSkip(t, "Chromium (chromium, chromium-browser or google-chrome)")
-	}
-	if _, err := pgproc.FindBinDir(); err != nil {
-		needOrSkip(t, "PostgreSQL server binaries")
-	}
+	chrome := needBrowser(t)
 	bin := buildLeadbot(t)
 	addr := freeAddr(t)
 	work := newWorkDir(t)
@@ -39,15 +28,7 @@ func TestEmptyWorkspacePage(t *testing.T) {
 	if out, err := imp.CombinedOutput(); err != nil {
 		t.Fatalf("leadbot import reps: %v\n%s", err, out)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chrome), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 800)); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	bctx := startBrowser(t, chrome, 1280, 800)
 	p := startLeadbotIn(t, bin, addr, work)
 	p.waitReady(t, 90*time.Second)
 	ctx, cancel := context.WithTimeout(bctx, time.Minute)

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/leadbot/leadbot/internal/pgproc"
 )
 
 // TestManagerPage is the manager's first run: `leadbot` with no configuration, the manager on
@@ -18,29 +16,11 @@ import (
 // /leadbot value and the week's emerging trend, and opens the Home tab, which is the team view
 // with model health in plain words.
 func TestManagerPage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the browser test starts leadbot, PostgreSQL and Chromium")
-	}
-	chrome := findChromium()
-	if chrome == "" {
-		needOrSkip(t, "Chromium (chromium, chromium-browser or google-chrome)")
-	}
-	if _, err := pgproc.FindBinDir(); err != nil {
-		needOrSkip(t, "PostgreSQL server binaries")
-	}
+	chrome := needBrowser(t)
 	bin := buildLeadbot(t)
 	addr := freeAddr(t)
 	base := "http://" + addr
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chrome), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 900)); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	bctx := startBrowser(t, chrome, 1280, 900)
 	p := startLeadbot(t, bin, addr)
 	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
 	defer cancel()

@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/leadbot/leadbot/internal/pgproc"
 )
 
 // findChromium returns a locally installed Chromium or Chrome. The test never downloads one.
@@ -121,45 +119,13 @@ func screenshot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
 // TestSandboxPage is the first-run story: `leadbot` with no configuration, a browser on its page,
 // a rep who gets her digest, turns a lead down with a reason and finds it in the lead's history.
 func TestSandboxPage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the browser test starts leadbot, PostgreSQL and Chromium")
-	}
-	chrome := findChromium()
-	if chrome == "" {
-		needOrSkip(t, "Chromium (chromium, chromium-browser or google-chrome)")
-	}
-	if _, err := pgproc.FindBinDir(); err != nil {
-		needOrSkip(t, "PostgreSQL server binaries")
-	}
+	chrome := needBrowser(t)
 	bin := buildLeadbot(t)
 	addr := freeAddr(t)
 	base := "http://" + addr
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chrome),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-	// The browser is up first, as a user's would be (no timeout on this first run: it would stop
-	// the browser); then leadbot starts from nothing.
-	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 800)); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	// The browser is up first, as a user's would be; then leadbot starts from nothing.
+	bctx := startBrowser(t, chrome, 1280, 800)
 	p := startLeadbot(t, bin, addr)
 	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
 	defer cancel()
