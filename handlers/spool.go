@@ -36,16 +36,16 @@ func (s *Service) spooled(ctx context.Context, userID string, t clickTarget, c s
 	return queued, err
 }
 
-// spoolOutage is spooled for a click whose reads already failed: when err says the database did
-// not answer, c is kept; handled is true when the rep was told (saving, or the failure).
-func (s *Service) spoolOutage(ctx context.Context, userID string, t clickTarget, c store.SpooledClick, err error) (handled bool) {
+// spoolOutage handles a click whose reads already failed with err: when the database did not
+// answer and a spool is configured, c is kept and the rep told it is being saved; otherwise the
+// rep is told the click failed.
+func (s *Service) spoolOutage(ctx context.Context, userID string, t clickTarget, c store.SpooledClick, err error) {
 	if s.cfg.Spool != nil && spool.Unavailable(err) {
 		if _, qerr := s.spooled(ctx, userID, t, c, func(context.Context) error { return err }); qerr == nil {
-			return true
+			return
 		}
 	}
 	s.fail(ctx, userID, t, err)
-	return true
 }
 
 const savingText = ":hourglass_flowing_sand: Saving… leadbot's database is briefly unavailable. Your click is kept and shows on the message as soon as it is recorded: no need to click again."
@@ -72,7 +72,8 @@ func (s *Service) OnSpoolAbandoned(ctx context.Context, c store.SpooledClick, er
 	s.tell(ctx, c.SlackID, clickTarget{Channel: c.Feedback.Channel}, msg)
 }
 
-// until is the day a snooze of days ends for a rep known only by Slack id (no timezone read).
+// snoozeUntil is the day a snooze of days ends for a rep known only by Slack id (during an
+// outage the rep's timezone cannot be read: UTC's day).
 func (s *Service) snoozeUntil(days int) time.Time {
 	return s.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, days)
 }

@@ -141,16 +141,11 @@ func (s *Service) KPIs(ctx context.Context, days int, hot float64) (report.KPIs,
 
 // runningShare is the held-out share of the running experiment (0: the holdout is off).
 func (s *Service) runningShare(ctx context.Context) (float64, error) {
-	es, err := s.st.Experiments(ctx)
-	if err != nil {
+	e, err := s.st.RunningExperiment(ctx)
+	if err != nil || e == nil {
 		return 0, err
 	}
-	for _, e := range es {
-		if e.StoppedAt == nil {
-			return e.Share, nil
-		}
-	}
-	return 0, nil
+	return e.Share, nil
 }
 
 // valueBlocks is the proof of value and the shared KPIs of the last 90 days, for a manager.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/leadbot/leadbot"
@@ -82,18 +83,12 @@ func observedShare(all [2]experiment.Group) float64 {
 func orderBands(seen []string) []string {
 	var out []string
 	for _, b := range bandOrder {
-		for _, s := range seen {
-			if s == b {
-				out = append(out, b)
-			}
+		if slices.Contains(seen, b) {
+			out = append(out, b)
 		}
 	}
 	for _, s := range seen {
-		known := false
-		for _, b := range bandOrder {
-			known = known || s == b
-		}
-		if !known {
+		if !slices.Contains(bandOrder, s) {
 			out = append(out, s)
 		}
 	}

@@ -36,16 +36,14 @@ func (s *Store) EnsureExperiment(ctx context.Context, share float64) (*Experimen
 		return nil, &leadbot.Error{Code: leadbot.EINVALID, Op: "store.EnsureExperiment", Message: err.Error()}
 	}
 	// The common case, every digest run: the running experiment already has this share.
-	var cur Experiment
-	err := s.db.GetContext(ctx, &cur, `
-		SELECT id, share, started_at, stopped_at FROM experiments WHERE stopped_at IS NULL`)
+	cur, err := s.RunningExperiment(ctx)
 	switch {
-	case err == nil && cur.Share == share:
-		return &cur, nil
-	case errors.Is(err, sql.ErrNoRows) && share == 0:
+	case err != nil:
+		return nil, err
+	case cur == nil && share == 0:
 		return nil, nil
-	case err != nil && !errors.Is(err, sql.ErrNoRows):
-		return nil, translate("EnsureExperiment", err)
+	case cur != nil && cur.Share == share:
+		return cur, nil
 	}
 	var out *Experiment
 	err = s.Tx(ctx, func(tx *sqlx.Tx) error {
@@ -77,6 +75,20 @@ func (s *Store) EnsureExperiment(ctx context.Context, share float64) (*Experimen
 		return nil
 	})
 	return out, translate("EnsureExperiment", err)
+}
+
+// RunningExperiment returns the experiment that runs now, or nil when the holdout is off.
+func (s *Store) RunningExperiment(ctx context.Context) (*Experiment, error) {
+	var e Experiment
+	err := s.db.GetContext(ctx, &e, `
+		SELECT id, share, started_at, stopped_at FROM experiments WHERE stopped_at IS NULL`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate("RunningExperiment", err)
+	}
+	return &e, nil
 }
 
 // Experiments returns every experiment, newest first.

@@ -47,7 +47,13 @@ Examples:
 		if err != nil {
 			return err
 		}
-		v := report.BuildValue(rows, a.cfg.File.Digest.Holdout)
+		share := 0.0 // the running experiment's, as /leadbot value reads it
+		if e, err := st.RunningExperiment(ctx); err != nil {
+			return err
+		} else if e != nil {
+			share = e.Share
+		}
+		v := report.BuildValue(rows, share)
 		out, lines = jsonValue(v), v.Lines()
 	} else {
 		ts, err := report.FindTrends(ctx, st, time.Now(), report.TrendConfig{})
