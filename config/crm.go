@@ -33,7 +33,7 @@ type SalesforceConfig struct {
 	// Columns maps leadbot's lead fields to Lead fields, as import.columns.leads does to headers:
 	// name: "FirstName + LastName", owner_email: Owner.Email.
 	Columns      map[string]string `yaml:"columns"`
-	Attributes   []string          `yaml:"attributes"`    // more Lead fields kept for scoring
+	Attributes   Attributes        `yaml:"attributes"`    // more Lead fields kept for scoring
 	LostStatuses []string          `yaml:"lost_statuses"` // Lead statuses that mean disqualified
 	// WonStages and LostStages, when set, say which Opportunity stages mean won and lost
 	// (default: Salesforce's IsClosed and IsWon, which follow the stage's own settings).
@@ -55,7 +55,7 @@ func (s SalesforceConfig) Enabled() bool { return s.ConsumerKey != "" }
 type HubSpotConfig struct {
 	BaseURL    string            `yaml:"base_url"` // https://api.hubapi.com (default)
 	Columns    map[string]string `yaml:"columns"`  // leadbot field → contact property
-	Attributes []string          `yaml:"attributes"`
+	Attributes Attributes        `yaml:"attributes"`
 	WonStages  []string          `yaml:"won_stages"`  // dealstage values that mean won (default closedwon)
 	LostStages []string          `yaml:"lost_stages"` // … lost (default closedlost)
 	WriteBack  WriteBackConfig   `yaml:"write_back"`
@@ -185,6 +185,8 @@ func (c *CRMConfig) validate() []error {
 			}
 		}
 	}
+	errs = append(errs, sf.Attributes.validate("crm.salesforce", sf.Columns)...)
+	errs = append(errs, c.HubSpot.Attributes.validate("crm.hubspot", c.HubSpot.Columns)...)
 	h := c.HotNow
 	if h.PerDay < 0 || h.PerDay > 20 || h.QuietFrom < 0 || h.QuietFrom > 23 || h.QuietUntil < 0 || h.QuietUntil > 23 {
 		bad("crm.hot_now: per_day is 0–20, quiet_from and quiet_until are local hours 0–23")

@@ -65,3 +65,40 @@ func TestCRMErrorsSayWhatToSet(t *testing.T) {
 		})
 	}
 }
+
+// TestCRMAttributesListOrNames reads attributes as a list (kept under their fields' names) or as
+// a mapping to the names the model knows, in the file's order, and refuses clashes.
+func TestCRMAttributesListOrNames(t *testing.T) {
+	dir := t.TempDir()
+	read := func(yml string) (config.Config, error) {
+		p := filepath.Join(dir, "leadbot.yaml")
+		os.WriteFile(p, []byte(yml), 0o600)
+		return config.FromEnv(env(map[string]string{"LEADBOT_CONFIG": p}))
+	}
+	c, err := read("crm:\n  salesforce:\n    attributes: [Industry, NumberOfEmployees]\n  hubspot:\n    attributes:\n      Website visits: website_visits\n      Industry: industry\n      Job title: jobtitle\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, hs := c.File.CRM.Salesforce.Attributes, c.File.CRM.HubSpot.Attributes
+	if got := strings.Join(sf.Fields(), ","); got != "Industry,NumberOfEmployees" || len(sf.Names()) != 0 {
+		t.Fatalf("list: fields %s names %v", got, sf.Names())
+	}
+	if got := strings.Join(hs.Fields(), ","); got != "website_visits,industry,jobtitle" {
+		t.Fatalf("mapping: fields %s, want the file's order", got)
+	}
+	if n := hs.Names(); n["website_visits"] != "Website visits" || n["jobtitle"] != "Job title" || n["industry"] != "Industry" {
+		t.Fatalf("mapping: names %v", n)
+	}
+	for _, tc := range []struct{ yml, want string }{
+		{"crm:\n  salesforce:\n    attributes: {Visits: A__c, visits: B__c}\n", `the name "visits" is used twice`},
+		{"crm:\n  salesforce:\n    attributes: {Visits: A__c, Views: A__c}\n", "the field A__c is kept twice"},
+		{"crm:\n  salesforce:\n    columns: {company: Account_Name__c}\n    attributes: {Account_Name__c: Other__c}\n", "crm.salesforce.columns already reads"},
+		{"crm:\n  hubspot:\n    attributes: {Visits: [a, b]}\n", "map each name to one CRM field"},
+		{"crm:\n  hubspot:\n    attributes: Industry\n", "list CRM fields"},
+	} {
+		_, err := read(tc.yml)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v; want %q", tc.yml, err, tc.want)
+		}
+	}
+}

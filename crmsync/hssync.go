@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/leadbot/leadbot/crm"
@@ -18,8 +17,10 @@ type HubSpotConfig struct {
 	// owner_email is the email of the contact's hubspot_owner_id, through the owners API.
 	Mapping    crm.Mapping
 	Attributes []string
-	WonStages  []string // dealstage values that mean won (default closedwon)
-	LostStages []string // … lost (default closedlost)
+	// AttributeNames renames attributes: contact property → the attribute's name in leadbot.
+	AttributeNames map[string]string
+	WonStages      []string // dealstage values that mean won (default closedwon)
+	LostStages     []string // … lost (default closedlost)
 	// Overlap re-reads this much before the cursor: search's index lags writes (default 5m).
 	Overlap   time.Duration
 	Missing   []string
@@ -188,28 +189,19 @@ func (h *HubSpot) pull(ctx context.Context, object, prop string, props []string,
 }
 
 // header lists the contact properties that make the import's columns.
-func (h *HubSpot) header() []string {
-	var out []string
-	add := func(f string) {
-		f = strings.TrimSpace(f)
-		if f != "" && !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	for _, k := range crm.Fields(crm.Leads) {
-		for _, part := range strings.Split(h.Config.Mapping[k], "+") {
-			add(part)
-		}
-	}
-	for _, a := range h.Config.Attributes {
-		add(a)
-	}
-	return out
+func (h *HubSpot) header() []column {
+	return columns(h.Config.Mapping, h.Config.Attributes, h.Config.AttributeNames)
 }
 
 func (h *HubSpot) pullContacts(ctx context.Context, opt Options, st *Stats) error {
-	props := append(slices.DeleteFunc(h.header(), func(p string) bool { return p == "owner_email" || p == "hs_object_id" }), "hubspot_owner_id")
 	hdr := h.header()
+	var props []string
+	for _, c := range hdr {
+		if c.field != "owner_email" && c.field != "hs_object_id" {
+			props = append(props, c.field)
+		}
+	}
+	props = append(props, "hubspot_owner_id")
 	return h.pull(ctx, "contacts", "lastmodifieddate", props, opt, st, func(os []hubspot.Object) error {
 		f, ids, err := renderCSV(hdr, len(os), func(i int, field string) string {
 			switch field {

@@ -16,25 +16,38 @@ import (
 	"github.com/leadbot/leadbot/store"
 )
 
-// header lists the Lead fields that make the import's columns: the mapped ones and the
-// attributes, each once, in a stable order.
-func (s *Salesforce) header() []string {
-	var h []string
-	add := func(f string) {
+// column is one column of the CSV a sync renders: the CRM field it is read from, and its header,
+// which is the field's own name except for an attribute renamed by the configuration.
+type column struct{ field, header string }
+
+// columns lists the CRM fields that make the import's columns, each once in a stable order: the
+// mapped ones (each part of an "A + B" join), then the attributes, headed by their names.
+func columns(m crm.Mapping, attributes []string, names map[string]string) []column {
+	var cs []column
+	add := func(f, h string) {
 		f = strings.TrimSpace(f)
-		if f != "" && !slices.ContainsFunc(h, func(x string) bool { return strings.EqualFold(x, f) }) {
-			h = append(h, f)
+		if f != "" && !slices.ContainsFunc(cs, func(c column) bool { return strings.EqualFold(c.field, f) }) {
+			cs = append(cs, column{f, h})
 		}
 	}
 	for _, k := range crm.Fields(crm.Leads) {
-		for _, part := range strings.Split(s.Config.Mapping[k], "+") {
-			add(part)
+		for _, part := range strings.Split(m[k], "+") {
+			add(part, strings.TrimSpace(part))
 		}
 	}
-	for _, a := range s.Config.Attributes {
-		add(a)
+	for _, a := range attributes {
+		h := strings.TrimSpace(a)
+		if n := strings.TrimSpace(names[h]); n != "" {
+			h = n
+		}
+		add(a, h)
 	}
-	return h
+	return cs
+}
+
+// header lists the Lead fields that make the import's columns.
+func (s *Salesforce) header() []column {
+	return columns(s.Config.Mapping, s.Config.Attributes, s.Config.AttributeNames)
 }
 
 // asFile renders records as the CSV export the import reads, so that a synced lead passes the
@@ -45,19 +58,22 @@ func (s *Salesforce) asFile(rs []salesforce.Record) (*crm.File, map[int]string, 
 		func(i int) string { return rs[i].String("Id") }, s.Config.Mapping, s.Config.Missing)
 }
 
-// renderCSV writes n records as a CSV file with header (get reads a record's field) and opens it
-// as the import does; the map gives each record's line and CRM id.
-func renderCSV(header []string, n int, get func(i int, field string) string, id func(i int) string, m crm.Mapping, missing []string) (*crm.File, map[int]string, error) {
+// renderCSV writes n records as a CSV file of cols (get reads a record's field) and opens it as
+// the import does; the map gives each record's line and CRM id.
+func renderCSV(cols []column, n int, get func(i int, field string) string, id func(i int) string, m crm.Mapping, missing []string) (*crm.File, map[int]string, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(header)
+	row := make([]string, len(cols))
+	for j, c := range cols {
+		row[j] = c.header
+	}
+	_ = w.Write(row)
 	w.Flush()
 	line := 2
 	ids := make(map[int]string, n)
-	row := make([]string, len(header))
 	for i := range n {
-		for j, f := range header {
-			row[j] = get(i, f)
+		for j, c := range cols {
+			row[j] = get(i, c.field)
 		}
 		start := buf.Len()
 		_ = w.Write(row)

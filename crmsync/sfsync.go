@@ -20,6 +20,10 @@ type SalesforceConfig struct {
 	Mapping crm.Mapping
 	// Attributes are more Lead fields kept as attributes (features for scoring).
 	Attributes []string
+	// AttributeNames renames attributes: Lead field → the attribute's name in leadbot, as the
+	// model and the CSV imports know it (Website_Visits__c → "Website visits"); a field not
+	// named here keeps its API name.
+	AttributeNames map[string]string
 	// LostStatuses are Lead statuses that mean disqualified (a lead closed without converting).
 	LostStatuses []string
 	// WonStages and LostStages, when set, say which StageName values are won and lost; otherwise

@@ -163,3 +163,27 @@ func TestSalesforceStages(t *testing.T) {
 		}
 	}
 }
+
+// TestSalesforceAttributesKeepTheModelsNames keeps a custom field under the name the model (and
+// the CSV imports before the sync) know it by, so that switching to the sync keeps the features.
+func TestSalesforceAttributesKeepTheModelsNames(t *testing.T) {
+	w := newWorld(t, sffake.Options{})
+	w.org.AddFields("Lead", sffake.FieldDef{Name: "Website_Visits__c", Type: "double", Updateable: true})
+	alice := w.user("alice@example.com")
+	id := w.org.Put("Lead", sffake.Record{"LastName": "Lovelace", "Company": "Analytical", "OwnerId": alice,
+		"Industry": "Computing", "Website_Visits__c": float64(25)})
+	w.eng = &crmsync.Salesforce{Client: w.client(), Store: w.st, Now: func() time.Time { return w.now },
+		Config: crmsync.SalesforceConfig{Attributes: []string{"Industry", "Website_Visits__c"},
+			AttributeNames: map[string]string{"Website_Visits__c": "Website visits"}}}
+	if st := w.sync(crmsync.Options{}); st.New != 1 {
+		t.Fatalf("%+v; want the lead", st)
+	}
+	l, err := w.st.LeadByExternalID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Attrs()
+	if fmt.Sprint(a["Website visits"]) != "25" || a["Industry"] != "Computing" || a["Website_Visits__c"] != "" {
+		t.Fatalf("attributes %v; want Website visits=25 and Industry, and no API name", a)
+	}
+}

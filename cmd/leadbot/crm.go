@@ -132,7 +132,7 @@ func (a *app) crmSyncers(st *store.Store, m *crmsync.Metrics) ([]syncer, error) 
 		}
 		out = append(out, syncer{"hubspot", &crmsync.HubSpot{Store: st, Log: a.log.With("component", "crm_sync"), Now: time.Now, Metrics: m,
 			Client: hubspot.New(hubspot.Config{BaseURL: h.BaseURL, Token: h.Token, Budget: budget, OnCall: m.OnCall("hubspot")}),
-			Config: crmsync.HubSpotConfig{Mapping: crm.MergeMappings(h.Columns), Attributes: h.Attributes, WonStages: h.WonStages,
+			Config: crmsync.HubSpotConfig{Mapping: crm.MergeMappings(h.Columns), Attributes: h.Attributes.Fields(), AttributeNames: h.Attributes.Names(), WonStages: h.WonStages,
 				LostStages: h.LostStages, Overlap: c.Overlap, Missing: a.cfg.File.Import.Missing, WriteBack: wb}}})
 	}
 	if len(out) == 0 {
@@ -179,7 +179,7 @@ func (a *app) salesforceSync(st *store.Store, m *crmsync.Metrics) (*crmsync.Sale
 	client := salesforce.New(salesforce.Config{Auth: auth, Version: sfc.APIVersion, Budget: budget, OnCall: m.OnCall("salesforce")})
 	return &crmsync.Salesforce{Client: client, Store: st, Log: a.log.With("component", "crm_sync"), Now: time.Now, Metrics: m,
 		Config: crmsync.SalesforceConfig{
-			Mapping: crm.MergeMappings(sfc.Columns), Attributes: sfc.Attributes, LostStatuses: sfc.LostStatuses,
+			Mapping: crm.MergeMappings(sfc.Columns), Attributes: sfc.Attributes.Fields(), AttributeNames: sfc.Attributes.Names(), LostStatuses: sfc.LostStatuses,
 			WonStages: sfc.WonStages, LostStages: sfc.LostStages,
 			Overlap: c.Overlap, BatchSize: sfc.BatchSize, Missing: a.cfg.File.Import.Missing, WriteBack: writeBackFields(sfc.WriteBack),
 		}}, nil
