@@ -20,6 +20,17 @@ import (
 type Options struct {
 	Full   bool // pull everything, not only what changed since the cursor
 	DryRun bool // pull and check, write nothing (neither leadbot nor the CRM), keep the cursors
+	// Score, when set, runs after the pull and before the write-back (not in a dry run): it
+	// scores what arrived, so that the CRM receives a new lead's score in the same run.
+	Score func(context.Context) error
+}
+
+// score runs opt.Score, the step between the pull and the write-back.
+func score(ctx context.Context, opt Options, _ *Stats) error {
+	if opt.Score == nil || opt.DryRun {
+		return nil
+	}
+	return opt.Score(ctx)
 }
 
 // Reject is a CRM record that was not imported, with its CRM id and why.

@@ -73,12 +73,13 @@ func (h *HubSpot) defaults() {
 	}
 }
 
-// Sync pulls owners, contacts (changed, then archived), deals, then writes back.
+// Sync pulls owners, contacts (changed, then archived), deals, scores (Options.Score), then
+// writes back.
 func (h *HubSpot) Sync(ctx context.Context, opt Options) (st Stats, err error) {
 	h.defaults()
 	before := h.Client.Calls()
 	defer func() { st.Calls = h.Client.Calls() - before }()
-	for _, step := range []func(context.Context, Options, *Stats) error{h.pullOwners, h.pullContacts, h.pullArchived, h.pullDeals, h.writeBack} {
+	for _, step := range []func(context.Context, Options, *Stats) error{h.pullOwners, h.pullContacts, h.pullArchived, h.pullDeals, score, h.writeBack} {
 		if err := step(ctx, opt, &st); err != nil {
 			if budgetStop(err) {
 				st.BudgetStop = true

@@ -81,13 +81,14 @@ func (s *Salesforce) defaults() {
 	}
 }
 
-// Sync pulls Leads, then Opportunities, then writes back (when configured). Running out of
-// budget stops it cleanly: what was pulled is imported and the cursors stand there.
+// Sync pulls Leads, then Opportunities, scores (Options.Score), then writes back (when
+// configured). Running out of budget stops it cleanly: what was pulled is imported and the
+// cursors stand there.
 func (s *Salesforce) Sync(ctx context.Context, opt Options) (st Stats, err error) {
 	s.defaults()
 	before := s.Client.Calls()
 	defer func() { st.Calls = s.Client.Calls() - before }()
-	for _, step := range []func(context.Context, Options, *Stats) error{s.pullLeads, s.pullOpportunities, s.writeBack} {
+	for _, step := range []func(context.Context, Options, *Stats) error{s.pullLeads, s.pullOpportunities, score, s.writeBack} {
 		if err := step(ctx, opt, &st); err != nil {
 			if budgetStop(err) {
 				st.BudgetStop = true

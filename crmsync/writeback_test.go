@@ -96,3 +96,31 @@ func TestReasonsFitTheField(t *testing.T) {
 		}
 	}
 }
+
+// TestSalesforceScoresBeforeWriteBack scores what a sync pulled between the pull and the
+// write-back (Options.Score), so that a new lead's score reaches the CRM in the same run; a dry
+// run scores nothing.
+func TestSalesforceScoresBeforeWriteBack(t *testing.T) {
+	w := newWorld(t, sffake.Options{})
+	wb := crmsync.DefaultWriteBackFields()
+	w.wb = &wb
+	leadbotFields(w.org)
+	id := w.org.Put("Lead", sffake.Record{"LastName": "New", "Company": "C", "OwnerId": w.user("alice@example.com")})
+	calls := 0
+	score := func(ctx context.Context) error {
+		calls++
+		l, err := w.st.LeadByExternalID(ctx, id)
+		if err != nil {
+			return err
+		}
+		return w.st.RecordScores(ctx, []store.NewScore{{LeadID: l.ID, Probability: 0.81}})
+	}
+	if st := w.sync(crmsync.Options{DryRun: true, Score: score}); calls != 0 || st.Written != 0 {
+		t.Fatalf("dry run: scored %d times, %+v", calls, st)
+	}
+	st := w.sync(crmsync.Options{Score: score})
+	got, _ := w.org.Get("Lead", id)
+	if calls != 1 || st.New != 1 || st.Written != 1 || got["Leadbot_Score__c"] != 81.0 {
+		t.Fatalf("scored %d times, %+v, Leadbot_Score__c %v; want the new lead's 81 written in the same run", calls, st, got["Leadbot_Score__c"])
+	}
+}

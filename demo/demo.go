@@ -51,6 +51,7 @@ type Store interface {
 	RecordFeedback(ctx context.Context, f leadbot.NewFeedback) (leadbot.Feedback, bool, error)
 	RecordPastScores(ctx context.Context, scores []store.PastScore) error
 	RecordPastExperiment(ctx context.Context, share float64, start, stop time.Time, arms []store.PastArm) (store.Experiment, error)
+	BackdateLeads(ctx context.Context) (int, error)
 	Reps(ctx context.Context) ([]leadbot.Rep, error)
 }
 
@@ -133,6 +134,10 @@ func Seed(ctx context.Context, st Store, sl Slack, opt Options) (Stats, error) {
 		return s.stats, err
 	}
 	if err := s.verdicts(ctx); err != nil {
+		return s.stats, err
+	}
+	// A year of history did not arrive today: "hot now" must not push it as if it had.
+	if _, err := st.BackdateLeads(ctx); err != nil {
 		return s.stats, err
 	}
 	return s.stats, nil

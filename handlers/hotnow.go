@@ -45,6 +45,13 @@ func (o *HotNowOptions) defaults() {
 	}
 }
 
+// QuietAt reports whether local (a rep's local time) falls in the quiet hours, when no "hot
+// now" DM is sent.
+func (o HotNowOptions) QuietAt(local time.Time) bool {
+	o.defaults()
+	return quiet(local.Hour(), o.QuietFrom, o.QuietUntil)
+}
+
 // quiet reports whether hour falls in [from, until), across midnight when from > until.
 func quiet(hour, from, until int) bool {
 	if from == until {

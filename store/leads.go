@@ -151,3 +151,17 @@ func (s *Store) Snooze(ctx context.Context, repID, leadID int64, until time.Time
 		repID, leadID, until)
 	return translate("Snooze", err)
 }
+
+// BackdateLeads sets every lead's imported_at and updated_at to its created_at, for seeded
+// history (the demo): its leads did not arrive today, so "hot now", which pushes the leads that
+// just arrived or changed, leaves them to the digests.
+func (s *Store) BackdateLeads(ctx context.Context) (int, error) {
+	res, err := s.db.ExecContext(ctx, `
+		UPDATE leads SET imported_at = created_at, updated_at = created_at
+		WHERE created_at IS NOT NULL AND updated_at > created_at`)
+	if err != nil {
+		return 0, translate("BackdateLeads", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), translate("BackdateLeads", err)
+}

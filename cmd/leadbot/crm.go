@@ -51,8 +51,8 @@ Run 'leadbot crm COMMAND -h' for a command's flags.`)
 func runCRMSync(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("crm sync", "crm sync [--full] [--dry-run]", `
 Pulls the Leads and Opportunities that changed since the last sync (the same job the scheduler
-runs every crm.schedule, under the same lock), imports them as 'leadbot import' would, and writes
-scores back when crm.salesforce.write_back.enabled is set. Records that cannot be imported are
+runs every crm.schedule, under the same lock), imports them as 'leadbot import' would, scores the
+new ones, and writes scores back when crm.salesforce.write_back.enabled is set. Records that cannot be imported are
 listed with their CRM id; the others are imported.`)
 	full := fs.Bool("full", false, "pull every record, not only the changed ones (the cursors still move on)")
 	dry := fs.Bool("dry-run", false, "pull and check everything, write nothing (neither leadbot nor the CRM)")
@@ -69,7 +69,10 @@ listed with their CRM id; the others are imported.`)
 	}
 	var stats map[string]crmsync.Stats
 	ran, err := bot.NewScheduler(st, a.log).RunNow(ctx, "crm_sync", func(ctx context.Context) (any, error) {
-		stats, err = syncAll(ctx, syncers, crmsync.Options{Full: *full, DryRun: *dry})
+		stats, err = syncAll(ctx, syncers, crmsync.Options{Full: *full, DryRun: *dry, Score: func(ctx context.Context) error {
+			_, _, err := training.ScoreNew(ctx, st, a.trainingConfig())
+			return err
+		}})
 		return stats, err
 	})
 	for _, s := range syncers {
@@ -215,39 +218,67 @@ func overrideFields(f crmsync.WriteBackFields, w config.WriteBackConfig) *crmsyn
 // scheduleCRM adds the crm_sync job (pull, score what arrived, send "hot now") when a CRM is
 // configured, and otherwise a hot_now job for leads that arrive by webhook.
 func (a *app) scheduleCRM(s *bot.Scheduler, st *store.Store, rt *runtime) error {
-	c := a.cfg.File.CRM
 	var m *crmsync.Metrics
 	if rt.metrics != nil {
 		m = crmsync.NewMetrics(rt.metrics.Registry())
 	}
-	hot := handlers.HotNowOptions{Hot: a.cfg.File.Digest.Bands.HotMin, PerDay: c.HotNow.PerDay, QuietFrom: c.HotNow.QuietFrom, QuietUntil: c.HotNow.QuietUntil, Window: c.HotNow.Window}
-	sendHot := func(ctx context.Context) (handlers.HotNowStats, error) {
-		if c.HotNow.Disabled {
-			return handlers.HotNowStats{}, nil
-		}
-		return rt.service.SendHotNow(ctx, hot)
-	}
-	if !c.Salesforce.Enabled() && !c.HubSpot.Enabled() {
+	if c := a.cfg.File.CRM; !c.Salesforce.Enabled() && !c.HubSpot.Enabled() {
 		return s.Add("hot_now", "* * * * *", rt.metrics.WrapJob("hot_now", func(ctx context.Context) (any, error) {
-			return sendHot(ctx)
+			return a.sendHotNow(ctx, rt)
 		}))
 	}
-	syncers, err := a.crmSyncers(st, m)
+	run, err := a.crmSyncRun(st, rt, m)
 	if err != nil {
 		return err
 	}
-	return s.Add("crm_sync", c.Schedule, rt.metrics.WrapJob("crm_sync", func(ctx context.Context) (any, error) {
-		stats, err := syncAll(ctx, syncers, crmsync.Options{})
-		if err != nil {
-			return stats, err
-		}
-		// Score what arrived now rather than at the next score_new, so a hot lead is sent this run.
-		if _, _, err := training.ScoreNew(ctx, st, a.trainingConfig()); err != nil {
-			return stats, err
-		}
-		h, err := sendHot(ctx)
-		return map[string]any{"sync": stats, "hot_now": h}, err
+	return s.Add("crm_sync", a.cfg.File.CRM.Schedule, rt.metrics.WrapJob("crm_sync", func(ctx context.Context) (any, error) {
+		return run(ctx)
 	}))
+}
+
+// crmRun is what one crm_sync run did.
+type crmRun struct {
+	Sync   map[string]crmsync.Stats `json:"sync"`
+	Scored int                      `json:"scored"`
+	HotNow handlers.HotNowStats     `json:"hot_now"`
+}
+
+// crmSyncRun builds the crm_sync job's work: sync each CRM, scoring what arrived between the pull
+// and the write-back (rather than at the next score_new, so that the CRM gets the score and a
+// hot lead is sent this run), then send "hot now". m may be nil.
+func (a *app) crmSyncRun(st *store.Store, rt *runtime, m *crmsync.Metrics) (func(context.Context) (crmRun, error), error) {
+	syncers, err := a.crmSyncers(st, m)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (crmRun, error) {
+		var r crmRun
+		scoreNew := func(ctx context.Context) error {
+			n, _, err := training.ScoreNew(ctx, st, a.trainingConfig())
+			r.Scored += n
+			return err
+		}
+		var err error
+		if r.Sync, err = syncAll(ctx, syncers, crmsync.Options{Score: scoreNew}); err != nil {
+			return r, err
+		}
+		r.HotNow, err = a.sendHotNow(ctx, rt)
+		return r, err
+	}, nil
+}
+
+// hotNowOptions are crm.hot_now's settings, with the hot band's floor.
+func (a *app) hotNowOptions() handlers.HotNowOptions {
+	c := a.cfg.File.CRM.HotNow
+	return handlers.HotNowOptions{Hot: a.cfg.File.Digest.Bands.HotMin, PerDay: c.PerDay, QuietFrom: c.QuietFrom, QuietUntil: c.QuietUntil, Window: c.Window}
+}
+
+// sendHotNow sends the leads that arrived and scored hot, unless crm.hot_now.disabled.
+func (a *app) sendHotNow(ctx context.Context, rt *runtime) (handlers.HotNowStats, error) {
+	if a.cfg.File.CRM.HotNow.Disabled {
+		return handlers.HotNowStats{}, nil
+	}
+	return rt.service.SendHotNow(ctx, a.hotNowOptions())
 }
 
 func runCRMCheck(ctx context.Context, a *app, args []string) error {

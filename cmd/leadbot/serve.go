@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/leadbot/leadbot/bot"
+	"github.com/leadbot/leadbot/demo"
 	"github.com/leadbot/leadbot/digest"
 	"github.com/leadbot/leadbot/handlers"
 	"github.com/leadbot/leadbot/internal/metrics"
@@ -44,6 +45,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 type serveOptions struct {
 	migrate   bool // apply pending migrations; otherwise refuse a schema that is not current
 	scheduler bool // run the scheduled jobs in this replica
+	fakeCRM   bool // run the demo's fake Salesforce org and sync with it (sandbox only)
 }
 
 // parseServe reads serve's flags. It is apart from runServe so that -h, which documents the
@@ -58,8 +60,9 @@ or keep the clicks still spooled from a database outage (LEADBOT_DATA_DIR/click-
 applied at the next start), stop the HTTP server, close the database.`)
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations; refuse to start if the schema is not current")
 	noScheduler := fs.Bool("no-scheduler", false, "do not run scheduled jobs in this replica")
+	fakeCRM := fs.Bool("fake-crm", false, "sandbox only: also run a local fake Salesforce org (its leads at /crm/), sync with it every minute and add leads to it from the sandbox page")
 	err := parse(fs, args)
-	return serveOptions{migrate: !*noMigrate, scheduler: !*noScheduler}, err
+	return serveOptions{migrate: !*noMigrate, scheduler: !*noScheduler, fakeCRM: *fakeCRM}, err
 }
 
 // server is `leadbot serve` over a database the app opened (and closes after the server): the
@@ -95,6 +98,7 @@ type server struct {
 	sched      *bot.Scheduler
 	ready      chan struct{} // closed once rt and sched are set: the sandbox's buttons wait for it
 	demoSeeded bool          // the sandbox seeded the demo on this start: its trends are posted once
+	fakeCRM    *demo.CRM     // with -fake-crm
 }
 
 // component is a running part of the server and how to stop it.
@@ -108,12 +112,12 @@ func newServer(a *app, st *store.Store, opt serveOptions) *server {
 }
 
 // start brings the server up, in this order: the listener, the HTTP routes, the sandbox (without
-// Slack tokens), HTTP serving, the runtime, the scheduler, the bot. ctx bounds the components'
+// Slack tokens), the fake CRM (with -fake-crm), HTTP serving, the runtime, the scheduler, the bot. ctx bounds the components'
 // lifetime: when it ends, the bot disconnects and wait returns. When a step fails, what had
 // started is stopped before start returns.
 func (s *server) start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(ctx)
-	for _, step := range []func() error{s.listen, s.routes, s.startSandbox, s.serveHTTP, s.wire, s.startScheduler, s.startBot} {
+	for _, step := range []func() error{s.listen, s.routes, s.startSandbox, s.startFakeCRM, s.serveHTTP, s.wire, s.startScheduler, s.startBot} {
 		if err := step(); err != nil {
 			if cerr := s.Close(); cerr != nil {
 				err = errors.Join(err, cerr)
@@ -308,12 +312,8 @@ func (s *server) startBot() error {
 // A click while leadbot is still starting waits for s.ready.
 func sandboxControls(s *server) []sandbox.Control {
 	run := func(ctx context.Context, job string, send func(context.Context, *runtime) (digest.Stats, error)) (string, error) {
-		select {
-		case <-s.ready:
-		case <-s.closing:
-			return "", errors.New("leadbot is shutting down")
-		case <-ctx.Done():
-			return "", errors.New("leadbot is still starting: try again in a moment")
+		if err := s.waitReady(ctx); err != nil {
+			return "", err
 		}
 		r, sched := s.rt, s.sched
 		var stats digest.Stats
@@ -327,7 +327,7 @@ func sandboxControls(s *server) []sandbox.Control {
 		}
 		return digestSummary(stats), err
 	}
-	return []sandbox.Control{
+	cs := []sandbox.Control{
 		{Label: "Send today's digests now", Help: "Every rep who has not had today's digest gets it now, whatever their local hour.",
 			Run: func(ctx context.Context) (string, error) {
 				return run(ctx, "digest", func(ctx context.Context, r *runtime) (digest.Stats, error) {
@@ -344,6 +344,23 @@ func sandboxControls(s *server) []sandbox.Control {
 				})
 				return managerSummary(stats), err
 			}},
+	}
+	if s.opt.fakeCRM {
+		cs = append(cs, fakeCRMControls(s)...)
+	}
+	return cs
+}
+
+// waitReady waits until start has made the runtime and the scheduler, which the sandbox's
+// buttons use; a click while leadbot is starting or stopping says so.
+func (s *server) waitReady(ctx context.Context) error {
+	select {
+	case <-s.ready:
+		return nil
+	case <-s.closing:
+		return errors.New("leadbot is shutting down")
+	case <-ctx.Done():
+		return errors.New("leadbot is still starting: try again in a moment")
 	}
 }
 

@@ -25,6 +25,7 @@ type org struct {
 	fields  map[string][]FieldDef        // object → describe
 	seq     int
 	clock   time.Time
+	now     func() time.Time // the wall clock the org follows (nil: clock moves only with writes)
 }
 
 // FieldDef is one field in an object's describe.
@@ -40,6 +41,7 @@ var stdFields = map[string][]FieldDef{
 		{"Id", "id", 18, false}, {"FirstName", "string", 40, true}, {"LastName", "string", 80, true},
 		{"Company", "string", 255, true}, {"Email", "email", 80, true}, {"Status", "picklist", 255, true},
 		{"LeadSource", "picklist", 255, true}, {"Industry", "picklist", 255, true},
+		{"Title", "string", 128, true}, {"Country", "string", 80, true},
 		{"NumberOfEmployees", "int", 0, true}, {"AnnualRevenue", "currency", 0, true},
 		{"OwnerId", "reference", 18, true}, {"IsConverted", "boolean", 0, false}, {"ConvertedDate", "date", 0, false},
 		{"ConvertedOpportunityId", "reference", 18, false}, {"IsDeleted", "boolean", 0, false},
@@ -58,8 +60,8 @@ var stdFields = map[string][]FieldDef{
 // prefixes are the key prefixes of the objects' ids, as Salesforce's.
 var prefixes = map[string]string{"Lead": "00Q", "Opportunity": "006", "User": "005"}
 
-func newOrg(start time.Time) *org {
-	o := &org{objects: map[string]map[string]Record{}, fields: map[string][]FieldDef{}, clock: start}
+func newOrg(start time.Time, now func() time.Time) *org {
+	o := &org{objects: map[string]map[string]Record{}, fields: map[string][]FieldDef{}, clock: start, now: now}
 	for name, fs := range stdFields {
 		o.objects[name] = map[string]Record{}
 		o.fields[name] = append([]FieldDef(nil), fs...)
@@ -68,9 +70,15 @@ func newOrg(start time.Time) *org {
 }
 
 // tick advances the org's clock by a second (Salesforce's timestamps have whole seconds), so
-// that a window's boundaries fall between records as they would in an org.
+// that a window's boundaries fall between records as they would in an org; an org that follows
+// a wall clock jumps to it when it is later.
 func (o *org) tick() time.Time {
 	o.clock = o.clock.Add(time.Second)
+	if o.now != nil {
+		if t := o.now().UTC().Truncate(time.Second); t.After(o.clock) {
+			o.clock = t
+		}
+	}
 	return o.clock
 }
 
@@ -91,15 +99,14 @@ func (o *org) put(object string, r Record) string {
 		recs = map[string]Record{}
 		o.objects[object] = recs
 	}
+	ts := o.tick().Format(sfTime)
 	id, _ := r["Id"].(string)
 	cur, ok := recs[id]
 	if !ok {
 		if id == "" {
 			id = o.newID(object)
 		}
-		cur = Record{"Id": id, "IsDeleted": false}
-		now := o.clock.Format(sfTime)
-		cur["CreatedDate"] = now
+		cur = Record{"Id": id, "IsDeleted": false, "CreatedDate": ts}
 		recs[id] = cur
 	}
 	for k, v := range r {
@@ -115,7 +122,6 @@ func (o *org) put(object string, r Record) string {
 			cur["IsConverted"] = false
 		}
 	}
-	ts := o.tick().Format(sfTime)
 	cur["SystemModstamp"], cur["LastModifiedDate"] = ts, ts
 	return id
 }

@@ -23,6 +23,9 @@ type Options struct {
 	PublicKey      *rsa.PublicKey // the certificate's key the JWT assertion is verified with
 	DailyMax       int            // the org's daily API allowance (0: 15,000)
 	Start          time.Time      // the org's clock (zero: 2026-01-01 UTC)
+	// Now, when set, is a wall clock the org's timestamps follow (a demo org); otherwise they
+	// move a second a write from Start, which keeps tests and benchmarks reproducible.
+	Now func() time.Time
 }
 
 // Server is a running fake org.
@@ -66,7 +69,7 @@ func Start(opt Options) *Server {
 	if opt.Start.IsZero() {
 		opt.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	s := &Server{opt: opt, org: newOrg(opt.Start), recFails: map[string]string{}, locators: map[string]*locator{}, sessions: map[string]bool{}, byEndpoint: map[string]int{}}
+	s := &Server{opt: opt, org: newOrg(opt.Start, opt.Now), recFails: map[string]string{}, locators: map[string]*locator{}, sessions: map[string]bool{}, byEndpoint: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /services/oauth2/token", s.token)
 	mux.HandleFunc("/services/data/{version}/{rest...}", s.api)

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/config"
+	"github.com/leadbot/leadbot/crmsync"
+	"github.com/leadbot/leadbot/crmsync/salesforce/sffake"
+	"github.com/leadbot/leadbot/demo"
+	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/sandbox"
+)
+
+// fakeCRMSchedule is how often the sync runs against the fake CRM: a newcomer watches it.
+const fakeCRMSchedule = "* * * * *"
+
+// startFakeCRM, with -fake-crm, starts the demo's Salesforce org on loopback with a user for
+// each rep, shows its Lead list at /crm/, and points the Salesforce sync at it (every minute,
+// with the write-back on), as if its credentials had been configured. It runs after the sandbox
+// is prepared (the reps exist) and before the scheduler (which schedules crm_sync from the
+// configuration).
+func (s *server) startFakeCRM() error {
+	if !s.opt.fakeCRM {
+		return nil
+	}
+	c := s.a.cfg.File.CRM
+	switch {
+	case s.sb == nil:
+		return errors.New("-fake-crm runs with the sandbox workspace: unset SLACK_BOT_TOKEN and SLACK_APP_TOKEN, or drop -fake-crm")
+	case c.Salesforce.Enabled() || c.HubSpot.Enabled():
+		return errors.New("-fake-crm replaces the CRM you configured (SALESFORCE_CONSUMER_KEY or HUBSPOT_TOKEN): unset it, or drop -fake-crm")
+	}
+	reps, err := s.st.Reps(s.ctx)
+	if err != nil {
+		return err
+	}
+	var emails []string
+	for _, r := range reps {
+		if !r.IsManager {
+			emails = append(emails, r.Email)
+		}
+	}
+	fc, err := demo.StartCRM(emails, writeBackDefs(crmsync.DefaultWriteBackFields())...)
+	if err != nil {
+		return fmt.Errorf("fake CRM: %w", err)
+	}
+	s.fakeCRM = fc
+	s.started("fake CRM", func() error { fc.Close(); return nil }, "url", fc.Org.URL)
+	s.mux.Handle("/crm/", fc.Org.LeadsPage())
+	s.a.cfg.File.CRM = fakeCRMConfig(c, fc)
+	s.a.log.Info("fake CRM: a local Salesforce org that leadbot syncs with every minute; add leads from the sandbox page", "leads", s.base+"/crm/")
+	return nil
+}
+
+// fakeCRMConfig is c with the Salesforce sync pointed at the fake org: its credentials, the
+// demo's attributes under the names the demo's model knows, the write-back on, every minute.
+func fakeCRMConfig(c config.CRMConfig, fc *demo.CRM) config.CRMConfig {
+	sf := &c.Salesforce
+	sf.LoginURL, sf.ConsumerKey, sf.Username, sf.PrivateKey = fc.Org.URL, fc.ConsumerKey, fc.Username, fc.PrivateKey
+	sf.Attributes = nil
+	for _, f := range demo.CRMFields {
+		sf.Attributes = append(sf.Attributes, config.Attribute{Name: f.Name, Field: f.Field})
+	}
+	sf.WriteBack = config.WriteBackConfig{Enabled: true}
+	c.Schedule = fakeCRMSchedule
+	return c
+}
+
+// writeBackDefs are the write-back's fields as an admin would create them in the org.
+func writeBackDefs(w crmsync.WriteBackFields) []sffake.FieldDef {
+	var out []sffake.FieldDef
+	for _, s := range w.Specs() {
+		d := sffake.FieldDef{Name: s.Name, Type: "string", Length: s.Length, Updateable: true}
+		switch {
+		case strings.HasPrefix(s.Type, "Number"):
+			d.Type, d.Length = "double", 0
+		case strings.HasPrefix(s.Type, "Date"):
+			d.Type = "datetime"
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// fakeCRMControls are the sandbox page's buttons for the fake CRM: add a hot lead in it, and
+// sync now rather than at the next minute.
+func fakeCRMControls(s *server) []sandbox.Control {
+	var (
+		mu   sync.Mutex
+		run  func(context.Context) (crmRun, error)
+		next int // the owner to try first: hot leads go round the reps
+	)
+	return []sandbox.Control{
+		{Label: "Add a hot lead in the CRM", Help: "Creates a lead in the fake Salesforce org (its list: /crm/) that the model should call hot. The next sync (every minute, or the button below) brings it in, scores it and DMs its owner “hot now”.",
+			Run: func(ctx context.Context) (string, error) {
+				if err := s.waitReady(ctx); err != nil {
+					return "", err
+				}
+				reps, err := s.st.Reps(ctx)
+				if err != nil {
+					return "", err
+				}
+				mu.Lock()
+				owner, awake := pickAwake(reps, next, s.a.hotNowOptions(), time.Now())
+				next++
+				mu.Unlock()
+				if owner == nil {
+					return "", errors.New("the CRM has no reps to own a lead: import reps first")
+				}
+				l, err := s.fakeCRM.AddLead(owner.Email, true)
+				if err != nil {
+					return "", err
+				}
+				msg := fmt.Sprintf("Created %s at %s in the CRM (%s), owned by %s. See it at %s/crm/; the next sync brings it in within a minute, or press “Sync with the CRM now”.",
+					l.Name, l.Company, l.ID, l.Owner, s.base)
+				if !awake {
+					msg += fmt.Sprintf(" It is night for every rep (crm.hot_now quiet hours), so no “hot now” DM goes out until %d:00 their time; tomorrow's digest carries it.", s.a.cfg.File.CRM.HotNow.QuietUntil)
+				}
+				return msg, nil
+			}},
+		{Label: "Sync with the CRM now", Help: "Runs the crm_sync job now, under its lock: pulls what changed in the fake org, scores it, sends “hot now” DMs and writes scores back to the CRM.",
+			Run: func(ctx context.Context) (string, error) {
+				if err := s.waitReady(ctx); err != nil {
+					return "", err
+				}
+				mu.Lock()
+				if run == nil {
+					var err error
+					if run, err = s.a.crmSyncRun(s.st, s.rt, nil); err != nil {
+						mu.Unlock()
+						return "", err
+					}
+				}
+				r := run
+				mu.Unlock()
+				var res crmRun
+				ran, err := s.sched.RunNow(ctx, "crm_sync", func(ctx context.Context) (any, error) {
+					var err error
+					res, err = r(ctx)
+					return res, err
+				})
+				if !ran && err == nil {
+					return "", errors.New("a sync is running right now (the scheduled one holds its lock): try again in a few seconds")
+				}
+				return crmRunSummary(res), err
+			}},
+	}
+}
+
+// pickAwake returns the first rep from index next on (round the list) who is not in the hot
+// now quiet hours, and true; when every rep is, the first one and false.
+func pickAwake(reps []leadbot.Rep, next int, opt handlers.HotNowOptions, now time.Time) (*leadbot.Rep, bool) {
+	var owners []leadbot.Rep
+	for _, r := range reps {
+		if !r.IsManager {
+			owners = append(owners, r)
+		}
+	}
+	if len(owners) == 0 {
+		return nil, false
+	}
+	for i := range owners {
+		r := owners[(next+i)%len(owners)]
+		loc, err := time.LoadLocation(r.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		if !opt.QuietAt(now.In(loc)) {
+			return &r, true
+		}
+	}
+	return &owners[next%len(owners)], false
+}
+
+// crmRunSummary says what a sync run did, in one line.
+func crmRunSummary(r crmRun) string {
+	st := r.Sync["salesforce"]
+	msg := fmt.Sprintf("Synced: %d %s pulled (%d new, %d updated, %d unchanged), %d scored, %d written back to the CRM",
+		st.Pulled, plural(st.Pulled, "record", "records"), st.New, st.Updated, st.Unchanged, r.Scored, st.Written)
+	h := r.HotNow
+	msg += fmt.Sprintf("; %d “hot now” %s sent", h.Sent, plural(h.Sent, "DM", "DMs"))
+	var more []string
+	for _, x := range []struct {
+		n    int
+		what string
+	}{{h.Quiet, "held for the rep's quiet hours"}, {h.Capped, "over the day's cap or already sent"}, {h.HeldOut, "in the holdout"},
+		{h.Unmatched, "owner not in Slack"}, {h.Failed, "failed"}} {
+		if x.n > 0 {
+			more = append(more, fmt.Sprintf("%d %s", x.n, x.what))
+		}
+	}
+	if len(more) > 0 {
+		msg += " (" + strings.Join(more, ", ") + ")"
+	}
+	if n := len(st.Rejects); n > 0 {
+		msg += fmt.Sprintf("; %d rejected, first: %s %s", n, st.Rejects[0].ID, st.Rejects[0].Reason)
+	}
+	return msg + "."
+}

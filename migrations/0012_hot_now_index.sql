@@ -1,0 +1,3 @@
+-- "Hot now" (#16) looks, every run, for open leads changed in the last hour: an index on when
+-- a lead last changed keeps that from scanning every lead as the table grows.
+CREATE INDEX leads_open_updated_idx ON leads (updated_at) WHERE status = 'open' AND owner_id IS NOT NULL;
