@@ -86,9 +86,15 @@ func leadbotEnv(work, addr string) []string {
 // startLeadbotIn starts `leadbot` (serve) in work, whose data dir may hold a database already.
 func startLeadbotIn(t *testing.T, bin, addr, work string) *leadbotProcess {
 	t.Helper()
-	env := leadbotEnv(work, addr)
+	return startLeadbotWith(t, bin, addr, work, nil)
+}
+
+// startLeadbotWith starts `leadbot args…` in work with more environment (KEY=value).
+func startLeadbotWith(t *testing.T, bin, addr, work string, more []string, args ...string) *leadbotProcess {
+	t.Helper()
+	env := append(leadbotEnv(work, addr), more...)
 	p := &leadbotProcess{ready: make(chan struct{}), exited: make(chan error, 1)}
-	p.cmd = exec.Command(bin)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Dir = work
 	p.cmd.Env = env
 	pr, pw := io.Pipe()

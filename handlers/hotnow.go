@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/leadbot/leadbot"
+	"github.com/leadbot/leadbot/store"
 )
 
 // HotNowOptions configure the "hot now" DMs.
@@ -144,6 +145,36 @@ func (s *Service) hotOne(ctx context.Context, r *leadbot.Rep, l leadbot.Lead, op
 		st.Sent++
 	}
 	return s.st.MarkHotAlert(context.WithoutCancel(ctx), l.ID, ch, ts, errText)
+}
+
+// redrawHot rebuilds a "hot now" message after a click on it, header and all, and replaces it
+// as redrawDigest does: through the click's response_url, else with chat.update.
+func (s *Service) redrawHot(ctx context.Context, a store.HotAlert, responseURL string) error {
+	rep, err := s.st.RepByID(ctx, a.RepID)
+	if err != nil {
+		return err
+	}
+	l, err := s.st.LeadByID(ctx, a.LeadID)
+	if err != nil {
+		return err
+	}
+	day := localDay(s.now(), s.location(rep))
+	cards, err := s.cards(ctx, rep, []leadbot.Lead{l}, day)
+	if err == nil {
+		cards, err = s.enrich(ctx, cards, day)
+	}
+	if err != nil {
+		return err
+	}
+	text, blocks := slack.MsgOptionText(HotNowText(cards[0]), false), slack.MsgOptionBlocks(HotNowBlocks(cards[0], s.now())...)
+	if responseURL != "" {
+		err := s.sl.Replace(ctx, responseURL, text, blocks)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		s.log.Info("response_url refused the redraw; using chat.update", "hot_alert", a.LeadID, "err", err)
+	}
+	return s.sl.Update(ctx, a.Channel, a.MessageTS, text, blocks)
 }
 
 // HotNowBlocks is the "hot now" message: a header, then the digest's card for the lead.

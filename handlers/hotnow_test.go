@@ -12,6 +12,7 @@ import (
 	"github.com/leadbot/leadbot/crmsync/salesforce"
 	"github.com/leadbot/leadbot/crmsync/salesforce/sffake"
 	"github.com/leadbot/leadbot/handlers"
+	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/store"
 )
 
@@ -94,5 +95,27 @@ func TestHotNowFromSalesforce(t *testing.T) {
 	m := e.dmTo(ana)
 	if !strings.Contains(string(m.RawBlocks), "Grace") || strings.Contains(string(m.RawBlocks), "<!channel>") {
 		t.Fatalf("DM %s: want the lead, with the CRM's text escaped", m.RawBlocks)
+	}
+}
+
+// TestHotNowClickKeepsTheMessage redraws a "hot now" DM after a 👍 as the same message: its
+// header stays, the buttons give way to the verdict.
+func TestHotNowClickKeepsTheMessage(t *testing.T) {
+	e := newEnv(t)
+	ana, rep := e.rep("Ana", "Europe/Paris", nil)
+	l := e.lead("H1", "Hot one", "Acme", rep, 0.9)
+	if st, err := e.svc.SendHotNow(e.ctx, handlers.HotNowOptions{}); err != nil || st.Sent != 1 {
+		t.Fatalf("%+v %v", st, err)
+	}
+	m := e.dmTo(ana)
+	if _, err := e.sb.ClickButton(e.ctx, ana, m, act(l, handlers.ActionUp)); err != nil {
+		t.Fatal(err)
+	}
+	up, err := e.sb.WaitUpdate(e.ctx, m, func(m sandbox.Message) bool { return strings.Contains(string(m.RawBlocks), "recorded") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw := string(up.RawBlocks); !strings.Contains(raw, "Hot lead just in") || strings.Contains(raw, handlers.ActionUp) {
+		t.Fatalf("redrawn hot now DM: %s; want its header kept and the verdict in place of the buttons", raw)
 	}
 }

@@ -14,8 +14,8 @@ import (
 // After a click: the message it came from is redrawn, for everyone who sees it.
 
 // refresh redraws the message the click came from so that everyone who sees it sees the new
-// state: a digest is rebuilt whole and updated in place; a private answer (a lookup) is replaced
-// through its response_url.
+// state: a digest or a "hot now" DM is rebuilt whole and updated in place; a private answer (a
+// lookup) is replaced through its response_url.
 func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 	if t.Channel != "" && t.TS != "" {
 		d, err := s.st.DigestByMessage(ctx, t.Channel, t.TS)
@@ -29,6 +29,17 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 			return
 		}
 		if !errors.Is(err, store.ErrNotFound) {
+			s.redrawFailed(ctx, userID, t, err)
+			return
+		}
+		if a, err := s.st.HotAlertByMessage(ctx, t.Channel, t.TS); err == nil {
+			s.cfg.Redraws.Do(ctx, "hot:"+strconv.FormatInt(a.LeadID, 10), func(ctx context.Context) {
+				if err := s.redrawHot(ctx, a, t.ResponseURL); err != nil {
+					s.redrawFailed(ctx, userID, t, err)
+				}
+			})
+			return
+		} else if !errors.Is(err, store.ErrNotFound) {
 			s.redrawFailed(ctx, userID, t, err)
 			return
 		}

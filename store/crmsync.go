@@ -238,6 +238,23 @@ func (s *Store) ReserveHotAlert(ctx context.Context, leadID, repID int64, day ti
 	return n == 1, translate("ReserveHotAlert", err)
 }
 
+// HotAlert is a "hot now" DM that was sent.
+type HotAlert struct {
+	LeadID    int64  `db:"lead_id"`
+	RepID     int64  `db:"rep_id"`
+	Channel   string `db:"channel"`
+	MessageTS string `db:"message_ts"`
+}
+
+// HotAlertByMessage finds the "hot now" DM posted as message ts in channel (ErrNotFound: none).
+func (s *Store) HotAlertByMessage(ctx context.Context, channel, ts string) (HotAlert, error) {
+	var a HotAlert
+	err := s.db.GetContext(ctx, &a, `
+		SELECT lead_id, rep_id, channel, message_ts FROM hot_alerts
+		WHERE channel = $1 AND message_ts = $2 AND status = 'sent'`, channel, ts)
+	return a, translate("HotAlertByMessage", err)
+}
+
 // MarkHotAlert records how a reserved alert went: sent (with its message) or failed.
 func (s *Store) MarkHotAlert(ctx context.Context, leadID int64, channel, ts, errText string) error {
 	status := "sent"

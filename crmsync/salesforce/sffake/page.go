@@ -28,17 +28,25 @@ type leadsView struct {
 	Rows    [][]string
 }
 
+// Leadbot reports whether column i is one of leadbot's write-back fields.
+func (v leadsView) Leadbot(i int) bool { return strings.HasPrefix(v.Columns[i], "Leadbot_") }
+
 // leadsView lists the Leads, newest change first, with the standard columns and every custom one.
 func (s *Server) leadsView() leadsView {
 	s.org.mu.Lock()
 	defer s.org.mu.Unlock()
-	cols := []string{"Name", "Company", "Owner", "Status", "LeadSource", "Industry", "Title"}
+	// leadbot's write-back first after the lead's name and status: it is what a demo watches.
+	cols := []string{"Name", "Company", "Owner", "Status"}
+	var custom []string
 	for _, f := range s.org.fields["Lead"] {
-		if strings.HasSuffix(f.Name, "__c") {
+		switch {
+		case strings.HasPrefix(f.Name, "Leadbot_"):
 			cols = append(cols, f.Name)
+		case strings.HasSuffix(f.Name, "__c"):
+			custom = append(custom, f.Name)
 		}
 	}
-	cols = append(cols, "SystemModstamp")
+	cols = append(append(append(cols, "LeadSource", "Industry", "Title"), custom...), "SystemModstamp")
 	recs := s.org.sorted("Lead")
 	slices.Reverse(recs)
 	v := leadsView{Columns: cols}
@@ -85,11 +93,13 @@ h1{font-size:20px;margin:0 0 4px} p{margin:0 0 16px;color:#444}
 table{border-collapse:collapse;background:#fff;box-shadow:0 1px 2px #0002}
 th,td{padding:6px 10px;border-bottom:1px solid #e5e5e5;text-align:left;white-space:nowrap;max-width:420px;overflow:hidden;text-overflow:ellipsis}
 th{background:#fafaf9;font-weight:600;font-size:12px;color:#444}
+.lb{background:#eef6ff} th.lb{background:#dbeafe;color:#1e3a8a}
+td.lb{max-width:260px}
 </style></head><body>
 <h1>Leads</h1>
 <p>A local fake of a Salesforce org (leadbot's test double of the REST API). leadbot syncs from it and writes its scores back into the Leadbot_… fields. This page reloads every 5 seconds.</p>
-{{if .Rows}}<table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr>{{range .}}<td title="{{.}}">{{.}}</td>{{end}}</tr>
+{{if .Rows}}<table><tr>{{range $i, $c := .Columns}}<th{{if $.Leadbot $i}} class="lb"{{end}}>{{$c}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range $i, $v := .}}<td{{if $.Leadbot $i}} class="lb"{{end}} title="{{$v}}">{{$v}}</td>{{end}}</tr>
 {{end}}</table>{{else}}<p><b>No leads yet.</b> Add one with the sandbox page's “Add a lead in the CRM”.</p>{{end}}
 </body></html>
 `))
