@@ -1,9 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -202,4 +207,118 @@ func crmRunSummary(r crmRun) string {
 		msg += fmt.Sprintf("; %d rejected, first: %s %s", n, st.Rejects[0].ID, st.Rejects[0].Reason)
 	}
 	return msg + "."
+}
+
+// standaloneCRM is `leadbot sandbox -fake-crm`'s org: the demo's CRM with the sandbox's users
+// as its users, and the files a leadbot in another process needs to sync with it (the key, a
+// LEADBOT_CONFIG, the users as a reps file), in a directory removed on Close.
+type standaloneCRM struct {
+	crm    *demo.CRM
+	dir    string
+	owners []string // the users who are not managers: the leads' owners
+
+	mu   sync.Mutex
+	next int
+}
+
+func startStandaloneCRM(users userFlags) (*standaloneCRM, error) {
+	var owners []string
+	for _, u := range users {
+		if !u.IsManager {
+			owners = append(owners, u.Email)
+		}
+	}
+	if len(owners) == 0 {
+		return nil, errors.New("-fake-crm: every -user is a manager; add a rep to own the CRM's leads")
+	}
+	dir, err := os.MkdirTemp("", "leadbot-fake-crm-")
+	if err != nil {
+		return nil, err
+	}
+	c, err := demo.StartCRM(owners, writeBackDefs(crmsync.DefaultWriteBackFields())...)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("fake CRM: %w", err)
+	}
+	return &standaloneCRM{crm: c, dir: dir, owners: owners}, nil
+}
+
+// Close stops the org and removes its files.
+func (f *standaloneCRM) Close() {
+	f.crm.Close()
+	os.RemoveAll(f.dir)
+}
+
+// controls is the sandbox page's button that adds a lead in the org (none without an org).
+func (f *standaloneCRM) controls() []sandbox.Control {
+	if f == nil {
+		return nil
+	}
+	return []sandbox.Control{{Label: "Add a hot lead in the CRM",
+		Help: "Creates a lead in the fake Salesforce org that a trained model should call hot; a leadbot syncing with it (every minute, as the printed LEADBOT_CONFIG says) brings it in.",
+		Run: func(context.Context) (string, error) {
+			f.mu.Lock()
+			owner := f.owners[f.next%len(f.owners)]
+			f.next++
+			f.mu.Unlock()
+			l, err := f.crm.AddLead(owner, true)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("Created %s at %s in the CRM (%s), owned by %s. The org's leads: %s/", l.Name, l.Company, l.ID, l.Owner, f.crm.Org.URL), nil
+		}}}
+}
+
+// print writes the key, the configuration and the reps file, and prints the environment that
+// points leadbot at the org, then comments (without "=", which `grep =` would pick) on what to
+// run.
+func (f *standaloneCRM) print(w io.Writer, users []sandbox.User) error {
+	key, cfg, reps := filepath.Join(f.dir, "sf.key"), filepath.Join(f.dir, "leadbot.yaml"), filepath.Join(f.dir, "reps.csv")
+	for _, file := range []struct {
+		path, body string
+	}{{key, f.crm.PrivateKey}, {cfg, fakeCRMYAML(f.crm.Org.URL)}, {reps, repsCSV(users)}} {
+		if err := os.WriteFile(file.path, []byte(file.body), 0o600); err != nil {
+			return fmt.Errorf("fake CRM: %w", err)
+		}
+	}
+	fmt.Fprintf(w, "SALESFORCE_CONSUMER_KEY=%s\nSALESFORCE_USERNAME=%s\nSALESFORCE_PRIVATE_KEY_FILE=%s\nLEADBOT_CONFIG=%s\n",
+		f.crm.ConsumerKey, f.crm.Username, key, cfg)
+	fmt.Fprintf(w, "# fake Salesforce org at %s (its leads on that page)\n", f.crm.Org.URL)
+	fmt.Fprintf(w, "# first make the users leadbot's reps: leadbot import reps %s\n", reps)
+	return nil
+}
+
+// fakeCRMYAML is the LEADBOT_CONFIG of a leadbot syncing with the standalone org: what
+// fakeCRMConfig sets in-process, as a file.
+func fakeCRMYAML(loginURL string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# leadbot sandbox -fake-crm: sync with the fake Salesforce org every minute.\ncrm:\n  schedule: %q\n  salesforce:\n    login_url: %s\n    attributes:\n", fakeCRMSchedule, loginURL)
+	for _, a := range demo.CRMFields {
+		fmt.Fprintf(&b, "      %q: %s\n", a.Name, a.Field)
+	}
+	b.WriteString("    write_back: {enabled: true}\n")
+	return b.String()
+}
+
+// repsCSV is the users as a reps file for `leadbot import reps`, each rep under the first manager.
+func repsCSV(users []sandbox.User) string {
+	manager := ""
+	for _, u := range users {
+		if u.IsManager {
+			manager = u.Email
+			break
+		}
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"email", "name", "manager_email", "slack_user_id", "timezone"})
+	for _, u := range users {
+		m := manager
+		if u.IsManager {
+			m = ""
+		}
+		_ = w.Write([]string{u.Email, cmp.Or(u.RealName, u.Name), m, u.ID, u.TZ})
+	}
+	w.Flush()
+	return b.String()
 }

@@ -49,17 +49,34 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	users := flags.users
+	if len(users) == 0 {
+		users = defaultSandboxUsers()
+	}
+	var fake *standaloneCRM
+	if *flags.fakeCRM {
+		var err error
+		if fake, err = startStandaloneCRM(users); err != nil {
+			return err
+		}
+		defer fake.Close()
+	}
 	sb, err := sandbox.Start(sandbox.Config{
 		BaseURL:  "http://" + *flags.addr,
 		BotToken: *flags.botToken, AppToken: *flags.appToken, TeamName: *flags.team,
 		RateLimits: sandbox.RateLimits{Disabled: *flags.noLimits},
-		Logger:     logger,
+		Logger:     logger, Controls: fake.controls(),
 	})
 	if err != nil {
 		return err
 	}
 	defer sb.Close()
-	printSandbox(stdout, sb, flags.users)
+	added := printSandbox(stdout, sb, users)
+	if fake != nil {
+		if err := fake.print(stdout, added); err != nil {
+			return err
+		}
+	}
 	if *flags.verbose {
 		logEvents(ctx, sb, logger)
 	}
@@ -70,7 +87,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // sandboxFlags are the sandbox command's flags.
 type sandboxFlags struct {
 	addr, botToken, appToken, team *string
-	noLimits, verbose              *bool
+	noLimits, verbose, fakeCRM     *bool
 	users                          userFlags
 }
 
@@ -86,6 +103,7 @@ func newSandboxFlags(stderr io.Writer) (*flag.FlagSet, *sandboxFlags) {
 		team:     fs.String("team", "sandbox", "workspace name"),
 		noLimits: fs.Bool("no-rate-limits", false, "never answer 429 (Slack's limits apply by default)"),
 		verbose:  fs.Bool("v", false, "log every API call, envelope and change to stderr"),
+		fakeCRM:  fs.Bool("fake-crm", false, "also run a fake Salesforce org whose leads the users own, and print what leadbot needs to sync with it"),
 	}
 	fs.Var(&f.users, "user", "add a user, name:email[:tz[:manager]] (repeatable; default: alice and a manager)")
 	fs.Usage = func() {
@@ -97,6 +115,12 @@ SLACK_APP_TOKEN: set them in the bot's environment (any slack-go bot works),
 e.g. 'leadbot sandbox > sb.env' and, in another shell,
 'env $(grep = sb.env) leadbot serve'.
 
+With -fake-crm it also runs a fake Salesforce org (leadbot's test double of
+the REST API) with the users as its users, and prints SALESFORCE_* and a
+LEADBOT_CONFIG that point leadbot's sync at it; the sandbox page gets a button
+that adds a lead in it. Import the users as reps first, as the printed
+comment says ('leadbot import reps …'), so that the leads' owners are known.
+
 Flags:
 `)
 		fs.PrintDefaults()
@@ -104,16 +128,19 @@ Flags:
 	return fs, f
 }
 
-// printSandbox adds the users (alice and a manager when none were given) and prints what a bot
-// needs: the environment lines first, as KEY=value so that `grep =` picks them out of the file,
-// then one comment line per user.
-func printSandbox(stdout io.Writer, sb *sandbox.Workspace, users userFlags) {
-	if len(users) == 0 {
-		users = userFlags{
-			{Name: "alice", RealName: "Alice Rep", Email: "alice@example.com", TZ: "America/New_York"},
-			{Name: "mona", RealName: "Mona Manager", Email: "mona@example.com", TZ: "America/New_York", IsManager: true},
-		}
+// defaultSandboxUsers are the users of a sandbox started without -user: alice and a manager.
+func defaultSandboxUsers() userFlags {
+	return userFlags{
+		{Name: "alice", RealName: "Alice Rep", Email: "alice@example.com", TZ: "America/New_York"},
+		{Name: "mona", RealName: "Mona Manager", Email: "mona@example.com", TZ: "America/New_York", IsManager: true},
 	}
+}
+
+// printSandbox adds the users and prints what a bot needs: the environment lines first, as
+// KEY=value so that `grep =` picks them out of the file, then one comment line per user. It
+// returns the users as added (with their ids).
+func printSandbox(stdout io.Writer, sb *sandbox.Workspace, users userFlags) []sandbox.User {
+	var added []sandbox.User
 	fmt.Fprintf(stdout, "SLACK_API_URL=%s\nSLACK_BOT_TOKEN=%s\nSLACK_APP_TOKEN=%s\n", sb.APIURL(), sb.BotToken(), sb.AppToken())
 	for _, u := range users {
 		u = sb.AddUser(u)
@@ -122,7 +149,9 @@ func printSandbox(stdout io.Writer, sb *sandbox.Workspace, users userFlags) {
 			role = "manager"
 		}
 		fmt.Fprintf(stdout, "# user %s %s <%s> %s DM %s (%s)\n", u.ID, u.Name, u.Email, u.TZ, u.DM, role)
+		added = append(added, u)
 	}
+	return added
 }
 
 // logEvents logs every change in the workspace until ctx ends: with -v, the sandbox is a trace of

@@ -46,21 +46,21 @@ func newServeCLI(t *testing.T) *cli {
 
 // serve runs `leadbot serve` in the background until ctx ends or it fails; done yields its exit
 // code once it returned (and stderr is complete).
-func (c *cli) serve(ctx context.Context, stderr *syncBuffer) (done <-chan int) {
+func (c *cli) serve(ctx context.Context, stderr *syncBuffer, flags ...string) (done <-chan int) {
 	ch := make(chan int, 1)
 	go func() {
-		ch <- run(ctx, []string{"serve"}, func(k string) string { return c.env[k] }, &bytes.Buffer{}, stderr)
+		ch <- run(ctx, append([]string{"serve"}, flags...), func(k string) string { return c.env[k] }, &bytes.Buffer{}, stderr)
 	}()
 	return ch
 }
 
 // serveUntilExit runs `leadbot serve`, which the test expects to fail, for at most a minute.
-func (c *cli) serveUntilExit(t *testing.T) (code int, stderr string) {
+func (c *cli) serveUntilExit(t *testing.T, flags ...string) (code int, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var errb syncBuffer
-	code = <-c.serve(ctx, &errb)
+	code = <-c.serve(ctx, &errb, flags...)
 	if ctx.Err() != nil {
 		t.Fatalf("serve ran until the test's timeout instead of failing:\n%s", errb.String())
 	}
@@ -174,5 +174,20 @@ func TestServeShutsDownInReverseOrder(t *testing.T) {
 	}
 	if n := ws.Connections(); n > 0 {
 		t.Errorf("%d Socket Mode connections still open after serve returned", n)
+	}
+}
+
+// -fake-crm runs with the sandbox only, and never over a CRM that is configured.
+func TestServeFakeCRMRefusals(t *testing.T) {
+	c := newServeCLI(t)
+	c.env["SLACK_BOT_TOKEN"], c.env["SLACK_APP_TOKEN"] = "xoxb-1", "xapp-1"
+	if code, errs := c.serveUntilExit(t, "-fake-crm"); code != 1 || !strings.Contains(errs, "-fake-crm runs with the sandbox workspace") {
+		t.Fatalf("with Slack tokens: exit %d\n%s", code, errs)
+	}
+	c = newServeCLI(t)
+	c.mustRun("imported 2 reps", "import", "reps", c.write("reps.csv", cliReps)) // not empty: no demo to seed
+	c.env["HUBSPOT_TOKEN"] = "pat-eu1-x"
+	if code, errs := c.serveUntilExit(t, "-fake-crm"); code != 1 || !strings.Contains(errs, "-fake-crm replaces the CRM you configured") {
+		t.Fatalf("with HubSpot configured: exit %d\n%s", code, errs)
 	}
 }

@@ -73,6 +73,7 @@ func Start(opt Options) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /services/oauth2/token", s.token)
 	mux.HandleFunc("/services/data/{version}/{rest...}", s.api)
+	mux.Handle("GET /{$}", s.LeadsPage()) // the org's Lead list, for a person watching
 	s.Server = httptest.NewServer(mux)
 	return s
 }
