@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/leadbot/leadbot/crm"
@@ -202,7 +203,7 @@ func (h *HubSpot) pullContacts(ctx context.Context, opt Options, st *Stats) erro
 			props = append(props, c.field)
 		}
 	}
-	props = append(props, "hubspot_owner_id")
+	props = append(props, "hubspot_owner_id", "hs_merged_object_ids")
 	return h.pull(ctx, "contacts", "lastmodifieddate", props, opt, st, func(os []hubspot.Object) error {
 		f, ids, err := renderCSV(hdr, len(os), func(i int, field string) string {
 			switch field {
@@ -221,8 +222,23 @@ func (h *HubSpot) pullContacts(ctx context.Context, opt Options, st *Stats) erro
 			return err
 		}
 		st.add(res, "contact", ids)
-		return nil
+		return closeLeads(ctx, h.Store, mergedAway(os), opt, st)
 	})
+}
+
+// mergedAway lists the contacts merged into others (hs_merged_object_ids, "123;456"): they no
+// longer exist in HubSpot, whether the merge kept the primary's id or made a new one, so their
+// leads are closed as a deletion's are.
+func mergedAway(os []hubspot.Object) []string {
+	var ids []string
+	for _, o := range os {
+		for _, id := range strings.Split(o.Properties["hs_merged_object_ids"], ";") {
+			if id = strings.TrimSpace(id); id != "" && id != o.ID {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 // pullArchived closes the stored leads whose contacts were archived. HubSpot's list of archived

@@ -171,3 +171,29 @@ func TestHubSpotBudget(t *testing.T) {
 		t.Fatalf("imported %d of 1,000 over four days", total)
 	}
 }
+
+// TestHubSpotMerge closes the lead of a contact merged into another (it is neither listed nor
+// archived afterwards: only the survivor's hs_merged_object_ids says so) and keeps the survivor.
+func TestHubSpotMerge(t *testing.T) {
+	w := newHSWorld(t, nil)
+	ctx := context.Background()
+	alice := w.hs.AddOwner("alice@example.com")
+	keep := w.hs.Put("contacts", "", map[string]string{"lastname": "Lovelace", "email": "ada@x.io", "hubspot_owner_id": alice})
+	dup := w.hs.Put("contacts", "", map[string]string{"lastname": "Lovelace", "email": "ada@x.io", "hubspot_owner_id": alice, "industry": "Computing"})
+	if st := w.sync(); st.New != 2 {
+		t.Fatalf("first sync: %+v", st)
+	}
+	w.hs.Merge("contacts", keep, dup)
+	st := w.sync()
+	if st.Deleted != 1 {
+		t.Fatalf("after the merge: %+v; want the merged-away lead closed", st)
+	}
+	gone, _ := w.st.LeadByExternalID(ctx, dup)
+	kept, _ := w.st.LeadByExternalID(ctx, keep)
+	if gone.Status != "closed" || kept.Status != "open" || kept.Attrs()["industry"] != "Computing" {
+		t.Fatalf("merged-away lead %s, survivor %s %v; want closed, open with the merged industry", gone.Status, kept.Status, kept.Attrs())
+	}
+	if st := w.sync(); st.Deleted != 0 {
+		t.Fatalf("a sync with nothing new closed %d again", st.Deleted)
+	}
+}

@@ -142,6 +142,9 @@ func (s *Salesforce) closeDeleted(ctx context.Context, gone []salesforce.Record,
 
 // closeLeads closes the stored leads among ids (deleted, merged away or archived in the CRM).
 func closeLeads(ctx context.Context, db *store.Store, ids []string, opt Options, st *Stats) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	known, err := db.LeadOutcomesByExternalID(ctx, ids)
 	if err != nil {
 		return err

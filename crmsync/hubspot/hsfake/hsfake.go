@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -59,7 +60,7 @@ func Start(opt Options) *Server {
 	s := &Server{opt: opt, objects: map[string]map[string]*record{"contacts": {}, "deals": {}}, assoc: map[string]map[string][]string{},
 		clock: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), calls: map[string]int{}, order: map[string][]*record{},
 		defined: map[string]map[string]bool{
-			"contacts": set("firstname", "lastname", "email", "company", "hubspot_owner_id", "lifecyclestage", "hs_lead_status", "createdate", "lastmodifieddate", "industry", "hs_analytics_source"),
+			"contacts": set("firstname", "lastname", "email", "company", "hubspot_owner_id", "lifecyclestage", "hs_lead_status", "createdate", "lastmodifieddate", "industry", "hs_analytics_source", "hs_merged_object_ids"),
 			"deals":    set("dealname", "dealstage", "amount", "closedate", "pipeline", "hs_lastmodifieddate"),
 		}}
 	mux := http.NewServeMux()
@@ -114,6 +115,26 @@ func (s *Server) Archive(object, id string) {
 	r := s.objects[object][id]
 	r.archived, r.archivedAt = true, s.clock
 	delete(s.order, object)
+}
+
+// Merge merges secondary into primary, as POST /crm/v3/objects/{object}/merge does: primary
+// keeps its values and takes secondary's where it has none, lists secondary (and what secondary
+// had absorbed) in hs_merged_object_ids, and changes; secondary is gone (neither listed nor
+// archived).
+func (s *Server) Merge(object, primary, secondary string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, sec := s.objects[object][primary], s.objects[object][secondary]
+	merged := strings.FieldsFunc(p.props["hs_merged_object_ids"]+";"+sec.props["hs_merged_object_ids"]+";"+secondary,
+		func(r rune) bool { return r == ';' })
+	props := map[string]string{"hs_merged_object_ids": strings.Join(merged, ";")}
+	for k, v := range sec.props {
+		if p.props[k] == "" {
+			props[k] = v
+		}
+	}
+	delete(s.objects[object], secondary)
+	s.put(object, primary, props)
 }
 
 // Get returns a copy of a record's properties.
