@@ -126,6 +126,26 @@ func TestSeedGivesModelHealthAHistory(t *testing.T) {
 	if h.HotN < 20 || h.RestN < 100 || !(h.HotRate() > 1.5*h.RestRate()) {
 		t.Fatalf("model health on the demo: %+v", h)
 	}
+	// The reps' verdicts carry the score the lead had when they gave them, so "model vs team"
+	// has disagreements to settle on the first run.
+	managers, err := st.Managers(ctx)
+	if err != nil || len(managers) != 1 {
+		t.Fatalf("managers %v %v", managers, err)
+	}
+	cs, err := st.TeamConflicts(ctx, managers[0].ID, report.ConflictHigh, report.ConflictLow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settled := 0
+	for _, c := range cs {
+		if _, ok := c.Positive(); ok {
+			settled++
+		}
+	}
+	t.Logf("%d disagreements between the model and the reps, %d settled by an outcome", len(cs), settled)
+	if settled < 10 {
+		t.Fatalf("%d disagreements settled by an outcome in the demo; want a table's worth", settled)
+	}
 }
 
 // The demo's history includes a finished holdout, so /leadbot value has an uplift to show on the

@@ -38,16 +38,21 @@ func (s *Store) RecordFeedbackBy(ctx context.Context, slackID string, f leadbot.
 	return rows[0], true, nil
 }
 
-// The two inserts of a verdict, with the lead's current score and model, unless the rep has an
-// active verdict on the lead already. $1 is the lead, $3… the verdict's fields; they differ in $2
+// The two inserts of a verdict, with the lead's current score and model (a backdated verdict,
+// $9: the score the lead had then, when one was recorded), unless the rep has an active verdict
+// on the lead already. $1 is the lead, $3… the verdict's fields; they differ in $2
 // and in who is checked.
 const (
 	// $2 is the rep's id; the caller has checked the rep may judge the lead.
 	recordFeedbackQuery = `
 		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
 		                      probability, model_version, created_at)
-		SELECT l.id, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
+		SELECT l.id, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, COALESCE(past.probability, l.score),
+		       CASE WHEN past.probability IS NULL THEN l.score_model ELSE past.model_version END, COALESCE($9, now())
 		FROM leads l
+		LEFT JOIN LATERAL (SELECT sc.probability, sc.model_version FROM scores sc
+		                   WHERE sc.lead_id = l.id AND sc.scored_at <= $9
+		                   ORDER BY sc.scored_at DESC LIMIT 1) past ON true
 		WHERE l.id = $1
 		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
 		RETURNING id, lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
@@ -58,9 +63,13 @@ const (
 	recordFeedbackByQuery = `
 		INSERT INTO feedback (lead_id, rep_id, verdict, reason_code, note, account_wide, channel, message_ts,
 		                      probability, model_version, created_at)
-		SELECT l.id, r.id, $3, NULLIF($4, ''), $5, $6, $7, $8, l.score, l.score_model, COALESCE($9, now())
+		SELECT l.id, r.id, $3, NULLIF($4, ''), $5, $6, $7, $8, COALESCE(past.probability, l.score),
+		       CASE WHEN past.probability IS NULL THEN l.score_model ELSE past.model_version END, COALESCE($9, now())
 		FROM leads l
 		JOIN reps r ON r.slack_user_id = $2
+		LEFT JOIN LATERAL (SELECT sc.probability, sc.model_version FROM scores sc
+		                   WHERE sc.lead_id = l.id AND sc.scored_at <= $9
+		                   ORDER BY sc.scored_at DESC LIMIT 1) past ON true
 		LEFT JOIN reps o ON o.id = l.owner_id
 		WHERE l.id = $1 AND may_judge(r.id, l.owner_id, o.manager_id)
 		ON CONFLICT (rep_id, lead_id) WHERE undone_at IS NULL DO NOTHING
