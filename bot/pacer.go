@@ -12,8 +12,9 @@ import (
 // after any 429 (what the sender did) reached only 25–30 % of it: the pause emptied the pipe,
 // the refilled budget went in one burst, and the burst drew the next 429. Instead the pacer
 // starts unpaced; at the first 429 it takes the rate that was getting through as the limit, and
-// then probes upward, slowly just after a 429 and faster the longer none comes, and backs off
-// by a tenth at each later 429 (once per episode), so it stays just under the limit; a refused
+// then probes upward, slowly just after a 429 and faster the longer none comes (but slowly
+// again near the rate of the last 429), and backs off by a tenth at each later 429 (once per
+// episode), so it stays just under the limit; a refused
 // call is retried after its own Retry-After while the others keep their pace.
 type pacer struct {
 	mu      sync.Mutex
@@ -21,6 +22,8 @@ type pacer struct {
 	next    time.Time   // when the last call was let start
 	gen     int         // counts the cuts: a 429 of a call paced before the last cut is the same episode
 	cut     time.Time   // when the rate was last cut
+	ceiling float64     // the rate of the last cut, before it: where the limit was last found
+	slow    bool        // slow start: from the first 429 until the limit is met again (see ok)
 	recent  []time.Time // starts of the latest successful calls (a ring of len cap)
 	head    int
 	clock   func() time.Time
@@ -33,9 +36,20 @@ const (
 	// The rate grows by pacerIncrease of itself a second just after a cut (3 %), so that it stays
 	// under the limit for seconds (a limit without burst refuses any rate above it at once), and
 	// twice as fast for every pacerDoubling without a 429, so that a low first estimate or a
-	// limit that rose is caught up with in seconds, not minutes.
+	// limit that rose is caught up with in seconds, not minutes. Near the ceiling (the rate of
+	// the last cut, from pacerNear of it to pacerAbove it) it probes at the slow pace only: the
+	// doubling there overshot a limit without burst and drew a 429 episode every few seconds.
 	pacerIncrease = 0.03
 	pacerDoubling = 2 * time.Second
+	pacerNear     = 0.95
+	pacerAbove    = 1.1
+	// Near the ceiling the rate creeps up by pacerCreep of a call a second at each call (about
+	// 0.5 % a second) and a 429 there cuts it to pacerNearBackoff of itself: a 429 every ten
+	// seconds or so, where the faster probe drew one every two or three (a tenth of the calls).
+	pacerCreep       = 0.005
+	pacerNearBackoff = 0.95
+	// pacerLate is how late a waiter may wake and keep its slot's time (a sleep's overshoot).
+	pacerLate = 5 * time.Millisecond
 )
 
 func newPacer(clock func() time.Time) *pacer {
@@ -62,8 +76,10 @@ func (p *pacer) wait(ctx context.Context) (slot, error) {
 		interval := time.Duration(float64(time.Second) / p.rate)
 		due := p.next.Add(interval)
 		if !now.Before(due) {
-			if now.Sub(due) > interval {
-				due = now // idle for a while: no credit for the time unused
+			if now.Sub(due) > pacerLate {
+				// Idle since due: no credit for the time unused. A limit without burst refuses
+				// the second of two calls closer than its interval, which a credit allowed.
+				due = now
 			}
 			p.next = due
 			p.mu.Unlock()
@@ -91,6 +107,16 @@ func (p *pacer) ok(s slot) {
 		// One call of the rate's calls a second: pacerIncrease of the rate a second, times 2 for
 		// every pacerDoubling since the cut (at most doubling the rate a second).
 		speed := math.Exp2(float64(p.clock().Sub(p.cut)) / float64(pacerDoubling))
+		switch {
+		case p.slow:
+			// After the first 429, what got through was measured over calls started together,
+			// not paced (1 of 16 concurrent calls reads as one a second): the rate doubles each
+			// second until the limit is met again.
+			speed = math.Inf(1)
+		case p.rate >= pacerNear*p.ceiling && p.rate < pacerAbove*p.ceiling:
+			p.rate += pacerCreep // at the limit last met: creep, so that a 429 comes seldom
+			return
+		}
 		p.rate += min(pacerIncrease*speed, math.Ln2)
 	}
 }
@@ -104,6 +130,14 @@ func (p *pacer) limited(s slot) {
 		return
 	}
 	now := p.clock()
+	switch {
+	case p.rate == 0:
+		p.slow = true
+	case p.slow && now.Sub(p.cut) < pacerWindow:
+		// The bucket the first burst emptied is still refilling: not the limit met again.
+	default:
+		p.slow = false
+	}
 	if p.rate == 0 {
 		n := 0
 		for _, t := range p.recent {
@@ -113,7 +147,12 @@ func (p *pacer) limited(s slot) {
 		}
 		p.rate = float64(n) / pacerWindow.Seconds()
 	}
-	p.rate = max(p.rate*pacerBackoff, p.minRate)
+	backoff := pacerBackoff
+	if p.rate >= pacerNear*p.ceiling && p.rate < pacerAbove*p.ceiling {
+		backoff = pacerNearBackoff // the limit is where it was last met: step back only a little
+	}
+	p.ceiling = p.rate
+	p.rate = max(p.rate*backoff, p.minRate)
 	p.gen++
 	p.cut = now
 }

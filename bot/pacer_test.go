@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// The pacer learns its rate from what was getting through at the first 429, cuts it once per
-// episode of 429s (not once per refused call in flight), and grows it while calls get through:
-// slowly just after a cut, faster the longer no 429 comes.
+// The pacer learns its rate from what was getting through at the first 429 and, since that was
+// measured over calls started together, doubles it each second until a later 429; it cuts once
+// per episode of 429s (not once per refused call in flight); below the rate of the last 429 it
+// grows slowly just after a cut and faster the longer no 429 comes; near it, it creeps, and a
+// 429 there steps back only a little.
 func TestPacerLearnsFrom429s(t *testing.T) {
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
@@ -31,9 +33,14 @@ func TestPacerLearnsFrom429s(t *testing.T) {
 	}{
 		{"first 429 learns the rate", func() { p.limited(slot{start: now}) }, 17.5, 18.5},
 		{"a call paced before the cut is the same episode", func() { p.limited(inFlight) }, 17.5, 18.5},
-		{"right after a cut it grows by 3 % a second", oks(18, 1), 18.4, 18.7},
-		{"six seconds on, eight times as fast", func() { now = now.Add(6 * time.Second); oks(18, 1)() }, 22.5, 23.3},
-		{"a call paced after the cut cuts again", func() { p.limited(slot{start: now, gen: 1}) }, 20.2, 21},
+		{"then it doubles each second", oks(18, 1), 30, 31},
+		{"a 429 within a second of the first is the bucket refilling", func() { p.limited(slot{start: now, gen: 1}) }, 27, 28},
+		{"still doubling", oks(1, 2), 27.7, 28.7},
+		{"a 429 later cuts by a tenth and ends the doubling", func() { now = now.Add(2 * time.Second); p.limited(slot{start: now, gen: 2}) }, 25, 26},
+		{"right after a cut it grows by 3 % a second", oks(25, 3), 25.7, 26.5},
+		{"six seconds on, eight times as fast, until it nears the last 429's rate", func() { now = now.Add(6 * time.Second); oks(4, 3)() }, 26.5, 27},
+		{"near it, it creeps", oks(20, 3), 26.8, 27},
+		{"a 429 near it steps back by a twentieth", func() { p.limited(slot{start: now, gen: 3}) }, 25.2, 25.9},
 	}
 	for _, s := range steps {
 		before := p.current()

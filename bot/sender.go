@@ -117,6 +117,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // call runs fn with the sender's rules for method (and channel, for pacing; "" for none).
+// retryMargin is added to Retry-After before a refused call is sent again.
+const retryMargin = 50 * time.Millisecond
+
 func (s *Sender) call(ctx context.Context, method, channel string, fn func(context.Context) error) error {
 	if err := s.pace(ctx, channel); err != nil {
 		return err
@@ -141,7 +144,9 @@ func (s *Sender) call(ctx context.Context, method, channel string, fn func(conte
 			// Only this call waits its Retry-After; the others keep the pace, which the 429
 			// has just lowered.
 			pc.limited(start)
-			wait := max(rl.RetryAfter, 100*time.Millisecond)
+			// A little past Retry-After: on the boundary itself the bucket may be a hair short
+			// of a token (a retry at exactly 1 s drew a second 429 from the channel's 1 a second).
+			wait := max(rl.RetryAfter, 100*time.Millisecond) + retryMargin
 			s.log.Debug("Slack rate limit: retrying after Retry-After", "method", method, "retry_after", wait, "rate", pc.current())
 			if s.cfg.Metrics != nil {
 				s.cfg.Metrics.RateLimited(method, wait)
