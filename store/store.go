@@ -173,7 +173,8 @@ func translate(op string, err error) error {
 }
 
 // unavailable reports whether err means the database did not answer (down, restarting, the
-// connection lost, or no answer in time), as opposed to refusing what was asked.
+// connection lost, or no answer in time), as opposed to refusing what was asked. lib/pq returns a
+// bare io.EOF when the server closes the connection under a query.
 func unavailable(err error) bool {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
@@ -182,7 +183,8 @@ func unavailable(err error) bool {
 	}
 	var netErr net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED)
+		errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // TryLock takes the session-level advisory lock key on a dedicated connection, so that one
