@@ -13,7 +13,7 @@ import (
 )
 
 // With reps imported but none with a Slack id (so no demo, and no one the sandbox can show), the
-// page says what to do instead of only "No one is in the workspace yet".
+// page says why no one is there (leadbot knows reps, none with a Slack id) and what to do.
 func TestEmptyWorkspacePage(t *testing.T) {
 	chrome := needBrowser(t)
 	bin := buildLeadbot(t)
@@ -42,7 +42,7 @@ func TestEmptyWorkspacePage(t *testing.T) {
 		t.Fatalf("the page: %v", err)
 	}
 	_ = chromedp.Do(ctx, screenshot(t, shotPrefix()+"empty-workspace.png"))
-	for _, want := range []string{"Import reps with Slack ids", "start with an empty data dir for the demo"} {
+	for _, want := range []string{"leadbot knows 2 reps, but none has a Slack id", "slack_user_id column", "empty LEADBOT_DATA_DIR"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the empty workspace says %q, which lacks %q", got, want)
 		}

@@ -93,6 +93,7 @@ type pageState struct {
 	BotUserID     string             `json:"bot_user_id"`
 	BotName       string             `json:"bot_name"`
 	BotConnected  bool               `json:"bot_connected"`
+	EmptyNotice   string             `json:"empty_notice,omitempty"`
 	Users         []pageUser         `json:"users"`
 	ChannelNames  map[string]string  `json:"channel_names"`
 	Controls      []pageControl      `json:"controls"`
@@ -115,7 +116,7 @@ func (w *Workspace) pageStateFor(user, conv string) pageState {
 	connected := w.sock.count() > 0
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	st := pageState{Seq: w.seq, Team: w.cfg.TeamName, BotUserID: w.botUserID, BotName: w.cfg.BotName,
+	st := pageState{Seq: w.seq, Team: w.cfg.TeamName, BotUserID: w.botUserID, BotName: w.cfg.BotName, EmptyNotice: w.emptyNotice,
 		BotConnected: connected, ChannelNames: map[string]string{},
 		Users: []pageUser{}, Controls: []pageControl{}, Conversations: []pageConversation{},
 		Messages: []*pageMessage{}, Modals: []pageView{}}

@@ -10,6 +10,14 @@ import (
 	"github.com/slack-go/slack"
 )
 
+// SetEmptyNotice sets what the page says while no one is in the workspace, for a program that
+// knows why (leadbot: reps it knows without Slack ids); "" restores the page's own words.
+func (w *Workspace) SetEmptyNotice(text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.emptyNotice = text
+}
+
 // AddUser adds a user and their DM with the bot, and returns it with ID and
 // DM filled in. A preset ID ("U…" or "W…", not yet taken) is kept, so a
 // workspace rebuilt after a restart can match ids stored elsewhere; the DM

@@ -49,6 +49,7 @@ type Workspace struct {
 	tickets      map[string]bool // ticket → used
 	responseURLs map[string]*responseURL
 	baseURL      string
+	emptyNotice  string // what the page says while no one is in the workspace ("": its default)
 
 	limiter *limiter
 	sock    socketState

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -32,12 +33,19 @@ func (a *app) prepareSandbox(ctx context.Context, st *store.Store, sb *sandbox.W
 		return false, err
 	}
 	if len(reps) > 0 {
+		inSlack := 0
 		for _, r := range reps {
 			if r.SlackID() == "" {
 				continue
 			}
+			inSlack++
 			handle := strings.ToLower(strings.Fields(orName(r) + " x")[0])
 			sb.AddUser(sandbox.User{ID: r.SlackID(), Name: handle, RealName: orName(r), Email: r.Email, TZ: r.Timezone, IsManager: r.IsManager})
+		}
+		if inSlack == 0 {
+			sb.SetEmptyNotice(fmt.Sprintf("leadbot knows %d %s, but none has a Slack id, so no one is in this workspace. "+
+				"Import them again with a slack_user_id column (leadbot import reps FILE), or start leadbot with an empty "+
+				"LEADBOT_DATA_DIR (and no DATABASE_URL) for the demo team.", len(reps), plural(len(reps), "rep", "reps")))
 		}
 		// The messages of recent digests were in the previous run's workspace: forget those
 		// digests so that "send today's digests" sends them again (from yesterday on, for every

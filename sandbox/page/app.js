@@ -785,8 +785,8 @@
             h('span', { class: 'user-card-name' }, u.real_name || u.name),
             h('span', { class: 'muted' }, (u.title || (u.is_manager ? 'Sales Manager' : 'Sales rep')) + ' · @' + u.name))))));
       if (!state.users.some((u) => !u.is_bot)) list.replaceChildren(h('li', { class: 'muted empty-workspace' },
-        'No one is in the workspace yet: leadbot brings in the reps it knows by Slack id. Import reps with Slack ids ' +
-        '(a slack_user_id column in leadbot import reps), or start with an empty data dir for the demo.'));
+        state.empty_notice || ('No one is in the workspace yet: leadbot brings in the reps it knows by Slack id. Import reps with Slack ids ' +
+        '(a slack_user_id column in leadbot import reps), or start with an empty data dir for the demo.')));
     }
 
     const nav = $('nav');
