@@ -148,7 +148,7 @@ func (s *Service) hotOne(ctx context.Context, r *leadbot.Rep, l leadbot.Lead, op
 }
 
 // redrawHot rebuilds a "hot now" message after a click on it, header and all, and replaces it
-// as redrawDigest does: through the click's response_url, else with chat.update.
+// (replaceMessage).
 func (s *Service) redrawHot(ctx context.Context, a store.HotAlert, responseURL string) error {
 	rep, err := s.st.RepByID(ctx, a.RepID)
 	if err != nil {
@@ -166,15 +166,8 @@ func (s *Service) redrawHot(ctx context.Context, a store.HotAlert, responseURL s
 	if err != nil {
 		return err
 	}
-	text, blocks := slack.MsgOptionText(HotNowText(cards[0]), false), slack.MsgOptionBlocks(HotNowBlocks(cards[0], s.now())...)
-	if responseURL != "" {
-		err := s.sl.Replace(ctx, responseURL, text, blocks)
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-		s.log.Info("response_url refused the redraw; using chat.update", "hot_alert", a.LeadID, "err", err)
-	}
-	return s.sl.Update(ctx, a.Channel, a.MessageTS, text, blocks)
+	return s.replaceMessage(ctx, responseURL, a.Channel, a.MessageTS,
+		slack.MsgOptionText(HotNowText(cards[0]), false), slack.MsgOptionBlocks(HotNowBlocks(cards[0], s.now())...))
 }
 
 // HotNowBlocks is the "hot now" message: a header, then the digest's card for the lead.

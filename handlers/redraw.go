@@ -72,9 +72,7 @@ func (s *Service) refresh(ctx context.Context, userID string, t clickTarget) {
 	}
 }
 
-// redrawDigest rebuilds a digest message from the database and replaces it: through the
-// click's response_url when there is one (see Sender.Replace: a burst of clicks would exhaust
-// chat.update's workspace-wide limit), else, or when Slack refuses the URL, with chat.update.
+// redrawDigest rebuilds a digest message from the database and replaces it (replaceMessage).
 func (s *Service) redrawDigest(ctx context.Context, d store.Digest, responseURL string) error {
 	rep, err := s.st.RepByID(ctx, d.RepID)
 	if err != nil {
@@ -97,16 +95,22 @@ func (s *Service) redrawDigest(ctx context.Context, d store.Digest, responseURL 
 	if d.SentAt != nil {
 		sent = *d.SentAt
 	}
-	text, blocks := slack.MsgOptionText(DigestText(cards), false),
-		slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, sent.In(s.location(rep)))...)
+	return s.replaceMessage(ctx, responseURL, d.Channel, d.MessageTS, slack.MsgOptionText(DigestText(cards), false),
+		slack.MsgOptionBlocks(DigestBlocks(rep.Name, cards, sent.In(s.location(rep)))...))
+}
+
+// replaceMessage replaces the message (channel, ts) a click came from: through the click's
+// response_url when there is one (see Sender.Replace: a burst of clicks would exhaust
+// chat.update's workspace-wide limit), else, or when Slack refuses the URL, with chat.update.
+func (s *Service) replaceMessage(ctx context.Context, responseURL, channel, ts string, text, blocks slack.MsgOption) error {
 	if responseURL != "" {
 		err := s.sl.Replace(ctx, responseURL, text, blocks)
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		s.log.Info("response_url refused the redraw; using chat.update", "digest", d.ID, "err", err)
+		s.log.Info("response_url refused the redraw; using chat.update", "channel", channel, "ts", ts, "err", err)
 	}
-	return s.sl.Update(ctx, d.Channel, d.MessageTS, text, blocks)
+	return s.sl.Update(ctx, channel, ts, text, blocks)
 }
 
 // redrawFailed tells the user their click was recorded although its message could not be
