@@ -48,8 +48,9 @@
 // intercept per window), and it is refitted on every labelled row; with forward windows the
 // intercept is then refitted on the refit's own scores over the latest window, so the model that
 // scores has the newest base rate, and is not boosted twice. Rep votes on leads without an outcome
-// become weak labels whose weight (0, 0.1, 0.3 or 1) is chosen on the same folds; data-quality
-// reports never become labels. With fewer than MinOutcomes labelled leads or MinPerClass of a
+// become weak labels whose weight (0, 0.1, 0.3, 1, 3 or 10) is chosen among those the folds do not
+// refute (within one standard error of the best) by how well each ranks the newest third of the
+// votes, held out; data-quality reports never become labels. With fewer than MinOutcomes labelled leads or MinPerClass of a
 // class, Train returns a clear error, or, when TrainConfig.Prior is set, a transparent prior
 // model (Kind KindPrior, Report.UsingPrior, Model.EarlyEstimate, Model.Outcomes, and a note saying
 // how many outcomes there are and how many are needed) whose base is the observed win rate (the

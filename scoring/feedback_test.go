@@ -3,6 +3,8 @@ package scoring
 import (
 	"context"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -100,5 +102,66 @@ func TestWeakLabelsAndReasonFeatures(t *testing.T) {
 		if s.Name == VoteColumn {
 			t.Error("votes must be labels, not features")
 		}
+	}
+}
+
+// TestFeedbackWeightFromTheNewestVotes chooses the weak labels' weight on the newest votes, held
+// out, among the weights the outcomes do not refute. The market moved after the outcomes: an
+// industry that made no difference now does, and only the votes on the newest leads say so. The
+// outcomes alone see nothing to gain from the votes (weight 0); the held-out votes do, and weigh
+// them as far as the outcomes do not refute it. Coin-flip votes stay light.
+func TestFeedbackWeightFromTheNewestVotes(t *testing.T) {
+	weight := func(coin bool) float64 {
+		rng := rand.New(rand.NewPCG(47, 1))
+		f := NewFrame([]string{"Visits", "Industry"})
+		labels := make([]float64, 1400)
+		var fb []Feedback
+		for i := range labels {
+			z, ind := rng.NormFloat64(), []string{"Retail", "Software"}[rng.IntN(2)]
+			_ = f.AppendRow([]string{strconv.FormatFloat(z, 'f', 3, 64), ind})
+			logit := -0.5 + 0.8*z
+			if i >= 800 && ind == "Software" { // the market moved: Software buys now
+				logit += 2
+			}
+			hit := rng.Float64() < 1/(1+math.Exp(-logit))
+			if i < 800 {
+				labels[i] = map[bool]float64{true: 1, false: 0}[hit]
+				continue
+			}
+			labels[i] = math.NaN() // no outcome yet; the rep voted
+			if coin {
+				hit = rng.IntN(2) == 0
+			}
+			fb = append(fb, Feedback{Lead: i, Vote: map[bool]int{true: 1, false: -1}[hit]})
+		}
+		_, rep, err := Train(context.Background(), WithFeedback(f, fb, ""), labels, nil, TrainConfig{Kind: KindLogReg, Feedback: fb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.FeedbackWeight
+	}
+	if w := weight(false); w < 0.3 {
+		t.Errorf("votes that know the market moved weigh %g; want at least 0.3 (the outcomes alone gave 0)", w)
+	}
+	if w := weight(true); w > 0.1 {
+		t.Errorf("coin-flip votes weigh %g; want at most 0.1", w)
+	}
+}
+
+func TestNewestVotesNeedsBothKinds(t *testing.T) {
+	rows := make([]int, 150)
+	y := make([]float64, 150)
+	for i := range rows {
+		rows[i] = i
+		y[i] = float64(i % 2)
+	}
+	if h := newestVotes(rows, y); len(h) != 50 || h[0] != 100 {
+		t.Fatalf("held %v; want the newest 50", h)
+	}
+	for i := 100; i < 150; i++ {
+		y[i] = 1
+	}
+	if h := newestVotes(rows, y); h != nil {
+		t.Fatalf("held %d votes, all 👍; want none", len(h))
 	}
 }

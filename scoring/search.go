@@ -36,6 +36,9 @@ type session struct {
 	folds    []fold // inner validation
 	timed    bool   // the folds are forward windows
 	weakRows []int
+	// heldVotes are the newest third of weakRows (frame order: leads oldest first), held out to
+	// choose the weak labels' weight on; nil when too few, or one-sided (newestVotes).
+	heldVotes []int
 }
 
 // lambdas are the L2 penalties tried, strongest (simplest) first.

@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -78,24 +79,85 @@ func bestCandidate(cands []fitted) int {
 	return top
 }
 
-// feedbackWeight chooses the weight of the weak labels (0, 0.1, 0.3 or 1) on the folds, for the
-// chosen configuration: votes count only when they raise the mean validation ROC AUC by more
-// than noise. It returns the configuration as fitted with that weight, and the weight.
+// feedbackWeights are the weights a weak label is tried at, against an outcome's 1.
+var feedbackWeights = []float64{0, 0.1, 0.3, 1, 3, 10}
+
+// feedbackWeight chooses the weight of the weak labels for the chosen configuration. Outcomes
+// veto: the weight with the best mean validation ROC AUC over the folds is found, and any weight
+// whose paired shortfall from it is beyond one standard error is out. Among the others the newest
+// votes decide (voteAUC): the folds validate on outcomes, which arrive weeks after the leads, so
+// they cannot see what only this month's votes know (a market that moved), and on them the
+// fresher signal looked worthless. Without enough held-out votes the best mean decides, as the
+// outcomes alone can. It returns the configuration as fitted with that weight, and the weight.
 func (s *session) feedbackWeight(chosen fitted) (fitted, float64, error) {
 	if len(s.weakRows) == 0 {
 		return chosen, 0, nil
 	}
-	bestW := 0.0
-	for _, fw := range []float64{0.1, 0.3, 1} {
+	fits := []fitted{chosen} // weight 0: as evaluated
+	top := 0
+	for i, fw := range feedbackWeights[1:] {
 		c, err := s.evaluate(chosen.spec, fw)
 		if err != nil {
 			return fitted{}, 0, err
 		}
-		if meanOf(c.aucs) > meanOf(chosen.aucs)+1e-4 {
-			chosen, bestW = c, fw
+		fits = append(fits, c)
+		if meanOf(c.aucs) > meanOf(fits[top].aucs)+1e-4 {
+			top = i + 1
 		}
 	}
-	return chosen, bestW, nil
+	if len(s.heldVotes) == 0 {
+		return fits[top], feedbackWeights[top], nil
+	}
+	best, bestAUC := top, -1.0
+	for i, f := range fits {
+		d := make([]float64, len(f.aucs))
+		for j := range d {
+			d[j] = fits[top].aucs[j] - f.aucs[j]
+		}
+		if i != top && !withinOneSE(d) {
+			continue
+		}
+		a, err := s.voteAUC(f, feedbackWeights[i])
+		if err != nil {
+			return fitted{}, 0, err
+		}
+		if a > bestAUC+1e-4 {
+			best, bestAUC = i, a
+		}
+	}
+	return fits[best], feedbackWeights[best], nil
+}
+
+// voteAUC is how well configuration f, trained on every outcome and the older weak labels at
+// weight fw, ranks the newest votes it did not see: their 👍 above their 👎.
+func (s *session) voteAUC(f fitted, fw float64) (float64, error) {
+	v := s.viewOf(f.spec)
+	held := map[int]bool{}
+	for _, i := range s.heldVotes {
+		held[i] = true
+	}
+	rows, scale := slices.Clone(s.strong), make([]float64, len(s.strong), len(s.strong)+len(s.weakRows))
+	for i := range scale {
+		scale[i] = 1
+	}
+	if fw > 0 {
+		for _, i := range s.weakRows {
+			if !held[i] {
+				rows, scale = append(rows, i), append(scale, fw)
+			}
+		}
+	}
+	x, b, y, w := s.gather(v, rows, scale)
+	sp := f.spec
+	if sp.kind == KindGBDT {
+		sp.gbdt.Trees, sp.gbdt.EarlyStop = max(1, int(math.Round(float64(f.trees)*s.refitScale()))), 0
+	}
+	m, _, err := s.train1(sp, v, x, b, y, w, nil, nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	xv, _, yv, wv := s.gather(v, s.heldVotes, nil)
+	return aucRaw(yv, m.rawRows(xv), wv), nil
 }
 
 // refitBestOfKind gives the best candidate of each family its model refitted on every row, so an

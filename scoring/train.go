@@ -179,6 +179,7 @@ func newSession(ctx context.Context, f *Frame, labels, w []float64, strong []int
 	if cfg.Kind != KindGBDT {
 		s.codes = codesView(f, cfg, enc)
 	}
+	s.heldVotes = newestVotes(weakRows, s.y)
 	s.folds, rep.Split = innerFolds(f, strong, labels, cfg)
 	s.timed = strings.HasPrefix(rep.Split, "time-forward")
 	return s, nil
@@ -214,6 +215,28 @@ func weakLabelRows(labels, weak, w []float64) []int {
 	}
 	return rows
 }
+
+// newestVotes is the newest third of the weak-labelled rows (the frame holds leads oldest first,
+// as training reads them), to hold out when choosing the weak labels' weight: nil unless it
+// holds at least minHeldVotes votes of each kind, so that its ROC AUC means something.
+func newestVotes(weakRows []int, y []float64) []int {
+	held := weakRows[len(weakRows)-len(weakRows)/3:]
+	var up, down int
+	for _, i := range held {
+		if y[i] == 1 {
+			up++
+		} else {
+			down++
+		}
+	}
+	if up < minHeldVotes || down < minHeldVotes {
+		return nil
+	}
+	return held
+}
+
+// minHeldVotes is the fewest 👍 (and 👎) among the held-out votes for them to choose a weight.
+const minHeldVotes = 20
 
 // withWeakLabels is every row's label, or its weak label when it has no outcome yet, so that one
 // target column serves the strong and the weak rows alike.
