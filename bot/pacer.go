@@ -48,6 +48,10 @@ const (
 	// seconds or so, where the faster probe drew one every two or three (a tenth of the calls).
 	pacerCreep       = 0.005
 	pacerNearBackoff = 0.95
+	// pacerMeasured is how many calls must have got through in the window before the first 429
+	// for their rate to stand as the first estimate; with fewer the rate doubles each second from
+	// it until the limit is met again.
+	pacerMeasured = 5
 	// pacerLate is how late a waiter may wake and keep its slot's time (a sleep's overshoot).
 	pacerLate = 5 * time.Millisecond
 )
@@ -132,13 +136,6 @@ func (p *pacer) limited(s slot) {
 	now := p.clock()
 	switch {
 	case p.rate == 0:
-		p.slow = true
-	case p.slow && now.Sub(p.cut) < pacerWindow:
-		// The bucket the first burst emptied is still refilling: not the limit met again.
-	default:
-		p.slow = false
-	}
-	if p.rate == 0 {
 		n := 0
 		for _, t := range p.recent {
 			if now.Sub(t) <= pacerWindow {
@@ -146,6 +143,13 @@ func (p *pacer) limited(s slot) {
 			}
 		}
 		p.rate = float64(n) / pacerWindow.Seconds()
+		// A handful of calls is no measure of the limit (1 of 16 calls started together reads
+		// as one a second): then slow start. A burst that got through is one.
+		p.slow = n < pacerMeasured
+	case p.slow && now.Sub(p.cut) < pacerWindow:
+		// The bucket the first burst emptied is still refilling: not the limit met again.
+	default:
+		p.slow = false
 	}
 	backoff := pacerBackoff
 	if p.rate >= pacerNear*p.ceiling && p.rate < pacerAbove*p.ceiling {
