@@ -134,7 +134,7 @@ func (s *Service) hotOne(ctx context.Context, r *leadbot.Rep, l leadbot.Lead, op
 	if err != nil {
 		return err
 	}
-	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText(HotNowText(cards[0]), false),
+	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText(HotNowText(cards[0], now), false),
 		slack.MsgOptionBlocks(HotNowBlocks(cards[0], now)...))
 	errText := ""
 	if err != nil {
@@ -167,18 +167,32 @@ func (s *Service) redrawHot(ctx context.Context, a store.HotAlert, responseURL s
 		return err
 	}
 	return s.replaceMessage(ctx, responseURL, a.Channel, a.MessageTS,
-		slack.MsgOptionText(HotNowText(cards[0]), false), slack.MsgOptionBlocks(HotNowBlocks(cards[0], s.now())...))
+		slack.MsgOptionText(HotNowText(cards[0], s.now()), false), slack.MsgOptionBlocks(HotNowBlocks(cards[0], s.now())...))
 }
 
 // HotNowBlocks is the "hot now" message: a header, then the digest's card for the lead.
 func HotNowBlocks(c Card, now time.Time) []slack.Block {
+	header, intro := ":fire: Hot lead just in", "It arrived a moment ago and scores in your hot band."
+	if changed(c, now) {
+		header, intro = ":fire: A lead just turned hot", "It changed in the CRM a moment ago and now scores in your hot band."
+	}
 	return append([]slack.Block{
-		slack.NewHeaderBlock(plainEmoji(":fire: Hot lead just in")),
-		slack.NewContextBlock("hot_intro", mrkdwn("It arrived a moment ago and scores in your hot band. Your :+1: / :-1: teaches the model.")),
+		slack.NewHeaderBlock(plainEmoji(header)),
+		slack.NewContextBlock("hot_intro", mrkdwn(intro+" Your :+1: / :-1: teaches the model.")),
 	}, CardBlocks(c, now)...)
 }
 
+// changed reports whether a "hot now" lead is an older lead that changed rather than one that
+// just arrived: the CRM created it more than a day ago.
+func changed(c Card, now time.Time) bool {
+	return c.Lead.CreatedAt != nil && c.Lead.CreatedAt.Before(now.Add(-24*time.Hour))
+}
+
 // HotNowText is the notification text of a "hot now" DM.
-func HotNowText(c Card) string {
-	return fmt.Sprintf("Hot lead just in: %s", Escape(orDefault(c.Lead.Name, c.Lead.ExternalID)))
+func HotNowText(c Card, now time.Time) string {
+	what := "Hot lead just in"
+	if changed(c, now) {
+		what = "A lead just turned hot"
+	}
+	return fmt.Sprintf("%s: %s", what, Escape(orDefault(c.Lead.Name, c.Lead.ExternalID)))
 }

@@ -77,8 +77,9 @@ func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[leadbot.LeadReco
 				return err
 			}
 			ins, err := tx.ExecContext(ctx, `
-				INSERT INTO leads (external_id, name, company, email, owner_id, source, status, created_at, attributes)
-				SELECT i.external_id, i.name, i.company, i.email, r.id, i.source, i.status, i.created_at, i.attributes
+				INSERT INTO leads (external_id, name, company, email, owner_id, source, status, created_at, attributes, updated_at)
+				SELECT i.external_id, i.name, i.company, i.email, r.id, i.source, i.status, i.created_at, i.attributes,
+				       CASE WHEN i.created_at < now() - `+historyAge+` THEN i.created_at ELSE now() END
 				FROM import_leads i LEFT JOIN reps r ON r.email = i.owner_email AND i.owner_email <> ''
 				WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.external_id = i.external_id)`)
 			if err != nil {
@@ -95,6 +96,13 @@ func (s *Store) ImportLeads(ctx context.Context, rows iter.Seq2[leadbot.LeadReco
 		})
 	return res, err
 }
+
+// historyAge is how long before leadbot first sees a lead the CRM may have created it for the
+// lead to count as arriving. A new lead's updated_at, which "hot now" reads as when it arrived,
+// is now; for a lead created longer ago it is its created_at: such a lead is history (a first
+// import, a first sync, a backfill) that did not change today, and the digests carry it. Any
+// later change to it is an arrival.
+const historyAge = `interval '1 day'`
 
 // leadsGrownSQL finds the rows whose lead, with the attributes already stored that the file has
 // no column for, would have more than $2 attributes: each file is bounded (crm.MaxAttributes

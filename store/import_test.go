@@ -400,3 +400,45 @@ func importFile(tb testing.TB, st *store.Store, path string) store.ImportResult 
 	}
 	return res
 }
+
+// A lead the CRM created long before leadbot first saw it is history, not an arrival: "hot now"
+// leaves it to the digests, until it changes. A lead created just now arrives.
+func TestImportedHistoryIsNoArrival(t *testing.T) {
+	st := store.New(pgtest.NewDB(t))
+	ctx := context.Background()
+	importCSV(t, st, crm.Reps, "email,name\nana@example.com,Ana\n", store.ImportOptions{})
+	today := time.Now().UTC().Format("2006-01-02 15:04")
+	importCSV(t, st, crm.Leads, "id,name,company,owner_email,created_at,Visits\nOLD,Old,Acme,ana@example.com,2025-01-10,3\n"+
+		"NEW,New,Acme,ana@example.com,"+today+",3\n", store.ImportOptions{})
+	score := func() {
+		for _, id := range []string{"OLD", "NEW"} {
+			l, err := st.LeadByExternalID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.RecordScores(ctx, []store.NewScore{{LeadID: l.ID, Probability: 0.9}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	hot := func() []string {
+		ls, err := st.HotCandidates(ctx, time.Hour, 0.6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, l := range ls {
+			ids = append(ids, l.ExternalID)
+		}
+		return ids
+	}
+	score()
+	if got := hot(); len(got) != 1 || got[0] != "NEW" {
+		t.Fatalf("hot now after the first import: %v; want only the lead created today", got)
+	}
+	importCSV(t, st, crm.Leads, "id,name,company,owner_email,created_at,Visits\nOLD,Old,Acme,ana@example.com,2025-01-10,9\n", store.ImportOptions{})
+	score()
+	if got := hot(); len(got) != 2 {
+		t.Fatalf("hot now after the old lead changed: %v; want it too", got)
+	}
+}

@@ -109,9 +109,10 @@ func (s *Store) UpsertLeadBatch(ctx context.Context, leads []LeadPatch) (BatchRe
 // absent), $7 owner id, $8 has owner, $9 created_at, $10 has created_at, $11 the attributes
 // set, $12 every attribute name the patch names.
 const leadPatchSQL = `
-	INSERT INTO leads AS l (external_id, name, company, email, source, status, owner_id, created_at, attributes)
+	INSERT INTO leads AS l (external_id, name, company, email, source, status, owner_id, created_at, attributes, updated_at)
 	VALUES ($1, COALESCE($2::text, ''), COALESCE($3::text, ''), COALESCE($4::text, ''), COALESCE($5::text, ''),
-	        COALESCE($6::text, 'open'), $7::bigint, $9::timestamptz, $11::jsonb)
+	        COALESCE($6::text, 'open'), $7::bigint, $9::timestamptz, $11::jsonb,
+	        CASE WHEN $9::timestamptz < now() - ` + historyAge + ` THEN $9::timestamptz ELSE now() END)
 	ON CONFLICT (external_id) DO UPDATE SET
 	    name       = COALESCE($2::text, l.name),
 	    company    = COALESCE($3::text, l.company),
