@@ -45,15 +45,19 @@ type CRM struct {
 	PrivateKey  string // PEM (PKCS #8), as SALESFORCE_PRIVATE_KEY holds it
 
 	mu    sync.Mutex
-	s     *seeder // draws the leads; guarded by mu
-	users map[string]string
+	s     *seeder           // draws the leads; guarded by mu
+	users map[string]string // email → user id
+	names map[string]string // email → name
 	seq   int
 	base  string // the run's id prefix: a restarted org never reuses a lead's id
 }
 
-// StartCRM starts the demo's org with a user for each of emails (the reps who own its leads);
-// fields are more Lead fields to create (leadbot's write-back). Close stops it.
-func StartCRM(emails []string, fields ...sffake.FieldDef) (*CRM, error) {
+// CRMUser is a user of the demo's org: a rep who owns its leads.
+type CRMUser struct{ Email, Name string }
+
+// StartCRM starts the demo's org with users (the reps who own its leads); fields are more Lead
+// fields to create (leadbot's write-back). Close stops it.
+func StartCRM(users []CRMUser, fields ...sffake.FieldDef) (*CRM, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
@@ -64,7 +68,7 @@ func StartCRM(emails []string, fields ...sffake.FieldDef) (*CRM, error) {
 	}
 	c := &CRM{ConsumerKey: "3MVG9demo.leadbot", Username: "leadbot@demo.leadbot.dev",
 		PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		users:      map[string]string{}, base: strconv.FormatInt(time.Now().Unix(), 36)}
+		users:      map[string]string{}, names: map[string]string{}, base: strconv.FormatInt(time.Now().Unix(), 36)}
 	now := time.Now()
 	c.Org = sffake.Start(sffake.Options{ConsumerKey: c.ConsumerKey, Username: c.Username, PublicKey: &key.PublicKey,
 		Start: now, Now: time.Now, DailyMax: 100000})
@@ -74,23 +78,18 @@ func StartCRM(emails []string, fields ...sffake.FieldDef) (*CRM, error) {
 		}
 	}
 	c.Org.AddFields("Lead", fields...)
-	for _, e := range emails {
-		c.users[strings.ToLower(e)] = c.Org.Put("User", sffake.Record{"Email": e, "Name": nameOf(e), "IsActive": true})
+	for _, u := range users {
+		name := u.Name
+		if name == "" {
+			name = u.Email
+		}
+		c.users[strings.ToLower(u.Email)] = c.Org.Put("User", sffake.Record{"Email": u.Email, "Name": name, "IsActive": true})
+		c.names[strings.ToLower(u.Email)] = name
 	}
 	seed := uint64(now.UnixNano())
 	c.s = &seeder{rng: mrand.New(mrand.NewPCG(seed, 0xc0ffee)), now: now}
 	c.s.newAccounts(600)
 	return c, nil
-}
-
-// nameOf is a demo team member's name by email, or the email.
-func nameOf(email string) string {
-	for _, p := range Team {
-		if strings.EqualFold(p.Email, email) {
-			return p.Name
-		}
-	}
-	return email
 }
 
 // Close stops the org.
@@ -141,5 +140,5 @@ func (c *CRM) AddLead(ownerEmail string, hot bool) (CRMLead, error) {
 		}
 	}
 	c.Org.Put("Lead", r)
-	return CRMLead{ID: id, Name: name, Company: a.name, Owner: nameOf(ownerEmail)}, nil
+	return CRMLead{ID: id, Name: name, Company: a.name, Owner: c.names[strings.ToLower(ownerEmail)]}, nil
 }

@@ -9,7 +9,7 @@ import (
 // TestCRMLeadsCarryTheDemosAttributes creates a lead in the demo's org and finds the demo's
 // attributes in the fields the sync maps back to them.
 func TestCRMLeadsCarryTheDemosAttributes(t *testing.T) {
-	c, err := demo.StartCRM([]string{"ana@demo.leadbot.dev"})
+	c, err := demo.StartCRM([]demo.CRMUser{{Email: "ana@demo.leadbot.dev", Name: "Ana Lima"}})
 	if err != nil {
 		t.Fatal(err)
 	}

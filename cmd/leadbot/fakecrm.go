@@ -45,13 +45,13 @@ func (s *server) startFakeCRM() error {
 	if err != nil {
 		return err
 	}
-	var emails []string
+	var users []demo.CRMUser
 	for _, r := range reps {
 		if !r.IsManager {
-			emails = append(emails, r.Email)
+			users = append(users, demo.CRMUser{Email: r.Email, Name: r.Name})
 		}
 	}
-	fc, err := demo.StartCRM(emails, writeBackDefs(crmsync.DefaultWriteBackFields())...)
+	fc, err := demo.StartCRM(users, writeBackDefs(crmsync.DefaultWriteBackFields())...)
 	if err != nil {
 		return fmt.Errorf("fake CRM: %w", err)
 	}
@@ -223,9 +223,11 @@ type standaloneCRM struct {
 
 func startStandaloneCRM(users userFlags) (*standaloneCRM, error) {
 	var owners []string
+	var crmUsers []demo.CRMUser
 	for _, u := range users {
 		if !u.IsManager {
 			owners = append(owners, u.Email)
+			crmUsers = append(crmUsers, demo.CRMUser{Email: u.Email, Name: cmp.Or(u.RealName, u.Name)})
 		}
 	}
 	if len(owners) == 0 {
@@ -235,7 +237,7 @@ func startStandaloneCRM(users userFlags) (*standaloneCRM, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := demo.StartCRM(owners, writeBackDefs(crmsync.DefaultWriteBackFields())...)
+	c, err := demo.StartCRM(crmUsers, writeBackDefs(crmsync.DefaultWriteBackFields())...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("fake CRM: %w", err)

@@ -104,7 +104,7 @@ func TestRunSandboxFakeCRM(t *testing.T) {
 		Message string `json:"message"`
 		Error   string `json:"error"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || !out.OK || !strings.Contains(out.Message, "owned by alice@example.com") {
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || !out.OK || !strings.Contains(out.Message, "owned by Alice Rep") {
 		t.Fatalf("control: %+v %v", out, err)
 	}
 	res.Body.Close()
