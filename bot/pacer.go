@@ -11,11 +11,11 @@ import (
 // not publish chat.postMessage's workspace-wide limit, and holding every call for Retry-After
 // after any 429 (what the sender did) reached only 25–30 % of it: the pause emptied the pipe,
 // the refilled budget went in one burst, and the burst drew the next 429. Instead the pacer
-// starts unpaced; at the first 429 it takes the rate that was getting through as the limit, and
-// then probes upward, slowly just after a 429 and faster the longer none comes (but slowly
-// again near the rate of the last 429), and backs off by a tenth at each later 429 (once per
-// episode), so it stays just under the limit; a refused
-// call is retried after its own Retry-After while the others keep their pace.
+// starts unpaced; at the first 429 it takes the rate that was getting through as the limit
+// (doubling it each second while that was a handful of calls, no measure), then probes upward,
+// slowly just after a 429 and faster the longer none comes, creeping near the rate of the last
+// 429, and backs off at each later 429 (once per episode), so it stays just under the limit; a
+// refused call is retried after its own Retry-After while the others keep their pace.
 type pacer struct {
 	mu      sync.Mutex
 	rate    float64     // calls a second; 0 until the first 429
@@ -36,16 +36,15 @@ const (
 	// The rate grows by pacerIncrease of itself a second just after a cut (3 %), so that it stays
 	// under the limit for seconds (a limit without burst refuses any rate above it at once), and
 	// twice as fast for every pacerDoubling without a 429, so that a low first estimate or a
-	// limit that rose is caught up with in seconds, not minutes. Near the ceiling (the rate of
-	// the last cut, from pacerNear of it to pacerAbove it) it probes at the slow pace only: the
-	// doubling there overshot a limit without burst and drew a 429 episode every few seconds.
+	// limit that rose is caught up with in seconds, not minutes.
 	pacerIncrease = 0.03
 	pacerDoubling = 2 * time.Second
-	pacerNear     = 0.95
-	pacerAbove    = 1.1
-	// Near the ceiling the rate creeps up by pacerCreep of a call a second at each call (about
-	// 0.5 % a second) and a 429 there cuts it to pacerNearBackoff of itself: a 429 every ten
-	// seconds or so, where the faster probe drew one every two or three (a tenth of the calls).
+	// Near the ceiling (the rate of the last cut, from pacerNear of it to pacerAbove it) the rate
+	// creeps up by pacerCreep of a call a second at each call (about 0.5 % a second) and a 429
+	// there cuts it to pacerNearBackoff of itself: a 429 every ten seconds or so, where the faster
+	// probe overshot a limit without burst and drew one every two or three (a tenth of the calls).
+	pacerNear        = 0.95
+	pacerAbove       = 1.1
 	pacerCreep       = 0.005
 	pacerNearBackoff = 0.95
 	// pacerMeasured is how many calls must have got through in the window before the first 429
