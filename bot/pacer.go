@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/leadbot/leadbot/internal/wait"
 )
 
 // pacer spaces the calls of one Slack method by the rate it learns from Slack's 429s. Slack does
@@ -89,7 +91,7 @@ func (p *pacer) wait(ctx context.Context) (slot, error) {
 			return slot{now, gen}, ctx.Err()
 		}
 		p.mu.Unlock()
-		if err := sleep(ctx, due.Sub(now)); err != nil {
+		if err := wait.Sleep(ctx, due.Sub(now)); err != nil {
 			return slot{}, err
 		}
 	}

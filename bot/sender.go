@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leadbot/leadbot/internal/wait"
 	"github.com/slack-go/slack"
 )
 
@@ -80,10 +81,10 @@ func (s *Sender) pace(ctx context.Context, channel string) error {
 	if floor := now.Add(-time.Duration(s.cfg.Burst-1) * interval); next.Before(floor) {
 		next = floor
 	}
-	wait := next.Sub(now)
+	pause := next.Sub(now)
 	s.channels[channel] = next.Add(interval)
 	s.mu.Unlock()
-	return sleep(ctx, wait)
+	return wait.Sleep(ctx, pause)
 }
 
 // pacerFor returns method's pacer.
@@ -101,20 +102,6 @@ func (s *Sender) pacerFor(method string) *pacer {
 // LearnedRate returns the calls a second the sender has learned method may make (0: it has not
 // been refused yet, so it is not paced).
 func (s *Sender) LearnedRate(method string) float64 { return s.pacerFor(method).current() }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // call runs fn with the sender's rules for method (and channel, for pacing; "" for none).
 // retryMargin is added to Retry-After before a refused call is sent again.
@@ -146,12 +133,12 @@ func (s *Sender) call(ctx context.Context, method, channel string, fn func(conte
 			pc.limited(start)
 			// A little past Retry-After: on the boundary itself the bucket may be a hair short
 			// of a token (a retry at exactly 1 s drew a second 429 from the channel's 1 a second).
-			wait := max(rl.RetryAfter, 100*time.Millisecond) + retryMargin
-			s.log.Debug("Slack rate limit: retrying after Retry-After", "method", method, "retry_after", wait, "rate", pc.current())
+			pause := max(rl.RetryAfter, 100*time.Millisecond) + retryMargin
+			s.log.Debug("Slack rate limit: retrying after Retry-After", "method", method, "retry_after", pause, "rate", pc.current())
 			if s.cfg.Metrics != nil {
-				s.cfg.Metrics.RateLimited(method, wait)
+				s.cfg.Metrics.RateLimited(method, pause)
 			}
-			if err := sleep(ctx, wait); err != nil {
+			if err := wait.Sleep(ctx, pause); err != nil {
 				return err
 			}
 			continue
@@ -160,7 +147,7 @@ func (s *Sender) call(ctx context.Context, method, channel string, fn func(conte
 			return fmt.Errorf("%s: %w", method, err)
 		}
 		s.log.Warn("Slack call failed; retrying", "method", method, "attempt", attempt, "err", err)
-		if err := sleep(ctx, backoff); err != nil {
+		if err := wait.Sleep(ctx, backoff); err != nil {
 			return err
 		}
 		backoff *= 2

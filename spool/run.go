@@ -2,7 +2,8 @@ package spool
 
 import (
 	"context"
-	"time"
+
+	"github.com/leadbot/leadbot/internal/wait"
 )
 
 // Run applies pending clicks in order until ctx ends: each is retried with backoff while the
@@ -42,7 +43,7 @@ func (s *Spool) Run(ctx context.Context) error {
 			continue
 		}
 		s.log.Debug("click spool: database still unavailable", "pending", s.Pending(), "retry_in", backoff)
-		if err := sleep(ctx, backoff); err != nil {
+		if err := wait.Sleep(ctx, backoff); err != nil {
 			return err
 		}
 		backoff = min(2*backoff, s.cfg.MaxBackoff)
@@ -69,16 +70,5 @@ func (s *Spool) abandon(ctx context.Context, e entry, err error) {
 	s.log.Error("click spool: click abandoned; the rep is told", "key", e.Click.Key, "kind", e.Click.Kind, "queued_at", e.At, "err", err)
 	if s.cfg.Abandoned != nil {
 		s.cfg.Abandoned(context.WithoutCancel(ctx), *e.Click, err)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

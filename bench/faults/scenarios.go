@@ -9,6 +9,7 @@ import (
 
 	"github.com/leadbot/leadbot/bot"
 	"github.com/leadbot/leadbot/internal/netfault"
+	"github.com/leadbot/leadbot/internal/wait"
 	"github.com/leadbot/leadbot/sandbox"
 	"github.com/leadbot/leadbot/store"
 )
@@ -75,16 +76,7 @@ func (f *fixture) rerun(ctx context.Context) error {
 }
 
 // tick waits for a scheduler's next attempt.
-func tick(ctx context.Context) error {
-	t := time.NewTimer(100 * time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func tick(ctx context.Context) error { return wait.Sleep(ctx, 100*time.Millisecond) }
 
 // restoreAfterRefusals restores the proxy once clients have been refused n more times.
 func restoreAfterRefusals(ctx context.Context, w *world, n int) {

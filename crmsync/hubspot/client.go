@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/leadbot/leadbot/internal/wait"
 )
 
 // ErrBudget is returned when HubSpot answered 429 for its daily policy; a Budget's own refusal
@@ -65,16 +67,7 @@ func New(cfg Config) *Client {
 		cfg.OnCall = func(string, string) {}
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		}
+		cfg.Sleep = wait.Sleep
 	}
 	if cfg.Retries <= 0 {
 		cfg.Retries = 3
@@ -99,16 +92,7 @@ func (c *Client) paceSearch(ctx context.Context) error {
 	}
 	c.nextSearch = at.Add(c.cfg.SearchInterval)
 	c.mu.Unlock()
-	if d := at.Sub(now); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return nil
+	return wait.Sleep(ctx, at.Sub(now))
 }
 
 // Calls is how many API calls the client sent.

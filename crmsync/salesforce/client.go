@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/leadbot/leadbot/internal/wait"
 )
 
 // DefaultVersion is the REST API version used when the configuration pins none.
@@ -79,7 +81,7 @@ func New(cfg Config) *Client {
 		c.http = &http.Client{Timeout: 60 * time.Second}
 	}
 	if c.sleep == nil {
-		c.sleep = sleepCtx
+		c.sleep = wait.Sleep
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -91,17 +93,6 @@ func New(cfg Config) *Client {
 		c.retries = 3
 	}
 	return c
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Calls is how many API calls the client has sent (token requests excluded).
