@@ -135,6 +135,26 @@ func (m *Metrics) lag(system, object string, d time.Duration) {
 	}
 }
 
+// step is one step of a sync: a pull, the scoring, the write-back.
+type step func(context.Context, Options, *Stats) error
+
+// runSteps runs a sync's steps in order and stops at the first that fails. The budget running
+// out (leadbot's share or the CRM's own daily limit) stops it cleanly, as a success with
+// st.BudgetStop: what was pulled is imported, the cursors stand there, the next run resumes.
+func runSteps(ctx context.Context, opt Options, st *Stats, log *slog.Logger, system string, steps ...step) error {
+	for _, do := range steps {
+		if err := do(ctx, opt, st); err != nil {
+			if !budgetStop(err) {
+				return err
+			}
+			st.BudgetStop = true
+			log.Warn(system+" sync stopped: leadbot's share of the daily API allowance is used up; it resumes where it stopped", "err", err)
+			return nil
+		}
+	}
+	return nil
+}
+
 // budgetStop reports whether err is the budget running out, leadbot's share or the CRM's own
 // daily limit: the sync stops cleanly and resumes next run.
 func budgetStop(err error) bool {

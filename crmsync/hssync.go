@@ -61,11 +61,7 @@ func (h *HubSpot) defaults() {
 	if h.Config.Overlap == 0 {
 		h.Config.Overlap = 5 * time.Minute
 	}
-	m := DefaultHubSpotMapping()
-	for k, v := range h.Config.Mapping {
-		m[k] = v
-	}
-	h.Config.Mapping = m
+	h.Config.Mapping = crm.MergeMappings(DefaultHubSpotMapping(), h.Config.Mapping)
 	if h.Config.WonStages == nil {
 		h.Config.WonStages = []string{"closedwon"}
 	}
@@ -80,17 +76,8 @@ func (h *HubSpot) Sync(ctx context.Context, opt Options) (st Stats, err error) {
 	h.defaults()
 	before := h.Client.Calls()
 	defer func() { st.Calls = h.Client.Calls() - before }()
-	for _, step := range []func(context.Context, Options, *Stats) error{h.pullOwners, h.pullContacts, h.pullArchived, h.pullDeals, score, h.writeBack} {
-		if err := step(ctx, opt, &st); err != nil {
-			if budgetStop(err) {
-				st.BudgetStop = true
-				h.Log.Warn("hubspot sync stopped: leadbot's share of the daily API allowance is used up; it resumes where it stopped", "err", err)
-				return st, nil
-			}
-			return st, err
-		}
-	}
-	return st, nil
+	err = runSteps(ctx, opt, &st, h.Log, hsSystem, h.pullOwners, h.pullContacts, h.pullArchived, h.pullDeals, score, h.writeBack)
+	return st, err
 }
 
 func (h *HubSpot) pullOwners(ctx context.Context, _ Options, _ *Stats) error {

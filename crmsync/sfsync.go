@@ -71,11 +71,7 @@ func (s *Salesforce) defaults() {
 	if s.Config.Overlap == 0 {
 		s.Config.Overlap = 5 * time.Minute
 	}
-	m := DefaultSalesforceMapping()
-	for k, v := range s.Config.Mapping {
-		m[k] = v
-	}
-	s.Config.Mapping = m
+	s.Config.Mapping = crm.MergeMappings(DefaultSalesforceMapping(), s.Config.Mapping)
 	if s.Config.LostStatuses == nil {
 		s.Config.LostStatuses = []string{"Closed - Not Converted", "Unqualified"}
 	}
@@ -88,17 +84,8 @@ func (s *Salesforce) Sync(ctx context.Context, opt Options) (st Stats, err error
 	s.defaults()
 	before := s.Client.Calls()
 	defer func() { st.Calls = s.Client.Calls() - before }()
-	for _, step := range []func(context.Context, Options, *Stats) error{s.pullLeads, s.pullOpportunities, score, s.writeBack} {
-		if err := step(ctx, opt, &st); err != nil {
-			if budgetStop(err) {
-				st.BudgetStop = true
-				s.Log.Warn("salesforce sync stopped: leadbot's share of the daily API allowance is used up; it resumes where it stopped", "err", err)
-				return st, nil
-			}
-			return st, err
-		}
-	}
-	return st, nil
+	err = runSteps(ctx, opt, &st, s.Log, sfSystem, s.pullLeads, s.pullOpportunities, score, s.writeBack)
+	return st, err
 }
 
 // leadFields are the Lead fields queried: the system fields the sync reads, then the mapped
