@@ -127,15 +127,11 @@ func (s *Service) hotOne(ctx context.Context, r *leadbot.Rep, l leadbot.Lead, op
 		st.Capped++
 		return nil
 	}
-	cards, err := s.cards(ctx, *r, []leadbot.Lead{l}, day)
-	if err == nil {
-		cards, err = s.enrich(ctx, cards, day)
-	}
+	text, blocks, err := s.hotMessage(ctx, *r, l, now)
 	if err != nil {
 		return err
 	}
-	ch, ts, err := s.sl.Post(ctx, slackID, slack.MsgOptionText(HotNowText(cards[0], now), false),
-		slack.MsgOptionBlocks(HotNowBlocks(cards[0], now)...))
+	ch, ts, err := s.sl.Post(ctx, slackID, text, blocks)
 	errText := ""
 	if err != nil {
 		st.Failed++
@@ -158,16 +154,25 @@ func (s *Service) redrawHot(ctx context.Context, a store.HotAlert, responseURL s
 	if err != nil {
 		return err
 	}
-	day := localDay(s.now(), s.location(rep))
-	cards, err := s.cards(ctx, rep, []leadbot.Lead{l}, day)
+	text, blocks, err := s.hotMessage(ctx, rep, l, s.now())
+	if err != nil {
+		return err
+	}
+	return s.replaceMessage(ctx, responseURL, a.Channel, a.MessageTS, text, blocks)
+}
+
+// hotMessage is the "hot now" DM of lead l for rep r as of now: the digest's card, as the rep's
+// day has it, under the "hot now" header.
+func (s *Service) hotMessage(ctx context.Context, r leadbot.Rep, l leadbot.Lead, now time.Time) (text, blocks slack.MsgOption, err error) {
+	day := localDay(now, s.location(r))
+	cards, err := s.cards(ctx, r, []leadbot.Lead{l}, day)
 	if err == nil {
 		cards, err = s.enrich(ctx, cards, day)
 	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	return s.replaceMessage(ctx, responseURL, a.Channel, a.MessageTS,
-		slack.MsgOptionText(HotNowText(cards[0], s.now()), false), slack.MsgOptionBlocks(HotNowBlocks(cards[0], s.now())...))
+	return slack.MsgOptionText(HotNowText(cards[0], now), false), slack.MsgOptionBlocks(HotNowBlocks(cards[0], now)...), nil
 }
 
 // HotNowBlocks is the "hot now" message: a header, then the digest's card for the lead.
