@@ -49,11 +49,17 @@ func (h *HubSpot) pullDeals(ctx context.Context, opt Options, st *Stats) error {
 }
 
 func (h *HubSpot) outcome(stage string) string {
+	return stageOutcome(stage, h.Config.WonStages, h.Config.LostStages)
+}
+
+// stageOutcome is a deal stage's outcome: won or lost when it is among those stages (any case),
+// else "" (open).
+func stageOutcome(stage string, won, lost []string) string {
 	eq := func(v string) bool { return strings.EqualFold(v, stage) }
 	switch {
-	case slices.ContainsFunc(h.Config.WonStages, eq):
+	case slices.ContainsFunc(won, eq):
 		return "won"
-	case slices.ContainsFunc(h.Config.LostStages, eq):
+	case slices.ContainsFunc(lost, eq):
 		return "lost"
 	}
 	return ""

@@ -291,14 +291,7 @@ func (s *Salesforce) importOpportunities(ctx context.Context, rs []salesforce.Re
 // oppOutcome is an Opportunity's outcome: won, lost, or "" while it is open.
 func (s *Salesforce) oppOutcome(r salesforce.Record) string {
 	if len(s.Config.WonStages)+len(s.Config.LostStages) > 0 {
-		eq := func(v string) bool { return strings.EqualFold(v, r.String("StageName")) }
-		switch {
-		case slices.ContainsFunc(s.Config.WonStages, eq):
-			return "won"
-		case slices.ContainsFunc(s.Config.LostStages, eq):
-			return "lost"
-		}
-		return ""
+		return stageOutcome(r.String("StageName"), s.Config.WonStages, s.Config.LostStages)
 	}
 	switch {
 	case !r.Bool("IsClosed"):

@@ -59,11 +59,7 @@ listed with their CRM id; the others are imported.`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx, false)
-	if err != nil {
-		return err
-	}
-	syncers, err := a.crmSyncers(st, nil)
+	st, syncers, err := a.openCRM(ctx)
 	if err != nil {
 		return err
 	}
@@ -88,6 +84,16 @@ listed with their CRM id; the others are imported.`)
 		return errors.New("a CRM sync is running elsewhere (another leadbot holds its lock): try again in a minute")
 	}
 	return nil
+}
+
+// openCRM opens the store and builds the sync of each configured CRM, for the crm commands.
+func (a *app) openCRM(ctx context.Context) (*store.Store, []syncer, error) {
+	st, err := a.openStore(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	syncers, err := a.crmSyncers(st, nil)
+	return st, syncers, err
 }
 
 // syncer is one CRM's sync (*crmsync.Salesforce, *crmsync.HubSpot).
@@ -289,11 +295,7 @@ present, editable by the integration user, long enough. Each failed line says wh
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx, false)
-	if err != nil {
-		return err
-	}
-	syncers, err := a.crmSyncers(st, nil)
+	_, syncers, err := a.openCRM(ctx)
 	if err != nil {
 		return err
 	}
