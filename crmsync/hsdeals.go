@@ -2,7 +2,6 @@ package crmsync
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,68 +88,35 @@ func DefaultHubSpotWriteBack() WriteBackFields {
 
 // writeBack sends the changed values of every scored HubSpot contact (numeric ids), 100 a call.
 func (h *HubSpot) writeBack(ctx context.Context, opt Options, st *Stats) error {
-	w := h.Config.WriteBack
-	if w == nil {
+	if h.Config.WriteBack == nil {
 		return nil
 	}
 	cands, err := h.Store.WritebackCandidates(ctx, hsSystem, "")
 	if err != nil {
 		return err
 	}
-	var batch []hubspot.Update
-	var pending, unchanged []store.Written
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		defer func() { batch, pending = batch[:0], pending[:0] }()
-		if opt.DryRun {
-			st.Written += len(batch)
-			return nil
-		}
-		failed, err := h.Client.BatchUpdate(ctx, "contacts", batch)
-		if err != nil {
-			return err
-		}
-		for i, u := range batch {
-			if e, bad := failed[u.ID]; bad {
-				pending[i].Error = e
-				st.WriteFailed++
-				st.Rejects = append(st.Rejects, Reject{Object: "contact", ID: u.ID, Reason: "write-back: " + e})
-				continue
+	cands = slices.DeleteFunc(cands, func(l store.WritebackLead) bool {
+		return strings.Trim(l.ExternalID, "0123456789") != "" // not a HubSpot record id
+	})
+	return writeBack(ctx, h.Store, hsSystem, "contact", *h.Config.WriteBack, cands, hubspot.MaxBatch, opt, st,
+		func(ctx context.Context, batch []change) (map[int]string, error) {
+			us := make([]hubspot.Update, len(batch))
+			for i, c := range batch {
+				us[i] = hubspot.Update{ID: c.id, Properties: map[string]string{}}
+				for k, v := range c.diff {
+					us[i].Properties[k] = fmt.Sprint(v)
+				}
 			}
-			st.Written++
-		}
-		return h.Store.RecordWriteback(ctx, hsSystem, pending)
-	}
-	for _, l := range cands {
-		if strings.Trim(l.ExternalID, "0123456789") != "" {
-			continue // not a HubSpot record id
-		}
-		want := w.values(l)
-		all, _ := json.Marshal(want)
-		diff := changed(want, l.Written)
-		if len(diff) == 0 {
-			unchanged = append(unchanged, store.Written{LeadID: l.LeadID, Fields: all})
-			continue
-		}
-		props := map[string]string{}
-		for k, v := range diff {
-			props[k] = fmt.Sprint(v)
-		}
-		batch = append(batch, hubspot.Update{ID: l.ExternalID, Properties: props})
-		pending = append(pending, store.Written{LeadID: l.LeadID, Fields: all})
-		if len(batch) == hubspot.MaxBatch {
-			if err := flush(); err != nil {
-				return err
+			byID, err := h.Client.BatchUpdate(ctx, "contacts", us)
+			if err != nil {
+				return nil, err
 			}
-		}
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	if opt.DryRun || len(unchanged) == 0 {
-		return nil
-	}
-	return h.Store.RecordWriteback(ctx, hsSystem, unchanged)
+			failed := map[int]string{}
+			for i, u := range us {
+				if e, bad := byID[u.ID]; bad {
+					failed[i] = e
+				}
+			}
+			return failed, nil
+		})
 }

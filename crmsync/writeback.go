@@ -136,20 +136,80 @@ func changed(want map[string]any, written json.RawMessage) map[string]any {
 	return out
 }
 
-// writeBack sends the changed values of every scored Salesforce lead, 200 records a call; a
-// record that fails is recorded with its error and sent again next run.
+// writeBack sends the changed values of every scored Salesforce lead, 200 records a call.
 func (s *Salesforce) writeBack(ctx context.Context, opt Options, st *Stats) error {
-	w := s.Config.WriteBack
-	if w == nil {
+	if s.Config.WriteBack == nil {
 		return nil
 	}
 	cands, err := s.Store.WritebackCandidates(ctx, sfSystem, "00Q")
 	if err != nil {
 		return err
 	}
-	var batch []salesforce.Record
-	var pending []store.Written
+	return writeBack(ctx, s.Store, sfSystem, "Lead", *s.Config.WriteBack, cands, salesforce.MaxCollection, opt, st,
+		func(ctx context.Context, batch []change) (map[int]string, error) {
+			recs := make([]salesforce.Record, len(batch))
+			for i, c := range batch {
+				recs[i] = salesforce.Record{"Id": c.id}
+				for k, v := range c.diff {
+					recs[i][k] = v
+				}
+			}
+			res, err := s.Client.Update(ctx, "Lead", recs)
+			if err != nil {
+				return nil, err
+			}
+			failed := map[int]string{}
+			for i, r := range res {
+				if e := r.Error(); e != "" {
+					failed[i] = e
+				}
+			}
+			return failed, nil
+		})
+}
+
+// change is one record's write-back: the values that changed, and every value it will hold.
+type change struct {
+	leadID int64
+	id     string         // the CRM record's id
+	diff   map[string]any // the fields to send
+	all    json.RawMessage
+}
+
+// writeBack sends the changed values of cands, size records a call through send (which returns
+// each failed record's error by its place in the batch). A record that fails is reported and
+// recorded with its error, so that the next run sends it again, never failing the batch; an
+// unchanged one is recorded as it is. object names the records in rejects.
+func writeBack(ctx context.Context, db *store.Store, system, object string, w WriteBackFields, cands []store.WritebackLead,
+	size int, opt Options, st *Stats, send func(context.Context, []change) (map[int]string, error)) error {
+	var batch []change
 	var unchanged []store.Written
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		defer func() { batch = batch[:0] }()
+		if opt.DryRun {
+			st.Written += len(batch)
+			return nil
+		}
+		failed, err := send(ctx, batch)
+		if err != nil {
+			return err
+		}
+		done := make([]store.Written, len(batch))
+		for i, c := range batch {
+			done[i] = store.Written{LeadID: c.leadID, Fields: c.all}
+			if e, bad := failed[i]; bad {
+				done[i].Error = e
+				st.WriteFailed++
+				st.Rejects = append(st.Rejects, Reject{Object: object, ID: c.id, Reason: "write-back: " + e})
+				continue
+			}
+			st.Written++
+		}
+		return db.RecordWriteback(ctx, system, done)
+	}
 	for _, l := range cands {
 		want := w.values(l)
 		all, _ := json.Marshal(want)
@@ -158,48 +218,18 @@ func (s *Salesforce) writeBack(ctx context.Context, opt Options, st *Stats) erro
 			unchanged = append(unchanged, store.Written{LeadID: l.LeadID, Fields: all})
 			continue
 		}
-		rec := salesforce.Record{"Id": l.ExternalID}
-		for k, v := range diff {
-			rec[k] = v
-		}
-		batch = append(batch, rec)
-		pending = append(pending, store.Written{LeadID: l.LeadID, Fields: all})
-		if len(batch) == salesforce.MaxCollection {
-			if err := s.flushWrites(ctx, batch, pending, opt, st); err != nil {
+		batch = append(batch, change{leadID: l.LeadID, id: l.ExternalID, diff: diff, all: all})
+		if len(batch) == size {
+			if err := flush(); err != nil {
 				return err
 			}
-			batch, pending = batch[:0], pending[:0]
 		}
 	}
-	if err := s.flushWrites(ctx, batch, pending, opt, st); err != nil {
+	if err := flush(); err != nil {
 		return err
 	}
 	if opt.DryRun || len(unchanged) == 0 {
 		return nil
 	}
-	return s.Store.RecordWriteback(ctx, sfSystem, unchanged)
-}
-
-func (s *Salesforce) flushWrites(ctx context.Context, batch []salesforce.Record, pending []store.Written, opt Options, st *Stats) error {
-	if len(batch) == 0 {
-		return nil
-	}
-	if opt.DryRun {
-		st.Written += len(batch)
-		return nil
-	}
-	res, err := s.Client.Update(ctx, "Lead", batch)
-	if err != nil {
-		return err
-	}
-	for i, r := range res {
-		if e := r.Error(); e != "" {
-			pending[i].Error = e
-			st.WriteFailed++
-			st.Rejects = append(st.Rejects, Reject{Object: "Lead", ID: batch[i]["Id"].(string), Reason: "write-back: " + e})
-			continue
-		}
-		st.Written++
-	}
-	return s.Store.RecordWriteback(ctx, sfSystem, pending)
+	return db.RecordWriteback(ctx, system, unchanged)
 }
