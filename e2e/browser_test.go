@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -43,4 +44,44 @@ func startBrowser(t *testing.T, chrome string, w, h int) context.Context {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	return bctx
+}
+
+// driver runs one test's steps in the browser: each step fails the test with what it was doing,
+// after a screenshot of the page as it was (failShot, in artifacts/).
+type driver struct {
+	t         *testing.T
+	ctx, bctx context.Context // the steps' context (with the test's time limit), and the browser's
+	failShot  string
+}
+
+// newDriver gives the browser's steps timeout in all; the time limit ends with the test.
+func newDriver(t *testing.T, bctx context.Context, timeout time.Duration, failShot string) *driver {
+	ctx, cancel := context.WithTimeout(bctx, timeout)
+	t.Cleanup(cancel)
+	return &driver{t: t, ctx: ctx, bctx: bctx, failShot: failShot}
+}
+
+// fatal takes the failure screenshot and fails the test.
+func (d *driver) fatal(format string, args ...any) {
+	d.t.Helper()
+	_ = chromedp.Do(d.bctx, screenshot(d.t, d.failShot))
+	d.t.Fatalf(format, args...)
+}
+
+// do runs steps, saying what they do should they fail.
+func (d *driver) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	d.t.Helper()
+	if err := chromedp.Do(d.ctx, steps...); err != nil {
+		d.fatal("%s: %v", what, err)
+	}
+}
+
+// text reads an element's text.
+func (d *driver) text(sel string) string {
+	d.t.Helper()
+	s, err := chromedp.Run(d.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		d.t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
 }

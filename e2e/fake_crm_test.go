@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,22 +28,14 @@ func TestFakeCRM(t *testing.T) {
 	}
 	bctx := startBrowser(t, chrome, 1280, 900)
 	p := startLeadbotWith(t, bin, addr, work, []string{"LEADBOT_CONFIG=" + cfg}, "-fake-crm")
-	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
-	defer cancel()
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			_ = chromedp.Do(bctx, screenshot(t, "fake-crm-failure.png"))
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	d := newDriver(t, bctx, 3*time.Minute, "fake-crm-failure.png")
+	ctx, do := d.ctx, d.do
 	output := func(prefix string) string {
 		t.Helper()
 		out, err := chromedp.Run(ctx, waitJS[string](fmt.Sprintf(`(() => { const o = document.querySelector('#control-output');
 			return o && o.classList.contains('ok') && o.textContent.startsWith(%q) && o.textContent; })()`, prefix)))
 		if err != nil {
-			_ = chromedp.Do(bctx, screenshot(t, "fake-crm-failure.png"))
-			t.Fatalf("no %q from the control: %v", prefix, err)
+			d.fatal("no %q from the control: %v", prefix, err)
 		}
 		return out
 	}
@@ -77,8 +68,7 @@ func TestFakeCRM(t *testing.T) {
 	card, err := chromedp.Run(ctx, waitJS[string](fmt.Sprintf(`(() => { const ms = [...document.querySelectorAll('#messages .msg')];
 		const m = ms.find((m) => m.textContent.includes('Hot lead just in') && m.textContent.includes(%q)); return m && m.textContent; })()`, lead)))
 	if err != nil {
-		_ = chromedp.Do(bctx, screenshot(t, "fake-crm-failure.png"))
-		t.Fatalf("no hot now card for %s in %s's DM: %v", lead, owner, err)
+		d.fatal("no hot now card for %s in %s's DM: %v", lead, owner, err)
 	}
 	if !strings.Contains(card, "Not a good lead") {
 		t.Errorf("the hot now card has no 👎 button: %q", card)

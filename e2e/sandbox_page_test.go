@@ -127,24 +127,8 @@ func TestSandboxPage(t *testing.T) {
 	// The browser is up first, as a user's would be; then leadbot starts from nothing.
 	bctx := startBrowser(t, chrome, 1280, 800)
 	p := startLeadbot(t, bin, addr)
-	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
-	defer cancel()
-
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			_ = chromedp.Do(bctx, screenshot(t, "sandbox-page-failure.png"))
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	d := newDriver(t, bctx, 3*time.Minute, "sandbox-page-failure.png")
+	ctx, do, text := d.ctx, d.do, d.text
 
 	p.waitReady(t, 90*time.Second)
 	do("open the page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#user-list .user-card`)))
