@@ -129,13 +129,18 @@ func (s *session) gather(v *view, rows []int, scale []float64) (*encoded, [][]ui
 
 // trainRows is base plus the weak-labelled rows at weight fw, with each row's weight factor.
 func (s *session) trainRows(base []int, fw float64) ([]int, []float64) {
+	return withWeak(base, s.weakRows, fw)
+}
+
+// withWeak is base plus the rows weak at weight fw (none at 0), with each row's weight factor.
+func withWeak(base, weak []int, fw float64) ([]int, []float64) {
 	rows := slices.Clone(base)
-	scale := make([]float64, len(rows), len(rows)+len(s.weakRows))
+	scale := make([]float64, len(rows), len(rows)+len(weak))
 	for i := range scale {
 		scale[i] = 1
 	}
 	if fw > 0 {
-		for _, i := range s.weakRows {
+		for _, i := range weak {
 			rows = append(rows, i)
 			scale = append(scale, fw)
 		}

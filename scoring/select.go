@@ -132,21 +132,8 @@ func (s *session) feedbackWeight(chosen fitted) (fitted, float64, error) {
 // weight fw, ranks the newest votes it did not see: their 👍 above their 👎.
 func (s *session) voteAUC(f fitted, fw float64) (float64, error) {
 	v := s.viewOf(f.spec)
-	held := map[int]bool{}
-	for _, i := range s.heldVotes {
-		held[i] = true
-	}
-	rows, scale := slices.Clone(s.strong), make([]float64, len(s.strong), len(s.strong)+len(s.weakRows))
-	for i := range scale {
-		scale[i] = 1
-	}
-	if fw > 0 {
-		for _, i := range s.weakRows {
-			if !held[i] {
-				rows, scale = append(rows, i), append(scale, fw)
-			}
-		}
-	}
+	older := s.weakRows[:len(s.weakRows)-len(s.heldVotes)] // heldVotes are weakRows' newest
+	rows, scale := withWeak(s.strong, older, fw)
 	x, b, y, w := s.gather(v, rows, scale)
 	sp := f.spec
 	if sp.kind == KindGBDT {
